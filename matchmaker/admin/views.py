@@ -1,0 +1,126 @@
+"""Operator pages: account approval and the sector-chain editor."""
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from matchmaker.auth import services as auth_services
+from matchmaker.auth.models import User
+from matchmaker.chains import services as chain_services
+from matchmaker.chains.forms import ChainForm, SegmentForm
+from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.domain import AccountStatus
+from matchmaker.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    """Allow only signed-in operators; everyone else gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/users")
+@admin_required
+def users():
+    status = request.args.get("status", AccountStatus.PENDING)
+    stmt = select(User).order_by(User.created_at.desc(), User.id.desc())
+    if status in AccountStatus.__members__.values():
+        stmt = stmt.where(User.status == status)
+    page = db.paginate(stmt, per_page=50)
+    counts = dict(db.session.execute(select(User.status, func.count()).group_by(User.status)).all())
+    return render_template("admin/users.html", page=page, status=status, counts=counts)
+
+
+@bp.route("/users/<int:user_id>/status", methods=["POST"])
+@admin_required
+def set_user_status(user_id: int):
+    user = db.get_or_404(User, user_id)
+    status = request.form.get("status", "")
+    if status not in AccountStatus.__members__.values() or user.id == current_user.id:
+        abort(400)
+    auth_services.set_account_status(db.session, user, status)
+    db.session.commit()
+    flash(_("%(name)s: account updated.", name=user.display_name), "success")
+    return redirect(url_for("admin.users", status=request.form.get("back", "pending")))
+
+
+@bp.route("/chains")
+@admin_required
+def chains():
+    rows = db.session.scalars(select(Chain).order_by(Chain.id)).all()
+    return render_template("admin/chains.html", chains=rows)
+
+
+@bp.route("/chains/new", methods=["GET", "POST"])
+@bp.route("/chains/<int:chain_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_chain(chain_id: int | None = None):
+    chain = db.get_or_404(Chain, chain_id) if chain_id else None
+    form = ChainForm(obj=chain)
+    if request.method == "GET" and chain is not None:
+        form.synonyms.data = "\n".join(" | ".join(g) for g in chain.synonym_groups)
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in
+                  ("key", "name_zh", "name_en", "description_zh", "description_en", "is_active")}
+        values["synonyms"] = form.synonym_lines()
+        try:
+            chain = chain_services.save_chain(db.session, chain, values)
+        except chain_services.DuplicateKeyError:
+            db.session.rollback()
+            form.key.errors.append(_("Another chain already uses this key."))
+        else:
+            db.session.commit()
+            flash(_("Chain saved."), "success")
+            return redirect(url_for("admin.chains"))
+    return render_template("admin/chain_edit.html", form=form, chain=chain)
+
+
+@bp.route("/chains/<int:chain_id>/segments/new", methods=["GET", "POST"])
+@bp.route("/segments/<int:segment_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_segment(chain_id: int | None = None, segment_id: int | None = None):
+    segment = db.get_or_404(ChainSegment, segment_id) if segment_id else None
+    chain = segment.chain if segment else db.get_or_404(Chain, chain_id)
+    form = SegmentForm(obj=segment)
+    if request.method == "GET" and segment is None:
+        form.position.data = len(chain.segments) + 1
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in
+                  ("key", "name_zh", "name_en", "position", "keywords_zh", "keywords_en",
+                   "ipc_prefixes")}
+        try:
+            chain_services.save_segment(db.session, chain, segment, values)
+        except chain_services.DuplicateKeyError:
+            db.session.rollback()
+            form.key.errors.append(_("Another segment of this chain already uses this key."))
+        else:
+            db.session.commit()
+            flash(_("Segment saved."), "success")
+            return redirect(url_for("admin.chains"))
+    return render_template("admin/segment_edit.html", form=form, chain=chain, segment=segment)
+
+
+@bp.route("/segments/<int:segment_id>/delete", methods=["POST"])
+@admin_required
+def delete_segment(segment_id: int):
+    segment = db.get_or_404(ChainSegment, segment_id)
+    try:
+        chain_services.delete_segment(db.session, segment)
+    except chain_services.SegmentInUseError:
+        db.session.rollback()
+        flash(_("Outputs or needs still use this segment; move them first."), "danger")
+    else:
+        db.session.commit()
+        flash(_("Segment deleted."), "success")
+    return redirect(url_for("admin.chains"))

@@ -1,0 +1,10 @@
+"""Import every model so that Alembic's autogenerate and the shell see the whole schema."""
+from matchmaker.auth.models import Broker, User, broker_chains
+from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.orgs.models import Enterprise, Institution, Region
+from matchmaker.profiles.models import NeedMode, OutputMode, Patent, ResearchOutput, TechNeed
+
+__all__ = [
+    "Broker", "Chain", "ChainSegment", "Enterprise", "Institution", "NeedMode", "OutputMode",
+    "Patent", "Region", "ResearchOutput", "TechNeed", "User", "broker_chains",
+]

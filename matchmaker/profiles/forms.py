@@ -1,0 +1,151 @@
+"""Forms for research outputs and technology needs (shape checks only)."""
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError
+
+from matchmaker import labels
+from matchmaker.domain import TEXT_MAX, TITLE_MAX, TRL_MAX, TRL_MIN, normalize_ipc
+from matchmaker.forms_common import MultiCheckboxField, TermListField, ordered_range
+
+MONEY_MAX = 10_000_000  # 万元; anything larger is a typo
+
+
+def _money(label):
+    return DecimalField(label, places=2, validators=[
+        Optional(), NumberRange(min=0, max=MONEY_MAX,
+                                message=_l("Enter an amount between 0 and 10,000,000 万元."))])
+
+
+def _title():
+    return StringField(_l("Title"), validators=[
+        DataRequired(message=_l("Enter a title.")),
+        Length(max=TITLE_MAX, message=_l("The title is too long (at most 200 characters).")),
+    ])
+
+
+def _text(label, message):
+    return TextAreaField(label, validators=[
+        DataRequired(message=message),
+        Length(max=TEXT_MAX, message=_l("The text is too long (at most 5000 characters).")),
+    ])
+
+
+class PatentListField(TextAreaField):
+    """One patent per line: number; IPC codes separated by commas; status."""
+
+    STATUSES = {"filed": "filed", "granted": "granted", "pct": "pct",
+                "申请中": "filed", "已授权": "granted", "授权": "granted"}
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data, self.line_errors = [], []
+        for number, line in enumerate(self.raw.splitlines(), 1):
+            if line.strip():
+                self._parse_line(number, line)
+
+    def _parse_line(self, number: int, line: str) -> None:
+        parts = [p.strip() for p in line.replace("；", ";").split(";")]
+        if len(parts) != 3 or not parts[0]:
+            self.line_errors.append(_("Line %(n)d: write “number; IPC codes; status”.", n=number))
+            return
+        codes = []
+        for raw in parts[1].replace("，", ",").split(","):
+            code = normalize_ipc(raw, full=True) if raw.strip() else None
+            if code is None:
+                self.line_errors.append(_(
+                    "Line %(n)d: “%(code)s” is not an IPC code (write it like C25B 1/04).",
+                    n=number, code=raw.strip()[:30]))
+                return
+            codes.append(code)
+        status = self.STATUSES.get(parts[2].lower())
+        if status is None:
+            self.line_errors.append(_("Line %(n)d: status must be filed, granted or PCT.", n=number))
+            return
+        self.data.append({"number": parts[0][:40], "ipc": codes, "status": status})
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "\n".join(f"{p['number']}; {', '.join(p['ipc'])}; {p['status']}"
+                         for p in self.data or [])
+
+    def pre_validate(self, form):
+        if getattr(self, "line_errors", None):
+            raise ValidationError(" ".join(self.line_errors))
+        if len(self.data or []) > 20:
+            raise ValidationError(_("At most 20 patents."))
+
+
+class ProfileForm(FlaskForm):
+    """Fields shared by outputs and needs; chain and segment choices are set per request."""
+
+    title = _title()
+    keywords = TermListField(_l("Keywords"), description=_l("Separate with commas, e.g. PEM，电解槽"))
+    chain = SelectField(_l("Sector chain"), validators=[Optional()], validate_choice=True)
+    segment = SelectField(_l("Segment"), validators=[Optional()], validate_choice=True)
+    modes = MultiCheckboxField(_l("Transfer modes"), choices=labels.choices(labels.TRANSFER_MODE),
+                               validators=[DataRequired(message=_l("Choose at least one mode."))])
+    version = HiddenField()
+
+    def set_chain_choices(self, chains) -> None:
+        """Offer the active chains and their segments (grouped by chain)."""
+        from matchmaker.templating import localized
+
+        self.chain.choices = [("", _("— not set —"))] + [(c.key, localized(c, "name"))
+                                                          for c in chains]
+        self.segment.choices = {"": [("", _("— not set —"))]} | {
+            localized(c, "name"): [(str(s.id), localized(s, "name")) for s in c.segments]
+            for c in chains
+        }
+
+    def validate_segment(self, field):
+        if field.data and not self.chain.data:
+            raise ValidationError(_("Choose the chain this segment belongs to."))
+
+
+class OutputForm(ProfileForm):
+    abstract = _text(_l("Abstract"), _l("Describe the research output."))
+    inventors = TermListField(_l("Team / inventors"), max_items=30)
+    trl = IntegerField(_l("Technology readiness level (TRL)"), validators=[
+        InputRequired(message=_l("Enter a TRL from 1 to 9.")),
+        NumberRange(min=TRL_MIN, max=TRL_MAX, message=_l("TRL must be between 1 and 9."))])
+    patents = PatentListField(_l("Patents"), description=_l(
+        "One per line: number; IPC codes separated by commas; status (filed / granted / PCT). "
+        "Example: ZL202110345678.2; C25B 1/04, C25B 11/091; granted"))
+    price_min = _money(_l("Asking price from (万元)"))
+    price_max = _money(_l("Asking price to (万元)"))
+    reform_status = SelectField(_l("Reform status"), choices=labels.choices(labels.REFORM_STATUS))
+
+    def validate_price_max(self, field):
+        ordered_range("price_min", _("The lowest price is above the highest."))(self, field)
+
+
+class NeedForm(ProfileForm):
+    description = _text(_l("Description"), _l("Describe the problem to be solved."))
+    min_trl = IntegerField(_l("Minimum TRL"), validators=[
+        Optional(), NumberRange(min=TRL_MIN, max=TRL_MAX, message=_l("TRL must be between 1 and 9."))])
+    budget_min = _money(_l("Budget from (万元)"))
+    budget_max = _money(_l("Budget to (万元)"))
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    region = SelectField(_l("Where it should land"), validators=[Optional()], validate_choice=True)
+    is_challenge = BooleanField(_l("Open challenge (揭榜挂帅)"))
+    prize = _money(_l("Prize (万元)"))
+
+    def validate_budget_max(self, field):
+        ordered_range("budget_min", _("The lowest budget is above the highest."))(self, field)
+
+    def validate_deadline(self, field):
+        if field.data and field.data < date.today():
+            raise ValidationError(_("The deadline is in the past."))
+
+    def validate_prize(self, field):
+        if self.is_challenge.data and not field.data:
+            raise ValidationError(_("An open challenge needs a prize."))

@@ -1,0 +1,154 @@
+"""Research outputs (科技成果) and technology needs (技术需求)."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Numeric, String, Text
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.auth.models import User
+from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.domain import NeedStatus, OutputStatus, ReformStatus
+from matchmaker.extensions import db
+from matchmaker.orgs.models import Enterprise, Institution, Region
+from matchmaker.types import TextList, utcnow
+
+Money = Numeric(12, 2)  # 万元
+
+
+class OutputMode(db.Model):
+    __tablename__ = "research_output_modes"
+
+    output_id: Mapped[int] = mapped_column(
+        ForeignKey("research_outputs.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class NeedMode(db.Model):
+    __tablename__ = "tech_need_modes"
+
+    need_id: Mapped[int] = mapped_column(
+        ForeignKey("tech_needs.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class Patent(db.Model):
+    __tablename__ = "patents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    output_id: Mapped[int] = mapped_column(ForeignKey("research_outputs.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(40))
+    ipc_codes: Mapped[list[str]] = mapped_column(TextList, default=list)
+    status: Mapped[str] = mapped_column(String(12))
+
+
+class ResearchOutput(db.Model):
+    __tablename__ = "research_outputs"
+    __table_args__ = (
+        CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),
+        CheckConstraint(
+            "price_min IS NULL OR price_max IS NULL OR price_min <= price_max", name="price_order"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    abstract: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(TextList, default=list)
+    inventors: Mapped[list[str]] = mapped_column(TextList, default=list)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    chain_id: Mapped[int | None] = mapped_column(ForeignKey("chains.id"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("chain_segments.id"))
+    trl: Mapped[int]
+    price_min: Mapped[Decimal | None] = mapped_column(Money)
+    price_max: Mapped[Decimal | None] = mapped_column(Money)
+    reform_status: Mapped[str] = mapped_column(String(24), default=ReformStatus.NONE)
+    status: Mapped[str] = mapped_column(String(24), default=OutputStatus.DRAFT, index=True)
+    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1)
+
+    institution: Mapped[Institution] = relationship(lazy="joined")
+    chain: Mapped[Chain | None] = relationship(lazy="joined")
+    segment: Mapped[ChainSegment | None] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    patents: Mapped[list[Patent]] = relationship(
+        cascade="all, delete-orphan", order_by=Patent.id, lazy="selectin"
+    )
+    mode_rows: Mapped[list[OutputMode]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=OutputMode.mode
+    )
+    modes: AssociationProxy[list[str]] = association_proxy(
+        "mode_rows", "mode", creator=lambda mode: OutputMode(mode=mode)
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def ipc_codes(self) -> list[str]:
+        """Return the IPC codes of all patents, without duplicates, in order."""
+        return list(dict.fromkeys(code for p in self.patents for code in p.ipc_codes))
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TechNeed(db.Model):
+    __tablename__ = "tech_needs"
+    __table_args__ = (
+        CheckConstraint("min_trl IS NULL OR min_trl BETWEEN 1 AND 9", name="min_trl_range"),
+        CheckConstraint(
+            "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max",
+            name="budget_order",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(TextList, default=list)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    chain_id: Mapped[int | None] = mapped_column(ForeignKey("chains.id"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("chain_segments.id"))
+    min_trl: Mapped[int | None]
+    budget_min: Mapped[Decimal | None] = mapped_column(Money)
+    budget_max: Mapped[Decimal | None] = mapped_column(Money)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    is_challenge: Mapped[bool] = mapped_column(default=False)
+    prize: Mapped[Decimal | None] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(24), default=NeedStatus.DRAFT, index=True)
+    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1)
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    chain: Mapped[Chain | None] = relationship(lazy="joined")
+    segment: Mapped[ChainSegment | None] = relationship(lazy="joined")
+    region: Mapped[Region | None] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    mode_rows: Mapped[list[NeedMode]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=NeedMode.mode
+    )
+    modes: AssociationProxy[list[str]] = association_proxy(
+        "mode_rows", "mode", creator=lambda mode: NeedMode(mode=mode)
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,316 @@
+"""Create, edit, publish and list research outputs and technology needs.
+
+Functions flush but never commit; the caller owns the transaction.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from matchmaker.auth.models import User
+from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.domain import (
+    NEED_TRANSITIONS, OUTPUT_TRANSITIONS, PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES,
+    NeedStatus, OutputStatus, Role,
+)
+from matchmaker.errors import (
+    InvalidTransitionError, NotFoundError, PermissionDeniedError, StaleObjectError,
+    ValidationFailedError,
+)
+from matchmaker.orgs.models import Enterprise, Institution, Region
+from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
+from matchmaker.types import utcnow
+
+
+@dataclass
+class OutputData:
+    title: str
+    abstract: str
+    trl: int
+    modes: list[str]
+    keywords: list[str] = field(default_factory=list)
+    inventors: list[str] = field(default_factory=list)
+    chain_key: str | None = None
+    segment_id: int | None = None
+    patents: list[dict] = field(default_factory=list)
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    reform_status: str = "none"
+
+
+@dataclass
+class NeedData:
+    title: str
+    description: str
+    modes: list[str]
+    keywords: list[str] = field(default_factory=list)
+    chain_key: str | None = None
+    segment_id: int | None = None
+    min_trl: int | None = None
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    deadline: date | None = None
+    region_name: str | None = None
+    is_challenge: bool = False
+    prize: Decimal | None = None
+
+
+@dataclass
+class ListFilters:
+    q: str = ""
+    chain: str = ""
+    segment: int | None = None
+    trl_from: int | None = None
+    trl_to: int | None = None
+    mode: str = ""
+    region: str = ""
+    status: str = ""
+    mine: bool = False
+
+
+# --- permissions -------------------------------------------------------------------------
+
+def can_edit_output(user: User, output: ResearchOutput) -> bool:
+    """Return whether user may edit output: its institution's users, and admins."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.INSTITUTION and user.institution_id == output.institution_id
+
+
+def can_edit_need(user: User, need: TechNeed) -> bool:
+    """Return whether user may edit need: its enterprise's users, and admins."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.ENTERPRISE and user.enterprise_id == need.enterprise_id
+
+
+def can_view_output(user: User, output: ResearchOutput) -> bool:
+    return output.status in PUBLIC_OUTPUT_STATUSES or can_edit_output(user, output)
+
+
+def can_view_need(user: User, need: TechNeed) -> bool:
+    return need.status in PUBLIC_NEED_STATUSES or can_edit_need(user, need)
+
+
+# --- lookups -----------------------------------------------------------------------------
+
+def get_output(session: Session, output_id: int, *, viewer: User) -> ResearchOutput:
+    """Return the output if viewer may see it; raise NotFoundError otherwise."""
+    output = session.get(ResearchOutput, output_id)
+    if output is None or not can_view_output(viewer, output):
+        raise NotFoundError(output_id)
+    return output
+
+
+def get_need(session: Session, need_id: int, *, viewer: User) -> TechNeed:
+    """Return the need if viewer may see it; raise NotFoundError otherwise."""
+    need = session.get(TechNeed, need_id)
+    if need is None or not can_view_need(viewer, need):
+        raise NotFoundError(need_id)
+    return need
+
+
+def _resolve_chain(session: Session, chain_key: str | None, segment_id: int | None):
+    chain = segment = None
+    if chain_key:
+        chain = session.scalar(select(Chain).where(Chain.key == chain_key, Chain.is_active))
+        if chain is None:
+            raise ValidationFailedError({"chain": "unknown_chain"})
+    if segment_id is not None:
+        segment = session.get(ChainSegment, segment_id)
+        if segment is None or chain is None or segment.chain_id != chain.id:
+            raise ValidationFailedError({"segment": "segment_not_in_chain"})
+    return chain, segment
+
+
+def _check_version(obj, version: int | None) -> None:
+    if version is not None and obj.version != version:
+        raise StaleObjectError(obj.id)
+
+
+# --- research outputs --------------------------------------------------------------------
+
+def _apply_output(session: Session, output: ResearchOutput, data: OutputData) -> None:
+    output.chain, output.segment = _resolve_chain(session, data.chain_key, data.segment_id)
+    output.title = data.title.strip()
+    output.abstract = data.abstract.strip()
+    output.keywords = data.keywords
+    output.inventors = data.inventors
+    output.trl = data.trl
+    output.modes = list(dict.fromkeys(data.modes))
+    output.price_min, output.price_max = data.price_min, data.price_max
+    output.reform_status = data.reform_status
+    output.patents = [Patent(number=p["number"], ipc_codes=p["ipc"], status=p["status"])
+                      for p in data.patents]
+
+
+def create_output(session: Session, data: OutputData, *, owner: User,
+                  institution: Institution | None = None) -> ResearchOutput:
+    """Create a draft output for owner's institution (admins name the institution)."""
+    institution = institution or owner.institution
+    if owner.role not in (Role.INSTITUTION, Role.ADMIN) or institution is None:
+        raise PermissionDeniedError("only institutions list research outputs")
+    output = ResearchOutput(institution=institution, created_by=owner,
+                            status=OutputStatus.DRAFT)
+    _apply_output(session, output, data)
+    session.add(output)
+    session.flush()
+    return output
+
+
+def update_output(session: Session, output: ResearchOutput, data: OutputData, *, editor: User,
+                  version: int | None) -> ResearchOutput:
+    """Apply data to output; raise StaleObjectError if it changed since version was read."""
+    if not can_edit_output(editor, output):
+        raise PermissionDeniedError(output.id)
+    _check_version(output, version)
+    _apply_output(session, output, data)
+    session.flush()
+    return output
+
+
+def change_output_status(session: Session, output: ResearchOutput, status: str, *,
+                         editor: User) -> ResearchOutput:
+    """Move output to status if the transition is allowed (publish, withdraw, …)."""
+    if not can_edit_output(editor, output):
+        raise PermissionDeniedError(output.id)
+    if status not in OUTPUT_TRANSITIONS[OutputStatus(output.status)]:
+        raise InvalidTransitionError(output.status, status)
+    output.status = status
+    if status == OutputStatus.PUBLISHED and output.published_at is None:
+        output.published_at = utcnow()
+    session.flush()
+    return output
+
+
+# --- technology needs --------------------------------------------------------------------
+
+def _apply_need(session: Session, need: TechNeed, data: NeedData) -> None:
+    need.chain, need.segment = _resolve_chain(session, data.chain_key, data.segment_id)
+    region = None
+    if data.region_name:
+        region = session.scalar(select(Region).where(Region.name == data.region_name))
+        if region is None:
+            raise ValidationFailedError({"region": "unknown_region"})
+    need.region = region
+    need.title = data.title.strip()
+    need.description = data.description.strip()
+    need.keywords = data.keywords
+    need.modes = list(dict.fromkeys(data.modes))
+    need.min_trl = data.min_trl
+    need.budget_min, need.budget_max = data.budget_min, data.budget_max
+    need.deadline = data.deadline
+    need.is_challenge = data.is_challenge
+    need.prize = data.prize if data.is_challenge else None
+
+
+def create_need(session: Session, data: NeedData, *, owner: User,
+                enterprise: Enterprise | None = None) -> TechNeed:
+    """Create a draft need for owner's enterprise (admins name the enterprise)."""
+    enterprise = enterprise or owner.enterprise
+    if owner.role not in (Role.ENTERPRISE, Role.ADMIN) or enterprise is None:
+        raise PermissionDeniedError("only enterprises post technology needs")
+    need = TechNeed(enterprise=enterprise, created_by=owner, status=NeedStatus.DRAFT)
+    _apply_need(session, need, data)
+    session.add(need)
+    session.flush()
+    return need
+
+
+def update_need(session: Session, need: TechNeed, data: NeedData, *, editor: User,
+                version: int | None) -> TechNeed:
+    """Apply data to need; raise StaleObjectError if it changed since version was read."""
+    if not can_edit_need(editor, need):
+        raise PermissionDeniedError(need.id)
+    _check_version(need, version)
+    _apply_need(session, need, data)
+    session.flush()
+    return need
+
+
+def change_need_status(session: Session, need: TechNeed, status: str, *,
+                       editor: User) -> TechNeed:
+    """Move need to status if the transition is allowed (publish, close, …)."""
+    if not can_edit_need(editor, need):
+        raise PermissionDeniedError(need.id)
+    if status not in NEED_TRANSITIONS[NeedStatus(need.status)]:
+        raise InvalidTransitionError(need.status, status)
+    need.status = status
+    if status == NeedStatus.PUBLISHED and need.published_at is None:
+        need.published_at = utcnow()
+    session.flush()
+    return need
+
+
+# --- listing and search ------------------------------------------------------------------
+
+def _text_match(terms: list[str], *columns):
+    return and_(*(or_(*(col.contains(term, autoescape=True) for col in columns))
+                  for term in terms))
+
+
+def _ci(column):
+    return func.lower(column)
+
+
+def list_outputs_query(filters: ListFilters, *, viewer: User) -> Select:
+    """Return a SELECT of outputs visible to viewer that match filters, newest first."""
+    stmt = select(ResearchOutput).join(ResearchOutput.institution)
+    if filters.mine and viewer.role == Role.INSTITUTION:
+        stmt = stmt.where(ResearchOutput.institution_id == viewer.institution_id)
+    elif viewer.role != Role.ADMIN:
+        own = (ResearchOutput.institution_id == viewer.institution_id
+               if viewer.role == Role.INSTITUTION else false())
+        stmt = stmt.where(or_(ResearchOutput.status.in_(PUBLIC_OUTPUT_STATUSES), own))
+    terms = filters.q.lower().split()
+    if terms:
+        stmt = stmt.where(_text_match(terms, _ci(ResearchOutput.title),
+                                      _ci(ResearchOutput.abstract), _ci(ResearchOutput.keywords),
+                                      _ci(Institution.name)))
+    stmt = _common_filters(stmt, ResearchOutput, filters, ResearchOutput.trl)
+    if filters.mode:
+        stmt = stmt.where(ResearchOutput.mode_rows.any(mode=filters.mode))
+    if filters.region:
+        stmt = stmt.where(Institution.region.has(Region.name == filters.region))
+    return stmt.order_by(ResearchOutput.published_at.desc().nulls_last(),
+                         ResearchOutput.id.desc())
+
+
+def list_needs_query(filters: ListFilters, *, viewer: User) -> Select:
+    """Return a SELECT of needs visible to viewer that match filters, newest first."""
+    stmt = select(TechNeed).join(TechNeed.enterprise)
+    if filters.mine and viewer.role == Role.ENTERPRISE:
+        stmt = stmt.where(TechNeed.enterprise_id == viewer.enterprise_id)
+    elif viewer.role != Role.ADMIN:
+        own = (TechNeed.enterprise_id == viewer.enterprise_id
+               if viewer.role == Role.ENTERPRISE else false())
+        stmt = stmt.where(or_(TechNeed.status.in_(PUBLIC_NEED_STATUSES), own))
+    terms = filters.q.lower().split()
+    if terms:
+        stmt = stmt.where(_text_match(terms, _ci(TechNeed.title), _ci(TechNeed.description),
+                                      _ci(TechNeed.keywords), _ci(Enterprise.name)))
+    stmt = _common_filters(stmt, TechNeed, filters, TechNeed.min_trl)
+    if filters.mode:
+        stmt = stmt.where(TechNeed.mode_rows.any(mode=filters.mode))
+    if filters.region:
+        in_region = Region.name == filters.region
+        stmt = stmt.where(or_(TechNeed.region.has(in_region),
+                              and_(TechNeed.region_id.is_(None),
+                                   Enterprise.region.has(in_region))))
+    return stmt.order_by(TechNeed.published_at.desc().nulls_last(), TechNeed.id.desc())
+
+
+def _common_filters(stmt: Select, model, filters: ListFilters, trl_column) -> Select:
+    if filters.chain:
+        stmt = stmt.where(model.chain.has(Chain.key == filters.chain))
+    if filters.segment:
+        stmt = stmt.where(model.segment_id == filters.segment)
+    if filters.trl_from:
+        stmt = stmt.where(trl_column >= filters.trl_from)
+    if filters.trl_to:
+        stmt = stmt.where(trl_column <= filters.trl_to)
+    if filters.status:
+        stmt = stmt.where(model.status == filters.status)
+    return stmt

@@ -1,0 +1,218 @@
+"""Pages for research outputs (/outputs) and technology needs (/needs).
+
+Both kinds share one set of thin views; a Kind record names what differs.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from matchmaker import labels
+from matchmaker.chains.models import Chain
+from matchmaker.domain import NEED_TRANSITIONS, OUTPUT_TRANSITIONS, Role
+from matchmaker.errors import InvalidTransitionError, StaleObjectError, ValidationFailedError
+from matchmaker.extensions import db
+from matchmaker.orgs.models import Region
+from matchmaker.profiles import services
+from matchmaker.profiles.forms import NeedForm, OutputForm
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+FIELD_ERRORS = {
+    "unknown_chain": lambda: _("Unknown sector chain."),
+    "segment_not_in_chain": lambda: _("This segment does not belong to the chosen chain."),
+    "unknown_region": lambda: _("Unknown region."),
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    model: type
+    form: type
+    owner_role: str
+    statuses: dict
+    transitions: dict
+    get: Callable
+    create: Callable
+    update: Callable
+    change_status: Callable
+    list_query: Callable
+    can_edit: Callable
+    to_data: Callable
+
+
+def _output_data(form: OutputForm) -> services.OutputData:
+    return services.OutputData(
+        title=form.title.data, abstract=form.abstract.data, trl=form.trl.data,
+        modes=form.modes.data, keywords=form.keywords.data, inventors=form.inventors.data,
+        chain_key=form.chain.data or None, segment_id=int(form.segment.data or 0) or None,
+        patents=form.patents.data, price_min=form.price_min.data, price_max=form.price_max.data,
+        reform_status=form.reform_status.data)
+
+
+def _need_data(form: NeedForm) -> services.NeedData:
+    return services.NeedData(
+        title=form.title.data, description=form.description.data, modes=form.modes.data,
+        keywords=form.keywords.data, chain_key=form.chain.data or None,
+        segment_id=int(form.segment.data or 0) or None, min_trl=form.min_trl.data,
+        budget_min=form.budget_min.data, budget_max=form.budget_max.data,
+        deadline=form.deadline.data, region_name=form.region.data or None,
+        is_challenge=form.is_challenge.data, prize=form.prize.data)
+
+
+OUTPUTS = Kind("outputs", ResearchOutput, OutputForm, Role.INSTITUTION, labels.OUTPUT_STATUS,
+               OUTPUT_TRANSITIONS,
+               services.get_output, services.create_output, services.update_output,
+               services.change_output_status, services.list_outputs_query,
+               services.can_edit_output, _output_data)
+NEEDS = Kind("needs", TechNeed, NeedForm, Role.ENTERPRISE, labels.NEED_STATUS,
+             NEED_TRANSITIONS,
+             services.get_need, services.create_need, services.update_need,
+             services.change_need_status, services.list_needs_query,
+             services.can_edit_need, _need_data)
+
+
+def _int_arg(name: str, low: int = 1, high: int = 10**9) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and low <= value <= high else None
+
+
+def _filters() -> services.ListFilters:
+    return services.ListFilters(
+        q=request.args.get("q", "").strip()[:100], chain=request.args.get("chain", ""),
+        segment=_int_arg("segment"), trl_from=_int_arg("trl_from", 1, 9),
+        trl_to=_int_arg("trl_to", 1, 9), mode=request.args.get("mode", ""),
+        region=request.args.get("region", ""), status=request.args.get("status", ""),
+        mine=request.args.get("mine") == "1")
+
+
+def _prepare_form(kind: Kind, form) -> None:
+    chains = db.session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
+    form.set_chain_choices(chains)
+    if kind is NEEDS:
+        regions = db.session.scalars(select(Region).order_by(Region.id)).all()
+        form.region.choices = [("", _("— any —"))] + [(r.name, r.name) for r in regions]
+
+
+def _save(kind: Kind, form, obj=None):
+    """Validate and save form; return the saved object or None (errors are on the form)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        if obj is None:
+            obj = kind.create(db.session, kind.to_data(form), owner=current_user)
+        else:
+            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+            kind.update(db.session, obj, kind.to_data(form), editor=current_user, version=version)
+    except ValidationFailedError as error:
+        db.session.rollback()
+        for field, code in error.reasons.items():
+            form[field].errors.append(FIELD_ERRORS[code]())
+        return None
+    except (StaleObjectError, StaleDataError):
+        db.session.rollback()
+        form.form_errors.append(_("Someone else saved this record after you opened it. "
+                                  "Reload the page to see their changes, then edit again."))
+        return None
+    db.session.commit()
+    return obj
+
+
+def make_blueprint(kind: Kind) -> Blueprint:
+    """Build the list/detail/new/edit/status views for kind."""
+    bp = Blueprint(kind.name, __name__, url_prefix=f"/{kind.name}")
+
+    @bp.route("/")
+    @login_required
+    def index():
+        filters = _filters()
+        page = db.paginate(kind.list_query(filters, viewer=current_user),
+                           per_page=current_app.config["PAGE_SIZE"], max_per_page=100)
+        chains = db.session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
+        regions = db.session.scalars(select(Region).order_by(Region.id)).all()
+        return render_template(f"profiles/{kind.name}_list.html", page=page, filters=filters,
+                               chains=chains, regions=regions, kind=kind)
+
+    @bp.route("/<int:item_id>")
+    @login_required
+    def detail(item_id: int):
+        item = kind.get(db.session, item_id, viewer=current_user)
+        return render_template(f"profiles/{kind.name}_detail.html", item=item, kind=kind,
+                               can_edit=kind.can_edit(current_user, item),
+                               allowed=kind.transitions[item.status])
+
+    @bp.route("/new", methods=["GET", "POST"])
+    @login_required
+    def new():
+        if current_user.role != kind.owner_role:
+            abort(403)
+        form = kind.form()
+        _prepare_form(kind, form)
+        item = _save(kind, form)
+        if item is not None:
+            flash(_("Saved as a draft. Publish it when it is ready."), "success")
+            return redirect(url_for(f"{kind.name}.detail", item_id=item.id))
+        return render_template("profiles/edit.html", form=form, kind=kind, item=None)
+
+    @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
+    @login_required
+    def edit(item_id: int):
+        item = kind.get(db.session, item_id, viewer=current_user)
+        if not kind.can_edit(current_user, item):
+            abort(403)
+        form = kind.form(obj=None if request.method == "POST" else _form_values(kind, item))
+        _prepare_form(kind, form)
+        if _save(kind, form, item) is not None:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(f"{kind.name}.detail", item_id=item.id))
+        return render_template("profiles/edit.html", form=form, kind=kind, item=item)
+
+    @bp.route("/<int:item_id>/status", methods=["POST"])
+    @login_required
+    def change_status(item_id: int):
+        item = kind.get(db.session, item_id, viewer=current_user)
+        if not kind.can_edit(current_user, item):
+            abort(403)
+        target = request.form.get("status", "")
+        try:
+            kind.change_status(db.session, item, target, editor=current_user)
+        except (InvalidTransitionError, ValueError):
+            db.session.rollback()
+            flash(_("That status change is not possible now."), "danger")
+        else:
+            db.session.commit()
+            flash(_("Status changed to “%(status)s”.", status=kind.statuses[target]), "success")
+        return redirect(url_for(f"{kind.name}.detail", item_id=item.id))
+
+    return bp
+
+
+class _Values:
+    """Attribute bag used to pre-fill a form from a model row."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def _form_values(kind: Kind, item) -> _Values:
+    common = dict(title=item.title, keywords=item.keywords, modes=list(item.modes),
+                  chain=item.chain.key if item.chain else "",
+                  segment=str(item.segment_id or ""), version=str(item.version))
+    if kind is OUTPUTS:
+        return _Values(**common, abstract=item.abstract, inventors=item.inventors, trl=item.trl,
+                       patents=[{"number": p.number, "ipc": p.ipc_codes, "status": p.status}
+                                for p in item.patents],
+                       price_min=item.price_min, price_max=item.price_max,
+                       reform_status=item.reform_status)
+    return _Values(**common, description=item.description, min_trl=item.min_trl,
+                   budget_min=item.budget_min, budget_max=item.budget_max,
+                   deadline=item.deadline, region=item.region.name if item.region else "",
+                   is_challenge=item.is_challenge, prize=item.prize)
+
+
+outputs_bp = make_blueprint(OUTPUTS)
+needs_bp = make_blueprint(NEEDS)
