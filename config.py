@@ -16,9 +16,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
-    LANGUAGES = ("zh_CN", "en")
+    LANGUAGES = ("zh", "en")
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

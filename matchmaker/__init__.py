@@ -65,7 +65,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """Pick the UI language: explicit choice in the session, the user's setting, else zh_CN."""
+    """Pick the UI language: explicit choice in the session, the user's setting, else zh."""
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
@@ -74,4 +74,4 @@ def select_locale() -> str:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"] if request else "zh_CN"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,5 +1,6 @@
 """Human labels for the domain vocabulary, translated through Flask-Babel."""
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from matchmaker.domain import (
     AccountStatus, EnterpriseSize, EnterpriseTier, InstitutionType, NeedStatus, OutputStatus,
@@ -73,6 +74,6 @@ NEED_STATUS = {
 }
 
 
-def choices(labels: dict) -> list[tuple[str, object]]:
-    """Return WTForms choices (value, label) from a label mapping."""
-    return [(str(value), label) for value, label in labels.items()]
+def choices(labels: dict, *, optgroup: str | None = None) -> list[SelectChoice]:
+    """Return WTForms choices from a label mapping, optionally inside one option group."""
+    return [SelectChoice(str(value), label, optgroup=optgroup) for value, label in labels.items()]

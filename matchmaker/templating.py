@@ -25,18 +25,23 @@ def money(value: Decimal | None) -> str:
     return f"{value.normalize():f}" if isinstance(value, Decimal) else f"{value:g}"
 
 
+def url_with(**changes) -> str:
+    """Return the current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        args[key] = [value] if value is not None else []
+    args = {k: [v for v in vs if v not in ("", None)] for k, vs in args.items()}
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
 def register(app: Flask) -> None:
     """Install the template helpers on app."""
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["money"] = money
     app.jinja_env.globals["labels"] = labels
 
+    app.jinja_env.globals["url_with"] = url_with
+
     @app.context_processor
     def inject_locale():
-        def url_with(**changes):
-            args = request.args.to_dict(flat=False)
-            for key, value in changes.items():
-                args[key] = [value] if value is not None else []
-            args = {k: [v for v in vs if v not in ("", None)] for k, vs in args.items()}
-            return request.path + "?" + urlencode(args, doseq=True)
-        return {"current_locale": str(get_locale()), "url_with": url_with}
+        return {"current_locale": str(get_locale())}

@@ -15,7 +15,8 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in"))
 
 
-SIGNUP_ROLES = [(r, labels.ROLE[r]) for r in (Role.INSTITUTION, Role.ENTERPRISE, Role.BROKER)]
+SIGNUP_ROLES = labels.choices({r: labels.ROLE[r]
+                               for r in (Role.INSTITUTION, Role.ENTERPRISE, Role.BROKER)})
 
 
 class SignupForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from matchmaker import labels
 from matchmaker.auth import services
@@ -63,11 +64,10 @@ def logout():
 def signup():
     form = SignupForm()
     regions = db.session.scalars(select(Region).order_by(Region.id)).all()
-    form.region.choices = [(r.name, r.name) for r in regions]
-    form.organisation_type.choices = {
-        _("Institution type"): labels.choices(labels.INSTITUTION_TYPE),
-        _("Enterprise tier"): labels.choices(labels.ENTERPRISE_TIER),
-    }
+    form.region.choices = [SelectChoice(r.name) for r in regions]
+    form.organisation_type.choices = (
+        labels.choices(labels.INSTITUTION_TYPE, optgroup=_("Institution type"))
+        + labels.choices(labels.ENTERPRISE_TIER, optgroup=_("Enterprise tier")))
     if form.validate_on_submit():
         data = services.SignupData(
             email=form.email.data, password=form.password.data,

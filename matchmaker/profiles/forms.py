@@ -9,6 +9,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from matchmaker import labels
@@ -99,12 +100,11 @@ class ProfileForm(FlaskForm):
         """Offer the active chains and their segments (grouped by chain)."""
         from matchmaker.templating import localized
 
-        self.chain.choices = [("", _("— not set —"))] + [(c.key, localized(c, "name"))
-                                                          for c in chains]
-        self.segment.choices = {"": [("", _("— not set —"))]} | {
-            localized(c, "name"): [(str(s.id), localized(s, "name")) for s in c.segments]
-            for c in chains
-        }
+        self.chain.choices = [SelectChoice("", _("— not set —"))] + [
+            SelectChoice(c.key, localized(c, "name")) for c in chains]
+        self.segment.choices = [SelectChoice("", _("— not set —"))] + [
+            SelectChoice(str(s.id), localized(s, "name"), optgroup=localized(c, "name"))
+            for c in chains for s in c.segments]
 
     def validate_segment(self, field):
         if field.data and not self.chain.data:
@@ -146,6 +146,9 @@ class NeedForm(ProfileForm):
         if field.data and field.data < date.today():
             raise ValidationError(_("The deadline is in the past."))
 
-    def validate_prize(self, field):
-        if self.is_challenge.data and not field.data:
-            raise ValidationError(_("An open challenge needs a prize."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.is_challenge.data and not self.prize.data and not self.prize.errors:
+            self.prize.errors.append(_("An open challenge needs a prize."))
+            return False
+        return valid

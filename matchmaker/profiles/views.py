@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
 
 from matchmaker import labels
 from matchmaker.chains.models import Chain
@@ -95,7 +96,8 @@ def _prepare_form(kind: Kind, form) -> None:
     form.set_chain_choices(chains)
     if kind is NEEDS:
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()
-        form.region.choices = [("", _("— any —"))] + [(r.name, r.name) for r in regions]
+        form.region.choices = [SelectChoice("", _("— any —"))] + [SelectChoice(r.name)
+                                                                   for r in regions]
 
 
 def _save(kind: Kind, form, obj=None):

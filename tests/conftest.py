@@ -1,0 +1,132 @@
+"""Shared fixtures: one migrated and seeded database per test session, a rolled-back
+transaction per test, and helpers to sign in and submit forms with their CSRF token."""
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from config import TestConfig
+from matchmaker import create_app
+from matchmaker.extensions import db, limiter
+from matchmaker.seed import demo_email, load_seed
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+DEMO_PASSWORD = TestConfig.DEMO_PASSWORD
+
+
+def reset_postgres(url: str, schema: str = "public") -> None:
+    """Drop and recreate schema so that the session starts from an empty database."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def make_config(url: str) -> type:
+    return type("SessionConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if IS_POSTGRES:
+        reset_postgres(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """The application on a database migrated to head by Alembic and loaded with seed_data/."""
+    app = create_app(make_config(database_url))
+    with app.app_context():
+        upgrade()
+        from werkzeug.security import generate_password_hash
+
+        load_seed(db.session, app.config["SEED_DIR"],
+                  password_hash=generate_password_hash(DEMO_PASSWORD, "pbkdf2:sha256:1000"))
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class _TestSession(scoped_session):
+    """One session for the whole test; 'removing' it after a request only expires its objects,
+    so the test body sees what the request committed (to its savepoint)."""
+
+    def remove(self) -> None:
+        if self.registry.has():
+            self.registry().expire_all()
+
+
+@pytest.fixture
+def db_session(app):
+    """A session inside an outer transaction that is rolled back after the test.
+
+    No app context stays pushed during the test, so every request gets its own `g`
+    (the signed-in user and the chosen language are not cached across requests).
+    """
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = _TestSession(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=lambda: "test")
+    try:
+        yield db.session
+    finally:
+        db.session.registry().close()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    """A test client; the sign-in rate limit starts fresh for every test."""
+    limiter.reset()
+    return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                   r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """Return a CSRF token read from the form on the page at url."""
+    page = client.get(url)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {page.status_code})"
+    return match.group(1) or match.group(2)
+
+
+def submit(client, url: str, data: dict, *, form_url: str | None = None, **kwargs):
+    """POST data to url with a fresh CSRF token read from form_url (default: url)."""
+    payload = {"csrf_token": csrf_token(client, form_url or url), **data}
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client, key: str, password: str = DEMO_PASSWORD):
+    """Sign in as the demo account of seed key (e.g. 'qcut', 'admin', 'broker-zhangmin')."""
+    response = submit(client, "/auth/login", {"email": demo_email(key), "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(app, client):
+    """Return a function that gives a new client signed in as the demo account of a seed key."""
+    def _login(key: str):
+        limiter.reset()
+        fresh = app.test_client()
+        login(fresh, key)
+        return fresh
+    return _login

@@ -1,0 +1,283 @@
+"""Research output and technology need pages: lists, search, filters, forms and ownership."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from matchmaker.chains.models import Chain
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from tests.conftest import submit
+
+
+def _output(db_session, ref):
+    return db_session.scalar(select(ResearchOutput).where(ResearchOutput.ref == ref))
+
+
+def _need(db_session, ref):
+    return db_session.scalar(select(TechNeed).where(TechNeed.ref == ref))
+
+
+def _first_published_output(db_session, institution_ref):
+    return db_session.scalar(select(ResearchOutput).join(ResearchOutput.institution)
+                             .where(ResearchOutput.status == "published")
+                             .where(ResearchOutput.institution.has(ref=institution_ref))
+                             .order_by(ResearchOutput.id))
+
+
+def _count(db_session, model):
+    return db_session.scalar(select(func.count()).select_from(model))
+
+
+def _hydrogen_segment_id(db_session, key="production"):
+    chain = db_session.scalar(select(Chain).where(Chain.key == "hydrogen"))
+    return next(s.id for s in chain.segments if s.key == key)
+
+
+def output_form(db_session, **overrides):
+    return {"title": "兆瓦级碱性电解槽复合隔膜", "abstract": "采用聚苯硫醚基复合隔膜，面电阻降低30%。",
+            "keywords": "碱性电解，隔膜", "inventors": "王立新，赵敏", "chain": "hydrogen",
+            "segment": str(_hydrogen_segment_id(db_session)), "trl": "5", "modes": ["licence"],
+            "price_min": "50", "price_max": "120", "reform_status": "none",
+            "patents": "ZL202110345678.2; C25B 1/04, C25B 13/08; granted"} | overrides
+
+
+def need_form(**overrides):
+    return {"title": "氢燃料电池双极板防腐涂层", "description": "金属双极板在 0.6 V 工况下腐蚀电流偏高，需要新的涂层。",
+            "keywords": "双极板，涂层", "chain": "hydrogen", "segment": "", "min_trl": "6",
+            "modes": ["licence", "pay_later"], "budget_min": "30", "budget_max": "80",
+            "deadline": (date.today() + timedelta(days=200)).isoformat(), "region": "西咸新区",
+            "prize": ""} | overrides
+
+
+# --- lists, search, filters --------------------------------------------------------------
+
+def test_lists_require_sign_in(client):
+    assert client.get("/outputs/").status_code == 302
+    assert client.get("/needs/").status_code == 302
+
+
+def test_output_list_shows_published_outputs_with_pagination(login_as):
+    client = login_as("broker-zhangmin")
+    page1 = client.get("/outputs/").get_data(as_text=True)
+    page2 = client.get("/outputs/?page=2").get_data(as_text=True)
+    titles1 = set(re.findall(r'<h2 class="h6 mb-1">(.*?)</h2>', page1))
+    titles2 = set(re.findall(r'<h2 class="h6 mb-1">(.*?)</h2>', page2))
+    assert len(titles1) == 20 and len(titles2) == 20 and not titles1 & titles2
+
+
+def test_chinese_search_finds_outputs_by_abstract_words(login_as, db_session):
+    client = login_as("broker-zhangmin")
+    page = client.get("/outputs/?q=双极板").get_data(as_text=True)
+    total = int(re.search(r'data-testid="result-count">\D*(\d+)', page).group(1))
+    expected = db_session.scalar(select(func.count()).where(
+        ResearchOutput.status.in_(["published", "under_negotiation", "transferred"]),
+        (ResearchOutput.title.contains("双极板")) | (ResearchOutput.abstract.contains("双极板"))
+        | (ResearchOutput.keywords.contains("双极板"))))
+    assert total == expected > 0
+
+
+def test_search_with_two_words_requires_both(login_as):
+    client = login_as("broker-zhangmin")
+    one = client.get("/outputs/?q=电解").get_data(as_text=True)
+    both = client.get("/outputs/?q=电解 PEM").get_data(as_text=True)
+    count = lambda page: int(re.search(r'result-count">\D*(\d+)', page).group(1))  # noqa: E731
+    assert 0 < count(both) < count(one)
+
+
+def test_filters_by_chain_trl_mode_and_region_narrow_the_list(login_as, db_session):
+    client = login_as("broker-zhangmin")
+    page = client.get("/outputs/?chain=photovoltaics&trl_from=6&mode=licence&region=西安市")
+    ids = [int(i) for i in re.findall(r'href="/outputs/(\d+)"', page.get_data(as_text=True))]
+    assert ids
+    for output in (db_session.get(ResearchOutput, i) for i in ids):
+        assert output.chain.key == "photovoltaics" and output.trl >= 6
+        assert "licence" in output.modes and output.institution.region.name == "西安市"
+
+
+def test_need_filters_by_segment_and_status(login_as, db_session):
+    client = login_as("broker-liuyang")
+    segment = _hydrogen_segment_id(db_session, "fuel_cell")
+    page = client.get(f"/needs/?segment={segment}&status=published").get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'href="/needs/(\d+)"', page)]
+    assert ids and all(db_session.get(TechNeed, i).segment_id == segment for i in ids)
+
+
+def test_garbage_filter_values_are_ignored_not_crashing(login_as):
+    client = login_as("broker-zhangmin")
+    response = client.get("/outputs/?trl_from=abc&segment=-4&page=99999&q=%25_%25")
+    assert response.status_code in (200, 404)
+
+
+def test_drafts_are_private_to_their_owner(login_as, db_session):
+    draft = db_session.scalar(select(ResearchOutput).where(ResearchOutput.status == "draft"))
+    owner = draft.institution.ref
+    other = "xjju" if owner != "xjju" else "qcut"
+    assert login_as(other).get(f"/outputs/{draft.id}").status_code == 404
+    assert login_as(owner).get(f"/outputs/{draft.id}").status_code == 200
+
+
+# --- creating and editing ----------------------------------------------------------------
+
+def test_institution_lists_an_output_as_draft_then_publishes_it(login_as, db_session):
+    client = login_as("qcut")
+    response = submit(client, "/outputs/new", output_form(db_session))
+    assert response.status_code == 302
+    output = db_session.scalar(select(ResearchOutput).where(
+        ResearchOutput.title == "兆瓦级碱性电解槽复合隔膜"))
+    assert output.status == "draft" and output.institution.ref == "qcut"
+    assert output.patents[0].ipc_codes == ["C25B 1/04", "C25B 13/08"]
+    assert sorted(output.modes) == ["licence"]
+    submit(client, f"/outputs/{output.id}/status", {"status": "published"},
+           form_url=f"/outputs/{output.id}")
+    db_session.refresh(output)
+    assert output.status == "published" and output.published_at is not None
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"title": ""}, "请输入标题"),
+    ({"title": "长" * 201}, "标题过长"),
+    ({"trl": "12"}, "TRL 必须在 1 到 9 之间"),
+    ({"trl": ""}, "请输入 1 到 9 的 TRL"),
+    ({"price_min": "200", "price_max": "100"}, "最低价格高于最高价格"),
+    ({"chain": "quantum_cooking"}, "不是有效的选择"),
+    ({"abstract": "字" * 5001}, "内容过长"),
+    ({"patents": "ZL2021103; X99Z 1/04; granted"}, "不是 IPC 分类号"),
+    ({"patents": "ZL2021103 C25B 1/04"}, "第 1 行"),
+    ({"modes": []}, "请至少选择一种方式"),
+    ({"price_min": "abc"}, "不是有效的小数"),
+])
+def test_bad_output_input_shows_a_message_and_saves_nothing(login_as, db_session, overrides,
+                                                            message):
+    client = login_as("qcut")
+    before = _count(db_session, ResearchOutput)
+    response = submit(client, "/outputs/new", output_form(db_session, **overrides))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert _count(db_session, ResearchOutput) == before
+
+
+def test_segment_of_another_chain_is_refused(login_as, db_session):
+    client = login_as("qcut")
+    before = _count(db_session, ResearchOutput)
+    response = submit(client, "/outputs/new", output_form(db_session, chain="photonics"))
+    assert "所选环节不属于该产业链" in response.get_data(as_text=True)
+    assert _count(db_session, ResearchOutput) == before
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"budget_min": "100", "budget_max": "20"}, "最低预算高于最高预算"),
+    ({"min_trl": "0"}, "TRL 必须在 1 到 9 之间"),
+    ({"deadline": "2020-01-01"}, "截止日期已过"),
+    ({"deadline": "31/02/2027"}, "不是有效的日期值"),
+    ({"is_challenge": "y", "prize": ""}, "揭榜挂帅需要设定奖金"),
+    ({"description": ""}, "请描述需要解决的问题"),
+    ({"region": "火星"}, "不是有效的选择"),
+    ({"keywords": "，".join(f"词{i}" for i in range(13))}, "最多 12 项"),
+])
+def test_bad_need_input_shows_a_message_and_saves_nothing(login_as, db_session, overrides,
+                                                          message):
+    client = login_as("h2-ent-01")
+    before = _count(db_session, TechNeed)
+    response = submit(client, "/needs/new", need_form(**overrides))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert _count(db_session, TechNeed) == before
+
+
+def test_enterprise_posts_an_open_challenge(login_as, db_session):
+    client = login_as("h2-ent-01")
+    submit(client, "/needs/new", need_form(is_challenge="y", prize="150"))
+    need = db_session.scalar(select(TechNeed).where(TechNeed.title == "氢燃料电池双极板防腐涂层"))
+    assert need.is_challenge and need.prize == 150 and need.region.name == "西咸新区"
+    assert need.enterprise.ref == "h2-ent-01" and need.status == "draft"
+
+
+def test_owner_edits_an_output_and_the_change_is_saved(login_as, db_session):
+    output = _first_published_output(db_session, "qcut")
+    client = login_as("qcut")
+    form = output_form(db_session, title="新的标题：高温质子交换膜", version=str(output.version))
+    assert submit(client, f"/outputs/{output.id}/edit", form).status_code == 302
+    db_session.refresh(output)
+    assert output.title == "新的标题：高温质子交换膜"
+
+
+def test_a_stale_edit_does_not_overwrite_a_newer_one(login_as, db_session):
+    output = _first_published_output(db_session, "qcut")
+    client = login_as("qcut")
+    stale = str(output.version)
+    submit(client, f"/outputs/{output.id}/edit",
+           output_form(db_session, title="第一位编辑的标题", version=stale))
+    response = submit(client, f"/outputs/{output.id}/edit",
+                      output_form(db_session, title="第二位编辑的标题", version=stale))
+    assert "其他人已保存" in response.get_data(as_text=True)
+    db_session.refresh(output)
+    assert output.title == "第一位编辑的标题"
+
+
+def test_transferred_output_cannot_be_published_again(login_as, db_session):
+    output = db_session.scalar(select(ResearchOutput).where(ResearchOutput.status == "transferred"))
+    client = login_as(output.institution.ref)
+    response = submit(client, f"/outputs/{output.id}/status", {"status": "published"},
+                      form_url=f"/outputs/{output.id}", follow_redirects=True)
+    assert "当前无法变更为该状态" in response.get_data(as_text=True)
+    db_session.refresh(output)
+    assert output.status == "transferred"
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+def test_enterprise_cannot_edit_another_enterprises_need(login_as, db_session):
+    need = _need(db_session, "h2-n-001")
+    other = "ph-ent-01" if need.enterprise.ref != "ph-ent-01" else "pv-ent-01"
+    client = login_as(other)
+    assert client.get(f"/needs/{need.id}/edit").status_code == 403
+    title = need.title
+    response = submit(client, f"/needs/{need.id}/edit", need_form(title="篡改"),
+                      form_url=f"/needs/{need.id}")
+    assert response.status_code == 403
+    response = submit(client, f"/needs/{need.id}/status", {"status": "closed"},
+                      form_url=f"/needs/{need.id}")
+    assert response.status_code == 403
+    db_session.refresh(need)
+    assert need.title == title and need.status == "published"
+
+
+def test_institution_cannot_edit_another_institutions_output(login_as, db_session):
+    output = _first_published_output(db_session, "shri")
+    client = login_as("qcut")
+    response = submit(client, f"/outputs/{output.id}/edit",
+                      output_form(db_session, title="篡改"), form_url=f"/outputs/{output.id}")
+    assert response.status_code == 403
+    response = submit(client, f"/outputs/{output.id}/status", {"status": "withdrawn"},
+                      form_url=f"/outputs/{output.id}")
+    assert response.status_code == 403
+    db_session.refresh(output)
+    assert output.title != "篡改" and output.status == "published"
+
+
+@pytest.mark.parametrize("account, url", [
+    ("broker-zhangmin", "/outputs/new"), ("broker-zhangmin", "/needs/new"),
+    ("h2-ent-01", "/outputs/new"), ("qcut", "/needs/new"),
+])
+def test_roles_that_do_not_own_a_kind_cannot_create_it(login_as, db_session, account, url):
+    client = login_as(account)
+    before = (_count(db_session, ResearchOutput), _count(db_session, TechNeed))
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"title": "x"}).status_code in (400, 403)
+    assert (_count(db_session, ResearchOutput), _count(db_session, TechNeed)) == before
+
+
+def test_broker_reads_published_items_but_has_no_edit_button(login_as, db_session):
+    client = login_as("broker-liuyang")
+    need = _need(db_session, "h2-n-001")
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert need.title in page and 'data-testid="owner-actions"' not in page
+
+
+def test_form_without_csrf_token_is_rejected(login_as, db_session):
+    client = login_as("qcut")
+    before = _count(db_session, ResearchOutput)
+    response = client.post("/outputs/new", data=output_form(db_session))
+    assert response.status_code == 400
+    assert _count(db_session, ResearchOutput) == before

@@ -1,0 +1,106 @@
+"""seed_data/: complete, consistent, idempotent and free of near-duplicate records."""
+import itertools
+import json
+from collections import Counter
+from pathlib import Path
+
+import jieba
+import pytest
+from rapidfuzz import fuzz
+from sqlalchemy import func, select
+
+from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.auth.models import Broker, User
+from matchmaker.orgs.models import Enterprise, Institution, Region
+from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
+from matchmaker.seed import load_seed
+
+SEED = Path(__file__).resolve().parent.parent / "seed_data"
+
+# Two records whose word sets overlap this much say the same thing with a few words swapped.
+# Measured on the shipped data (jieba words of title + text, rapidfuzz token_set_ratio):
+# median pair 32, 99.9th percentile 53, closest pair of distinct records 72 (two SiC power
+# modules from different labs); a record whose keywords are swapped for another chain's
+# scores 97-98. 85 sits in that gap.
+NEAR_DUPLICATE_TOKEN_SET = 85
+
+
+def _rows(folder: str) -> list[dict]:
+    return [row for p in sorted((SEED / folder).glob("*.json"))
+            for row in json.loads(p.read_text(encoding="utf-8"))]
+
+
+OUTPUTS, NEEDS, ENTERPRISES = _rows("outputs"), _rows("needs"), _rows("enterprises")
+
+
+def _tokens(text: str) -> str:
+    return " ".join(t for t in jieba.lcut(text.lower()) if t.strip() and len(t) > 1)
+
+
+def test_seed_meets_the_minimum_counts():
+    chains = list((SEED / "chains").glob("*.json"))
+    assert len(json.loads((SEED / "institutions.json").read_text())) >= 12
+    assert len(ENTERPRISES) >= 40
+    assert len(json.loads((SEED / "brokers.json").read_text())) >= 8
+    assert len(chains) >= 6
+    assert len(OUTPUTS) >= 300
+    assert len(NEEDS) >= 120
+
+
+def test_every_chain_has_four_to_six_ordered_segments_with_keywords_and_ipc():
+    for path in (SEED / "chains").glob("*.json"):
+        chain = json.loads(path.read_text())
+        positions = [s["position"] for s in chain["segments"]]
+        assert 4 <= len(positions) <= 6, path.name
+        assert positions == sorted(positions), path.name
+        for seg in chain["segments"]:
+            assert seg["keywords_zh"] and seg["keywords_en"] and seg["ipc_prefixes"], seg["key"]
+
+
+def test_about_one_record_in_ten_is_in_english():
+    share = sum(r["lang"] == "en" for r in OUTPUTS + NEEDS) / len(OUTPUTS + NEEDS)
+    assert 0.05 <= share <= 0.2
+
+
+def test_no_two_records_are_near_duplicates():
+    records = [(r["key"], _tokens(r["title"] + " " + r.get("abstract", r.get("description", ""))))
+               for r in OUTPUTS + NEEDS]
+    offenders = []
+    for (a, ta), (b, tb) in itertools.combinations(records, 2):
+        score = fuzz.token_set_ratio(ta, tb)
+        if score > NEAR_DUPLICATE_TOKEN_SET:
+            offenders.append((a, b, round(score)))
+    assert offenders == []
+
+
+def test_titles_are_unique():
+    titles = Counter(r["title"] for r in OUTPUTS + NEEDS)
+    assert [t for t, n in titles.items() if n > 1] == []
+
+
+def test_loaded_database_holds_every_seed_record(db_session):
+    count = lambda model: db_session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    assert count(ResearchOutput) == len(OUTPUTS)
+    assert count(TechNeed) == len(NEEDS)
+    assert count(Enterprise) == len(ENTERPRISES)
+    assert count(Institution) == len(json.loads((SEED / "institutions.json").read_text()))
+    assert count(Patent) == sum(len(o["patents"]) for o in OUTPUTS)
+
+
+def test_loading_the_seed_twice_creates_no_duplicates(app, db_session):
+    models = (Region, Chain, ChainSegment, Institution, Enterprise, User, Broker, ResearchOutput,
+              TechNeed, Patent)
+    before = {m.__name__: db_session.scalar(select(func.count()).select_from(m)) for m in models}
+    loader = load_seed(db_session, app.config["SEED_DIR"], password_hash="x")
+    after = {m.__name__: db_session.scalar(select(func.count()).select_from(m)) for m in models}
+    assert after == before
+    assert sum(loader.created.values()) == 0
+    assert loader.updated["outputs"] == len(OUTPUTS)
+
+
+@pytest.mark.parametrize("chain_key", ["hydrogen", "photonics", "photovoltaics"])
+def test_first_three_chains_have_many_outputs_and_needs(db_session, chain_key):
+    chain = db_session.scalar(select(Chain).where(Chain.key == chain_key))
+    outputs = db_session.scalar(select(func.count()).where(ResearchOutput.chain_id == chain.id))
+    needs = db_session.scalar(select(func.count()).where(TechNeed.chain_id == chain.id))
+    assert outputs >= 40 and needs >= 15
