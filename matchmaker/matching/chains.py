@@ -1,0 +1,184 @@
+"""Sector-chain knowledge: infer a profile's chain and segment from keywords and IPC codes."""
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+from rapidfuzz import fuzz, process
+
+from matchmaker.matching.profiles import ChainSpec, SegmentSpec
+from matchmaker.matching.text import ascii_term, normalize
+
+# Evidence weights: a keyword the author chose counts more than a word in running text, and a
+# patent's IPC class is the strongest signal of where a technology sits.
+TEXT_HIT, TITLE_HIT, KEYWORD_HIT, FUZZY_HIT, IPC_HIT = 1.0, 2.0, 2.0, 1.5, 3.0
+FUZZY_CUTOFF = 88  # rapidfuzz ratio: catches 'electroliser', '质子交换模' but not different terms
+CONFIDENCE_SMOOTHING = 2.0
+
+
+@dataclass(frozen=True)
+class ChainGuess:
+    """Where a profile sits: chain and segment keys, a confidence in [0, 1], and why."""
+
+    chain: str | None
+    segment: str | None
+    confidence: float
+    source: str  # "explicit", "inferred" or "none"
+    evidence: tuple[str, ...] = ()
+
+
+NO_GUESS = ChainGuess(None, None, 0.0, "none")
+
+
+class ChainBook:
+    """The chains as data, indexed for fast keyword spotting (Aho-Corasick) and IPC lookup."""
+
+    def __init__(self, chains: Sequence[ChainSpec]):
+        self.chains = tuple(chains)
+        self.by_key = {c.key: c for c in self.chains}
+        self.positions = {(c.key, s.key): s.position for c in self.chains for s in c.segments}
+        self._automaton = ahocorasick.Automaton()
+        self._terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for chain in self.chains:
+            for seg in chain.segments:
+                for term in (*seg.keywords_zh, *seg.keywords_en):
+                    term = normalize(term).strip()
+                    if len(term) >= 2:
+                        self._terms[term].append((chain.key, seg.key))
+        for term, places in self._terms.items():
+            self._automaton.add_word(term, (term, tuple(dict.fromkeys(places))))
+        if self._terms:
+            self._automaton.make_automaton()
+        self._vocabulary = list(self._terms)
+        self._ipc = sorted(((p.replace(" ", "").lower(), c.key, s.key)
+                            for c in self.chains for s in c.segments for p in s.ipc_prefixes),
+                           key=lambda item: -len(item[0]))
+
+    # --- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def from_dicts(cls, rows: Iterable[dict]) -> "ChainBook":
+        """Build from chain dicts in the seed_data/chains format."""
+        chains = []
+        for row in rows:
+            segments = tuple(SegmentSpec(
+                key=s["key"], name_zh=s.get("name_zh", s["key"]), name_en=s.get("name_en", s["key"]),
+                position=int(s.get("position", i + 1)), keywords_zh=tuple(s.get("keywords_zh", ())),
+                keywords_en=tuple(s.get("keywords_en", ())),
+                ipc_prefixes=tuple(s.get("ipc_prefixes", ())))
+                for i, s in enumerate(row.get("segments", ())))
+            synonyms = tuple(tuple(g.split("|")) if isinstance(g, str) else tuple(g)
+                             for g in row.get("synonyms", ()))
+            chains.append(ChainSpec(key=row["key"], name_zh=row.get("name_zh", row["key"]),
+                                    name_en=row.get("name_en", row["key"]), segments=segments,
+                                    synonyms=synonyms))
+        return cls(chains)
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> "ChainBook":
+        """Load a JSON file (one chain or a list) or a folder of such files."""
+        path = Path(path)
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        rows = []
+        for file in files:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            rows.extend(data if isinstance(data, list) else [data])
+        return cls.from_dicts(rows)
+
+    # --- vocabulary for the analyzer -------------------------------------------------------
+
+    def user_words(self) -> list[str]:
+        """Return every Chinese keyword and synonym, for the segmenter's dictionary."""
+        words = [t for c in self.chains for s in c.segments for t in s.keywords_zh]
+        words += [t for c in self.chains for g in c.synonyms for t in g]
+        return words
+
+    def synonym_groups(self) -> list[tuple[str, ...]]:
+        return [g for c in self.chains for g in c.synonyms if len(g) >= 2]
+
+    # --- inference -------------------------------------------------------------------------
+
+    def _spot(self, text: str) -> dict[str, int]:
+        """Return chain keywords found in normalised text, with their counts."""
+        found: dict[str, int] = defaultdict(int)
+        if not self._terms:
+            return found
+        for end, (term, _) in self._automaton.iter(text):
+            start = end - len(term) + 1
+            if ascii_term(term) and ((start > 0 and text[start - 1].isalnum())
+                                     or (end + 1 < len(text) and text[end + 1].isalnum())):
+                continue
+            found[term] += 1
+        return found
+
+    def _fuzzy(self, keyword: str) -> str | None:
+        if not self._vocabulary or len(keyword) < 3:
+            return None
+        best = process.extractOne(keyword, self._vocabulary, scorer=fuzz.ratio,
+                                  score_cutoff=FUZZY_CUTOFF)
+        return best[0] if best else None
+
+    def segment_scores(self, title: str, body: str, keywords: Iterable[str] = (),
+                       ipc: Iterable[str] = ()) -> tuple[dict, list[str]]:
+        """Return evidence scores per (chain, segment) and the evidence behind them."""
+        scores: dict[tuple[str, str], float] = defaultdict(float)
+        evidence: list[str] = []
+
+        def credit(term: str, weight: float) -> None:
+            for place in self._terms[term]:
+                scores[place] += weight
+
+        title_hits = self._spot(normalize(title))
+        for term, count in self._spot(normalize(body)).items():
+            credit(term, TEXT_HIT * (1 + math.log(count)))
+        for term in title_hits:
+            credit(term, TITLE_HIT)
+        evidence += sorted(set(title_hits) | set(self._spot(normalize(body))))[:12]
+        for raw in keywords:
+            word = normalize(raw).strip()
+            if word in self._terms:
+                credit(word, KEYWORD_HIT)
+            elif (match := self._fuzzy(word)) is not None:
+                credit(match, FUZZY_HIT)
+                evidence.append(f"{raw}≈{match}")
+        for raw in ipc:
+            code = normalize(raw).replace(" ", "")
+            for prefix, chain, seg in self._ipc:
+                if code.startswith(prefix):
+                    scores[(chain, seg)] += IPC_HIT
+                    evidence.append(f"IPC {raw}")
+                    break
+        return scores, evidence
+
+    def infer(self, title: str, body: str, *, keywords: Iterable[str] = (),
+              ipc: Iterable[str] = (), chain: str | None = None,
+              segment: str | None = None) -> ChainGuess:
+        """Infer chain and segment; an explicitly set chain (and segment) wins."""
+        if chain and chain in self.by_key and segment and (chain, segment) in self.positions:
+            return ChainGuess(chain, segment, 1.0, "explicit")
+        scores, evidence = self.segment_scores(title, body, keywords, ipc)
+        if chain and chain in self.by_key:
+            inside = {seg: v for (c, seg), v in scores.items() if c == chain}
+            best = max(inside, key=lambda s: (inside[s], s)) if inside else None
+            return ChainGuess(chain, best, 1.0, "explicit", tuple(evidence))
+        if not scores:
+            return NO_GUESS
+        totals: dict[str, float] = defaultdict(float)
+        for (c, _), value in scores.items():
+            totals[c] += value
+        best_chain = max(totals, key=lambda c: (totals[c], c))
+        inside = {seg: v for (c, seg), v in scores.items() if c == best_chain}
+        best_segment = max(inside, key=lambda s: (inside[s], s))
+        confidence = totals[best_chain] / (sum(totals.values()) + CONFIDENCE_SMOOTHING)
+        return ChainGuess(best_chain, best_segment, round(confidence, 3), "inferred",
+                          tuple(evidence))
+
+    def segment_distance(self, chain: str, seg_a: str | None, seg_b: str | None) -> int | None:
+        """Return how many positions apart two segments of chain are (None if unknown)."""
+        if seg_a is None or seg_b is None:
+            return None
+        a, b = self.positions.get((chain, seg_a)), self.positions.get((chain, seg_b))
+        return None if a is None or b is None else abs(a - b)

@@ -1,0 +1,24 @@
+"""Default weights and thresholds of the matcher; the app may override them (MATCH_WEIGHTS)."""
+
+# Relevance = weighted mean of text similarity and chain fit. Business fit (TRL, transfer mode,
+# price, region) then scales relevance: a perfect fit keeps it, the worst fit removes
+# `fit_share` of it. Weights were tuned on the development judgments in seed_data/judgments/
+# (see bench/quality.py); they are not keyed on any record.
+DEFAULT_WEIGHTS = {
+    "text": 0.75,
+    "chain": 0.25,
+    "trl": 0.35,
+    "mode": 0.30,
+    "price": 0.20,
+    "region": 0.15,
+    "fit_share": 0.30,
+}
+
+# Word and character-bigram cosines are mixed into one text similarity.
+CHAR_SHARE = 0.3
+# Cosine at which the text component saturates at 1.0 (cosines of good pairs are ~0.2–0.5).
+TEXT_SATURATION = 0.6
+# A profile with fewer distinct content words than this cannot be matched honestly.
+MIN_CONTENT_WORDS = 6
+# How many shared terms an explanation lists.
+SHARED_TERMS = 6

@@ -1,0 +1,414 @@
+"""The matcher: TF-IDF text similarity plus sector-chain and business rules, explained.
+
+Usage::
+
+    matcher = Matcher(ChainBook.from_path("seed_data/chains")).fit(outputs, needs)
+    ranking = matcher.rank_outputs(need, limit=10)
+    for match in ranking.matches:
+        print(match.candidate_id, match.score, match.explanation["shared_terms"])
+"""
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matchmaker.matching import config, rules
+from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
+from matchmaker.matching.explain import explain_pair
+from matchmaker.matching.profiles import NeedProfile, OutputProfile
+from matchmaker.matching.text import Analyzer
+
+INSUFFICIENT = "insufficient_information"
+
+
+@dataclass(frozen=True)
+class Match:
+    """One candidate for a query: its score in [0, 1], per-part scores and an explanation."""
+
+    candidate_id: Hashable
+    score: float
+    parts: Mapping[str, float]
+    explanation: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The candidates ranked for one query; notice says why there are none, if so."""
+
+    query_id: Hashable
+    matches: tuple[Match, ...]
+    chain: ChainGuess = NO_GUESS
+    notice: str | None = None
+
+
+def _identity(tokens):
+    return tokens
+
+
+def _new_vectorizer(min_df: int = 1) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df,
+                           dtype=np.float32, norm="l2")
+
+
+class _Side:
+    """One side of the index (outputs or needs): profiles, vectors and rule arrays by row."""
+
+    FIELDS = ("chain", "seg_pos", "chain_conf", "trl", "modes", "compat", "price_lo", "price_hi",
+              "region", "province", "active")
+
+    def __init__(self):
+        self.ids: list[Hashable] = []
+        self.row_of: dict[Hashable, int] = {}
+        self.profiles: list = []
+        self.guesses: list[ChainGuess] = []
+        self.thin: list[bool] = []
+        self.words = self.chars = None  # CSR rows of the fitted part
+        self.words_t = self.chars_t = None  # transposed (term × row) for fast query products
+        self.delta_words: list = []
+        self.delta_chars: list = []
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def fitted_rows(self) -> int:
+        return 0 if self.words is None else self.words.shape[0]
+
+    def append(self, profile, guess: ChainGuess, thin: bool, values: dict) -> int:
+        row = len(self.ids)
+        self.ids.append(profile.id)
+        self.row_of[profile.id] = row
+        self.profiles.append(profile)
+        self.guesses.append(guess)
+        self.thin.append(thin)
+        for name in self.FIELDS:
+            dtype = np.float64 if name in ("chain_conf", "price_lo", "price_hi") else \
+                (bool if name == "active" else np.int64)
+            old = self.arrays.get(name, np.empty(0, dtype=dtype))
+            self.arrays[name] = np.append(old, np.asarray([values[name]], dtype=dtype))
+        return row
+
+    def word_row(self, row: int):
+        if row < self.fitted_rows:
+            return self.words[row]
+        return self.delta_words[row - self.fitted_rows]
+
+    def char_row(self, row: int):
+        if row < self.fitted_rows:
+            return self.chars[row]
+        return self.delta_chars[row - self.fitted_rows]
+
+    def similarities(self, q_words, q_chars, char_share: float) -> np.ndarray:
+        """Return the mixed cosine of query rows (k × V) with every row of this side (k × n)."""
+        parts = []
+        if self.fitted_rows:
+            w = (q_words @ self.words_t).toarray()
+            c = (q_chars @ self.chars_t).toarray()
+            parts.append((1 - char_share) * w + char_share * c)
+        if self.delta_words:
+            w = (q_words @ sp.vstack(self.delta_words).T).toarray()
+            c = (q_chars @ sp.vstack(self.delta_chars).T).toarray()
+            parts.append((1 - char_share) * w + char_share * c)
+        return np.hstack(parts) if len(parts) > 1 else parts[0]
+
+
+@dataclass(frozen=True)
+class _Query:
+    chain: int
+    seg_pos: int
+    chain_conf: float
+    trl: int
+    modes: int
+    compat: int
+    price_lo: float
+    price_hi: float
+    region: int
+    province: int
+
+
+class Matcher:
+    """Rank research outputs for technology needs and needs for outputs.
+
+    Parameters
+    ----------
+    chains : the sector chains (keywords, IPC prefixes, synonyms); an empty book disables the
+        chain rules.
+    weights : component weights, see config.DEFAULT_WEIGHTS (missing keys keep defaults).
+    min_score : matches scoring below this are dropped, so "no match" is a possible answer.
+    regions : region name → province, for the same-province part of the local-conversion rule.
+    char_share : share of the character-bigram cosine in the text similarity.
+    """
+
+    def __init__(self, chains: ChainBook | None = None, *, weights: Mapping | None = None,
+                 min_score: float = 0.05, regions: Mapping[str, str] | None = None,
+                 char_share: float = config.CHAR_SHARE):
+        self.chains = chains
+        self.weights = weights
+        self.min_score = min_score
+        self.regions = regions
+        self.char_share = char_share
+
+    # --- fitting ---------------------------------------------------------------------------
+
+    def fit(self, outputs: Iterable[OutputProfile], needs: Iterable[NeedProfile]) -> "Matcher":
+        """Learn the vocabulary and IDF from outputs and needs together and index both."""
+        outputs, needs = list(outputs), list(needs)
+        self.chains_ = self.chains or ChainBook(())
+        self.weights_ = {**config.DEFAULT_WEIGHTS, **(self.weights or {})}
+        self.analyzer_ = Analyzer.cached(tuple(self.chains_.user_words()),
+                                         tuple(self.chains_.synonym_groups()))
+        self._chain_index = {c.key: i for i, c in enumerate(self.chains_.chains)}
+        self._region_index: dict[str, int] = {}
+        self._province_index: dict[str, int] = {}
+        word_docs = [self._words(p) for p in (*outputs, *needs)]
+        char_docs = [self._chars(p) for p in (*outputs, *needs)]
+        self.words_ = _new_vectorizer().fit(word_docs)
+        self.chars_ = _new_vectorizer(min_df=2).fit(char_docs)
+        self.terms_ = self.words_.get_feature_names_out()
+        self.outputs_, self.needs_ = _Side(), _Side()
+        n = len(outputs)
+        self._load(self.outputs_, outputs, word_docs[:n], char_docs[:n])
+        self._load(self.needs_, needs, word_docs[n:], char_docs[n:])
+        return self
+
+    def refit(self) -> "Matcher":
+        """Refit the vocabulary on the current version of every indexed profile."""
+        return self.fit([self.outputs_.profiles[row] for row in self.outputs_.row_of.values()],
+                        [self.needs_.profiles[row] for row in self.needs_.row_of.values()])
+
+    def _load(self, side: _Side, profiles, word_docs, char_docs) -> None:
+        for profile, words in zip(profiles, word_docs):
+            self._append(side, profile, words)
+        if profiles:
+            side.words = self.words_.transform(word_docs).tocsr()
+            side.chars = self.chars_.transform(char_docs).tocsr()
+            side.words_t = side.words.T.tocsr()
+            side.chars_t = side.chars.T.tocsr()
+
+    # --- profile analysis ------------------------------------------------------------------
+
+    @staticmethod
+    def _body(profile) -> str:
+        return profile.abstract if isinstance(profile, OutputProfile) else profile.description
+
+    def _words(self, profile) -> list[str]:
+        analyze = self.analyzer_.words
+        # The title counts twice: it is the author's own summary.
+        return (analyze(profile.title) * 2 + analyze(self._body(profile))
+                + analyze(" ".join(profile.keywords)))
+
+    def _chars(self, profile) -> list[str]:
+        return self.analyzer_.char_ngrams(f"{profile.title} {self._body(profile)} "
+                                          f"{' '.join(profile.keywords)}")
+
+    def _guess(self, profile) -> ChainGuess:
+        ipc = profile.ipc if isinstance(profile, OutputProfile) else ()
+        return self.chains_.infer(profile.title, self._body(profile), keywords=profile.keywords,
+                                  ipc=ipc, chain=profile.chain, segment=profile.segment)
+
+    def _code(self, table: dict, key: str | None) -> int:
+        if not key:
+            return -1
+        return table.setdefault(key, len(table))
+
+    def _values(self, profile, guess: ChainGuess) -> dict:
+        is_output = isinstance(profile, OutputProfile)
+        modes = profile.modes
+        low = profile.price_min if is_output else profile.budget_min
+        high = profile.price_max if is_output else profile.budget_max
+        trl = profile.trl if is_output else profile.min_trl
+        province = (self.regions or {}).get(profile.region) if profile.region else None
+        active = (rules.is_active_output if is_output else rules.is_active_need)(profile.status)
+        return {
+            "chain": self._chain_index.get(guess.chain, -1),
+            "seg_pos": self.chains_.positions.get((guess.chain, guess.segment), -1),
+            "chain_conf": guess.confidence,
+            "trl": trl or 0,
+            "modes": rules.mode_mask(modes),
+            "compat": rules.compatible_mask(modes),
+            "price_lo": np.nan if low is None else float(low),
+            "price_hi": np.nan if high is None else float(high),
+            "region": self._code(self._region_index, profile.region),
+            "province": self._code(self._province_index, province),
+            "active": active,
+        }
+
+    def _append(self, side: _Side, profile, words: list[str]) -> int:
+        guess = self._guess(profile)
+        thin = len(set(words)) < config.MIN_CONTENT_WORDS
+        values = self._values(profile, guess)
+        values["active"] = values["active"] and not thin
+        if profile.id in side.row_of:  # an update: the old row stops taking part
+            side.arrays["active"][side.row_of[profile.id]] = False
+        return side.append(profile, guess, thin, values)
+
+    # --- incremental updates ---------------------------------------------------------------
+
+    def upsert_output(self, profile: OutputProfile) -> None:
+        """Add or replace one output without refitting the vocabulary (unknown words are
+        ignored until the next refit)."""
+        self._upsert(self.outputs_, profile)
+
+    def upsert_need(self, profile: NeedProfile) -> None:
+        """Add or replace one need without refitting the vocabulary."""
+        self._upsert(self.needs_, profile)
+
+    def _upsert(self, side: _Side, profile) -> None:
+        words = self._words(profile)
+        self._append(side, profile, words)
+        side.delta_words.append(self.words_.transform([words]).tocsr())
+        side.delta_chars.append(self.chars_.transform([self._chars(profile)]).tocsr())
+
+    def remove_output(self, output_id: Hashable) -> None:
+        """Take one output out of every future ranking."""
+        self._remove(self.outputs_, output_id)
+
+    def remove_need(self, need_id: Hashable) -> None:
+        """Take one need out of every future ranking."""
+        self._remove(self.needs_, need_id)
+
+    @staticmethod
+    def _remove(side: _Side, key: Hashable) -> None:
+        row = side.row_of.pop(key, None)
+        if row is not None:
+            side.arrays["active"][row] = False
+
+    # --- ranking ---------------------------------------------------------------------------
+
+    def rank_outputs(self, need: NeedProfile, *, limit: int = 10,
+                     explain: bool = True) -> Ranking:
+        """Return the outputs best suited to need, best first (explained unless explain=False)."""
+        return self._rank(need, self.outputs_, limit=limit, query_is_need=True, explain=explain)
+
+    def rank_needs(self, output: OutputProfile, *, limit: int = 10,
+                   explain: bool = True) -> Ranking:
+        """Return the needs output could best serve, best first."""
+        return self._rank(output, self.needs_, limit=limit, query_is_need=False,
+                          explain=explain)
+
+    def all_pairs(self, *, limit: int = 10, chunk_size: int = 256,
+                  explain: bool = True) -> Iterator[Ranking]:
+        """Rank outputs for every indexed need (in index order), chunk by chunk.
+
+        Text similarities of a chunk of needs against all outputs come from one sparse matrix
+        product; the rules are vectorised over all outputs for each need.
+        """
+        side = self.needs_
+        rows = list(side.row_of.values())
+        for start in range(0, len(rows), chunk_size):
+            chunk = rows[start:start + chunk_size]
+            q_words = sp.vstack([side.word_row(r) for r in chunk]).tocsr()
+            q_chars = sp.vstack([side.char_row(r) for r in chunk]).tocsr()
+            sims = self.outputs_.similarities(q_words, q_chars, self.char_share)
+            for i, row in enumerate(chunk):
+                profile = side.profiles[row]
+                query = self._query(side.arrays, row)
+                if side.thin[row]:
+                    yield Ranking(profile.id, (), side.guesses[row], INSUFFICIENT)
+                    continue
+                yield self._select(profile, side.guesses[row], query, sims[i], self.outputs_,
+                                   side.word_row(row), limit, query_is_need=True,
+                                   explain=explain)
+
+    def _query(self, arrays: dict, row: int) -> _Query:
+        return _Query(**{name: arrays[name][row].item() for name in _Query.__dataclass_fields__})
+
+    def _rank(self, profile, side: _Side, *, limit: int, query_is_need: bool,
+              explain: bool) -> Ranking:
+        words = self._words(profile)
+        guess = self._guess(profile)
+        if len(set(words)) < config.MIN_CONTENT_WORDS:
+            return Ranking(profile.id, (), guess, INSUFFICIENT)
+        values = self._values(profile, guess)
+        query = _Query(**{k: values[k] for k in _Query.__dataclass_fields__})
+        q_words = self.words_.transform([words])
+        q_chars = self.chars_.transform([self._chars(profile)])
+        sims = side.similarities(q_words, q_chars, self.char_share)[0] if len(side) else \
+            np.empty(0)
+        return self._select(profile, guess, query, sims, side, q_words, limit,
+                            query_is_need=query_is_need, explain=explain)
+
+    def components(self, query: _Query, cos: np.ndarray, side: _Side,
+                   query_is_need: bool) -> dict[str, np.ndarray]:
+        """Return every component score of query against all rows of side."""
+        a = side.arrays
+        if query_is_need:
+            trl = rules.trl_fit(query.trl, a["trl"])
+            mode = rules.mode_fit(query.modes, query.compat, a["modes"])
+            price = rules.price_fit(query.price_hi, a["price_lo"])
+        else:
+            trl = rules.trl_fit(a["trl"], query.trl)
+            mode = rules.mode_fit(a["modes"], a["compat"], query.modes)
+            price = rules.price_fit(a["price_hi"], query.price_lo)
+        return {
+            "text": np.minimum(1.0, cos / config.TEXT_SATURATION),
+            "chain": rules.chain_fit(query, _Arrays(a)),
+            "trl": trl, "mode": mode, "price": price,
+            "region": rules.region_fit(query.region, query.province, a["region"], a["province"]),
+        }
+
+    def score(self, parts: dict[str, np.ndarray]) -> np.ndarray:
+        """Combine component scores: relevance scaled by business fit, in [0, 1]."""
+        w = self.weights_
+        relevance = (w["text"] * parts["text"] + w["chain"] * parts["chain"]) / (
+            w["text"] + w["chain"])
+        fit_keys = ("trl", "mode", "price", "region")
+        fit = sum(w[k] * parts[k] for k in fit_keys) / sum(w[k] for k in fit_keys)
+        return relevance * (1 - w["fit_share"] + w["fit_share"] * fit)
+
+    def _select(self, profile, guess, query, cos, side: _Side, q_words, limit: int, *,
+                query_is_need: bool, explain: bool = True) -> Ranking:
+        if len(side) == 0:
+            return Ranking(profile.id, (), guess)
+        parts = self.components(query, cos, side, query_is_need)
+        scores = self.score(parts)
+        scores = np.where(side.arrays["active"] & (cos > 0), scores, -1.0)
+        top = _top_rows(scores, side.ids, limit, self.min_score)
+        matches = []
+        if not explain:
+            return Ranking(profile.id, tuple(Match(side.ids[r], round(float(scores[r]), 4), {})
+                                             for r in top), guess)
+        for row in top:
+            row_parts = {k: round(float(v[row]), 4) for k, v in parts.items()}
+            row_parts["relevance"] = round(float(
+                (self.weights_["text"] * parts["text"][row] + self.weights_["chain"]
+                 * parts["chain"][row]) / (self.weights_["text"] + self.weights_["chain"])), 4)
+            need, output = (profile, side.profiles[row]) if query_is_need else \
+                (side.profiles[row], profile)
+            need_guess, output_guess = (guess, side.guesses[row]) if query_is_need else \
+                (side.guesses[row], guess)
+            explanation = explain_pair(self, need, output, need_guess, output_guess, row_parts,
+                                  q_words, side.word_row(row))
+            matches.append(Match(side.ids[row], round(float(scores[row]), 4), row_parts,
+                                 explanation))
+        return Ranking(profile.id, tuple(matches), guess)
+
+
+class _Arrays:
+    """Attribute access to a side's arrays, as the scorers expect."""
+
+    def __init__(self, arrays: dict):
+        self.__dict__.update(arrays)
+
+
+def _top_rows(scores: np.ndarray, ids: Sequence, limit: int, min_score: float) -> list[int]:
+    """Return the rows of the best scores, ties broken by id, dropping those below min_score."""
+    eligible = np.flatnonzero(scores >= max(min_score, 0.0))
+    if eligible.size == 0:
+        return []
+    if eligible.size > limit:
+        # Keep every row tied with the limit-th score so that the id tie-break is exact.
+        kth = np.partition(scores[eligible], -limit)[-limit]
+        eligible = eligible[scores[eligible] >= kth]
+    return sorted(eligible.tolist(), key=lambda r: (-round(float(scores[r]), 6), id_key(ids[r])))[
+        :limit]
+
+
+def id_key(value) -> tuple:
+    """Sort key for ids: numbers numerically, then everything else as text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value, "")
+    return (1, 0, str(value))

@@ -1,0 +1,105 @@
+"""Explanations: which rules fired, the shared terms, and what would make a pair fit."""
+import numpy as np
+
+from matchmaker.matching import config, rules
+
+MODE_NAMES = {"assignment": "assignment", "licence": "a licence",
+              "exclusive_licence": "an exclusive licence", "equity": "equity contribution",
+              "pay_later": "use first, pay later", "rights_transfer": "rights transfer",
+              "invest_then_equity": "invest first, equity later", "custody": "technology custody",
+              "joint_rd": "joint R&D"}
+# Hints are given for pairs whose relevance is at least this: it is worth fixing the fit.
+HINT_RELEVANCE = 0.25
+
+
+def _guess_dict(guess) -> dict:
+    return {"chain": guess.chain, "segment": guess.segment, "confidence": guess.confidence,
+            "source": guess.source}
+
+
+def shared_terms(matcher, q_row, c_row, limit: int = config.SHARED_TERMS) -> list[str]:
+    """Return the terms that contribute most to the text similarity of two rows."""
+    product = q_row.multiply(c_row).tocoo()
+    if product.nnz == 0:
+        return []
+    order = np.argsort(-product.data, kind="stable")[:limit]
+    return [matcher.analyzer_.display(str(matcher.terms_[product.col[i]])) for i in order]
+
+
+def _modes_text(modes) -> str:
+    return " or ".join(MODE_NAMES.get(m, m) for m in modes) or "—"
+
+
+def _chain_rules(matcher, need_guess, output_guess) -> list[dict]:
+    if need_guess.chain is None or output_guess.chain is None:
+        return [{"code": "chain_unknown"}]
+    if need_guess.chain != output_guess.chain:
+        return [{"code": "other_chain", "need": need_guess.chain, "output": output_guess.chain}]
+    distance = matcher.chains_.segment_distance(need_guess.chain, need_guess.segment,
+                                                output_guess.segment)
+    if distance == 0:
+        return [{"code": "same_segment", "chain": need_guess.chain,
+                 "segment": need_guess.segment}]
+    if distance == 1:
+        return [{"code": "adjacent_segment", "chain": need_guess.chain,
+                 "need_segment": need_guess.segment, "output_segment": output_guess.segment}]
+    return [{"code": "same_chain", "chain": need_guess.chain}]
+
+
+def _fit_rules(need, output) -> tuple[list[dict], list[dict]]:
+    """Return the business rules that fired and the hints that would make the pair fit."""
+    fired, hints = [], []
+    if need.min_trl and output.trl:
+        if output.trl >= need.min_trl:
+            fired.append({"code": "trl_ok", "trl": output.trl, "required": need.min_trl})
+        else:
+            gap = need.min_trl - output.trl
+            step = "a pilot line (中试)" if gap <= 2 else "further development and a pilot line"
+            fired.append({"code": "trl_gap", "trl": output.trl, "required": need.min_trl})
+            hints.append({"code": "trl_gap", "trl": output.trl, "required": need.min_trl,
+                          "message": f"TRL {output.trl} < required {need.min_trl}: needs {step}"})
+    if need.modes and output.modes:
+        wanted, offered = set(need.modes), set(output.modes)
+        compatible = {m for w in wanted for m in rules.COMPATIBLE.get(w, ())}
+        if wanted & offered:
+            fired.append({"code": "mode_match", "modes": sorted(wanted & offered)})
+        elif compatible & offered:
+            fired.append({"code": "mode_compatible", "modes": sorted(compatible & offered)})
+        else:
+            fired.append({"code": "mode_mismatch"})
+            hints.append({"code": "mode_mismatch", "offered": list(output.modes),
+                          "wanted": list(need.modes),
+                          "message": f"offers {_modes_text(output.modes)} only; the need wants "
+                                     f"{_modes_text(need.modes)}"})
+    if need.budget_max is not None and output.price_min is not None:
+        if output.price_min <= need.budget_max:
+            fired.append({"code": "price_within_budget"})
+        else:
+            fired.append({"code": "price_over_budget"})
+            hints.append({"code": "price_over_budget", "price_min": output.price_min,
+                          "budget_max": need.budget_max,
+                          "message": f"asking price from {output.price_min:g} 万元 exceeds the "
+                                     f"budget of {need.budget_max:g} 万元"})
+    return fired, hints
+
+
+def explain_pair(matcher, need, output, need_guess, output_guess, parts: dict, q_row, c_row) -> dict:
+    """Build the explanation of one need–output pair."""
+    fired = _chain_rules(matcher, need_guess, output_guess)
+    fit_rules, hints = _fit_rules(need, output)
+    fired += fit_rules
+    if parts.get("region", 0) >= 1.0:
+        fired.append({"code": "local_conversion", "region": need.region})
+    elif parts.get("region", 0) > 0:
+        fired.append({"code": "same_province"})
+    if parts.get("relevance", 0) < HINT_RELEVANCE:
+        hints = []
+    return {
+        "components": {k: v for k, v in parts.items() if k != "relevance"},
+        "relevance": parts.get("relevance"),
+        "rules": fired,
+        "shared_terms": shared_terms(matcher, q_row, c_row),
+        "need_chain": _guess_dict(need_guess),
+        "output_chain": _guess_dict(output_guess),
+        "hints": hints,
+    }

@@ -1,0 +1,90 @@
+"""Scorers: small named functions, each vectorised over all candidates of one query.
+
+Every scorer returns values in [0, 1] for the candidates; NEUTRAL marks "unknown" so that a
+missing field neither helps nor hurts much.
+"""
+import numpy as np
+
+from matchmaker.matching.profiles import EXCLUDED_NEED_STATUSES, EXCLUDED_OUTPUT_STATUSES
+
+NEUTRAL = 0.5
+MODES = ("assignment", "licence", "exclusive_licence", "equity", "pay_later", "rights_transfer",
+         "invest_then_equity", "custody", "joint_rd")
+MODE_BIT = {mode: 1 << i for i, mode in enumerate(MODES)}
+# Modes that satisfy a wish for another mode, partly (an exclusive licence is a licence).
+COMPATIBLE = {"licence": ("exclusive_licence",), "exclusive_licence": ("licence",),
+              "equity": ("invest_then_equity",), "invest_then_equity": ("equity",),
+              "pay_later": ("licence",)}
+SEGMENT_VALUE = {0: 1.0, 1: 0.7}
+FAR_SEGMENT, UNKNOWN_SEGMENT, OTHER_CHAIN = 0.45, 0.6, 0.0
+TRL_STEP = 0.25  # each missing TRL level costs a quarter
+
+
+def mode_mask(modes) -> int:
+    """Return the bit mask of the known modes in modes."""
+    mask = 0
+    for mode in modes or ():
+        mask |= MODE_BIT.get(mode, 0)
+    return mask
+
+
+def compatible_mask(modes) -> int:
+    return mode_mask(m for mode in modes or () for m in COMPATIBLE.get(mode, ()))
+
+
+def chain_fit(q, c) -> np.ndarray:
+    """Same segment 1, adjacent 0.7, same chain 0.45–0.6, other chain 0; weighed by confidence."""
+    n = len(c.chain)
+    if q.chain < 0:
+        return np.full(n, NEUTRAL)
+    dist = np.abs(c.seg_pos - q.seg_pos)
+    seg_known = (c.seg_pos >= 0) & (q.seg_pos >= 0)
+    same_chain_value = np.where(seg_known, np.select([dist == 0, dist == 1],
+                                                     [SEGMENT_VALUE[0], SEGMENT_VALUE[1]],
+                                                     FAR_SEGMENT), UNKNOWN_SEGMENT)
+    value = np.where(c.chain == q.chain, same_chain_value, OTHER_CHAIN)
+    confidence = q.chain_conf * c.chain_conf
+    return np.where(c.chain >= 0, confidence * value + (1 - confidence) * NEUTRAL, NEUTRAL)
+
+
+def trl_fit(need_trl, output_trl) -> np.ndarray:
+    """1 when the output is at least as mature as required; minus TRL_STEP per missing level."""
+    need_trl, output_trl = np.broadcast_arrays(need_trl, output_trl)
+    gap = need_trl - output_trl
+    value = np.clip(1.0 - TRL_STEP * np.maximum(gap, 0), 0.0, 1.0)
+    return np.where((need_trl < 1) | (output_trl < 1), NEUTRAL, value)
+
+
+def mode_fit(need_mask, need_compatible, output_mask) -> np.ndarray:
+    """1 for a wanted mode offered, 0.7 for a compatible one, 0 when none fits."""
+    need_mask, need_compatible, output_mask = np.broadcast_arrays(need_mask, need_compatible,
+                                                                  output_mask)
+    value = np.where((need_mask & output_mask) != 0, 1.0,
+                     np.where((need_compatible & output_mask) != 0, 0.7, 0.0))
+    return np.where((need_mask == 0) | (output_mask == 0), NEUTRAL, value)
+
+
+def price_fit(budget_max, price_min) -> np.ndarray:
+    """1 when the asking price starts within the budget; budget/price when it is above."""
+    budget_max, price_min = np.broadcast_arrays(budget_max, price_min)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(price_min <= budget_max, 1.0, budget_max / price_min)
+    return np.where(np.isnan(budget_max) | np.isnan(price_min), NEUTRAL,
+                    np.clip(np.nan_to_num(ratio, nan=NEUTRAL), 0.0, 1.0))
+
+
+def region_fit(q_region, q_province, c_region, c_province) -> np.ndarray:
+    """Local conversion bonus: same region 1, same province 0.5, otherwise 0."""
+    q_region, q_province, c_region, c_province = np.broadcast_arrays(
+        q_region, q_province, c_region, c_province)
+    same_region = (q_region >= 0) & (q_region == c_region)
+    same_province = (q_province >= 0) & (q_province == c_province)
+    return np.where(same_region, 1.0, np.where(same_province, 0.5, 0.0))
+
+
+def is_active_output(status: str) -> bool:
+    return status not in EXCLUDED_OUTPUT_STATUSES
+
+
+def is_active_need(status: str) -> bool:
+    return status not in EXCLUDED_NEED_STATUSES

@@ -1,0 +1,147 @@
+"""Text analysis for Chinese and English: normalisation, segmentation, synonyms, n-grams."""
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import jieba
+import opencc
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+jieba.setLogLevel(60)
+
+CHINESE_STOP_WORDS = frozenset("""
+的 了 和 与 及 或 等 在 对 为 以 将 把 被 中 上 下 其 该 本 之 于 并 且 但 而 从 由 是 有 无 不 也 都 就
+已 可 能 个 种 次 约 这 那 此 各 每 如 若 则 即 所 着 过 又 还 很 更 最 较 向 到 给 让 使 用 我 你 他 她
+它 们 我们 我司 公司 本公司 本单位 团队 课题组 一种 一个 一些 进行 实现 采用 通过 具有 可以 能够 需要
+要求 目前 主要 以及 相关 方面 基于 用于 已经 达到 希望 其中 因此 同时 然后 如果 或者 并且 而且 由于
+并非 对于 关于 根据 按照 左右 以上 以下 之间 之后 之前 期间 可能 应该 已有 没有 不能 不会 一般 比较
+特别 非常 其他 其它 包括 如下 例如 比如 等等 方案 情况 问题 ipc
+""".split())
+STOP_WORDS = CHINESE_STOP_WORDS | ENGLISH_STOP_WORDS
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_UNITS = (r"gw|mw|kw|w|kv|v|ma|a|nm|μm|um|mm|cm|km|mpa|kpa|pa|bar|kg|g|t|℃|°c|k|h|kwh|mwh|wh|ah"
+          r"|hz|khz|mhz|ghz|thz|db|dbm|fs|ps|ns|gbps|tbps|mbps|nh|mω|ω|lm|cd|%")
+# One regex for everything we keep whole; order matters (IPC before quantities before words).
+_TOKEN_RE = re.compile(
+    rf"(?P<ipc>(?<![a-z0-9])[a-h]\d{{2}}[a-z] ?\d{{1,4}}/\d{{2,6}}(?![0-9]))"
+    rf"|(?P<qty>(?<![a-z0-9.])\d+(?:\.\d+)? ?(?:{_UNITS})(?![a-z]))"
+    rf"|(?P<word>[a-z0-9]*[a-z][a-z0-9]*(?:[-+/.][a-z0-9]*[a-z0-9])*)"
+    rf"|(?P<cjk>[{_CJK}]+)"
+)
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+SYNONYM_PREFIX = "zzsyn"
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Return text in NFKC (full-width → half-width), simplified Chinese and lower case."""
+    text = unicodedata.normalize("NFKC", text or "")
+    if re.search(rf"[{_CJK}]", text):
+        text = _t2s().convert(text)
+    return text.lower()
+
+
+def _stem(word: str) -> str:
+    """Fold simple English plurals (electrolysers → electrolyser) without a stemmer's surprises."""
+    if len(word) > 4 and word.isalpha():
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            return word[:-1]
+    return word
+
+
+def ascii_term(term: str) -> bool:
+    return all(ord(c) < 128 for c in term)
+
+
+class Analyzer:
+    """Turn text into tokens: jieba words (with a domain dictionary), technical tokens kept
+    whole, synonyms folded to one token, and character bigrams as a back-off channel.
+
+    Parameters
+    ----------
+    user_words : domain terms jieba must keep whole (chain keywords), Chinese or mixed.
+    synonyms : groups of equivalent terms; every member becomes the same token.
+    stop_words : tokens dropped from the word channel.
+    """
+
+    def __init__(self, *, user_words: Iterable[str] = (),
+                 synonyms: Iterable[Iterable[str]] = (), stop_words=STOP_WORDS):
+        self.user_words = tuple(dict.fromkeys(normalize(w) for w in user_words if w.strip()))
+        self.synonyms = tuple(tuple(normalize(t) for t in group) for group in synonyms)
+        self.stop_words = frozenset(stop_words)
+        self._tokenizer = jieba.Tokenizer()
+        for word in self.user_words:
+            if _CJK_RUN.search(word):
+                self._tokenizer.add_word(word, freq=2000)
+        self._synonym_re, self._synonym_token, self.synonym_display = self._compile_synonyms()
+
+    @classmethod
+    @lru_cache(maxsize=8)
+    def cached(cls, user_words: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...]):
+        """Return a shared analyzer for this vocabulary (building jieba's dictionary is slow)."""
+        return cls(user_words=user_words, synonyms=synonyms)
+
+    def _compile_synonyms(self):
+        token_of, display = {}, {}
+        for index, group in enumerate(self.synonyms):
+            token = f"{SYNONYM_PREFIX}{index}"
+            display[token] = " / ".join(group[:2])
+            for term in group:
+                token_of.setdefault(term, token)
+        if not token_of:
+            return None, {}, display
+        parts = []
+        for term in sorted(token_of, key=len, reverse=True):
+            escaped = re.escape(term)
+            parts.append(rf"(?<![a-z0-9]){escaped}(?:e?s)?(?![a-z0-9])" if ascii_term(term)
+                         else escaped)
+        return re.compile("|".join(parts)), token_of, display
+
+    def _synonym_token_for(self, matched: str) -> str:
+        token = self._synonym_token.get(matched)
+        if token is None:  # an English plural: strip the suffix the pattern allowed
+            token = self._synonym_token.get(matched[:-1]) or self._synonym_token[matched[:-2]]
+        return token
+
+    def fold_synonyms(self, text: str) -> str:
+        """Replace every synonym variant in normalised text by its group token."""
+        if self._synonym_re is None:
+            return text
+        return self._synonym_re.sub(lambda m: f" {self._synonym_token_for(m.group(0))} ", text)
+
+    def words(self, text: str) -> list[str]:
+        """Return the word tokens of text (normalised, synonyms folded, stop words removed)."""
+        text = self.fold_synonyms(normalize(text))
+        tokens: list[str] = []
+        for match in _TOKEN_RE.finditer(text):
+            kind, value = match.lastgroup, match.group()
+            if kind == "cjk":
+                tokens.extend(w for w in self._tokenizer.cut_for_search(value)
+                              if len(w) > 1 and w not in self.stop_words)
+            elif kind == "ipc":
+                code = value.replace(" ", "")
+                tokens.extend((code, code[:4]))
+            elif kind == "qty":
+                tokens.append(value.replace(" ", ""))
+            elif value not in self.stop_words and len(value) > 1:
+                tokens.append(_stem(value))
+        return tokens
+
+    def char_ngrams(self, text: str, n: int = 2) -> list[str]:
+        """Return character n-grams of the Chinese runs of text (a back-off channel)."""
+        grams: list[str] = []
+        for run in _CJK_RUN.findall(normalize(text)):
+            grams.extend(run[i:i + n] for i in range(len(run) - n + 1))
+        return grams
+
+    def display(self, token: str) -> str:
+        """Return a readable form of token (synonym groups show their first variants)."""
+        return self.synonym_display.get(token, token)
