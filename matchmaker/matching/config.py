@@ -22,3 +22,6 @@ TEXT_SATURATION = 0.6
 MIN_CONTENT_WORDS = 6
 # How many shared terms an explanation lists.
 SHARED_TERMS = 6
+# Up to this many indexed profiles, an update keeps IDF exact by reweighing every row (a few
+# milliseconds); above it IDF is frozen between refits so that an update stays ~constant time.
+EXACT_IDF_LIMIT = 20_000

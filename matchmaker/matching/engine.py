@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
@@ -21,6 +21,7 @@ from matchmaker.matching.profiles import NeedProfile, OutputProfile
 from matchmaker.matching.text import Analyzer
 
 INSUFFICIENT = "insufficient_information"
+SENTINEL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,40 @@ def _identity(tokens):
     return tokens
 
 
-def _new_vectorizer(min_df: int = 1) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df,
-                           dtype=np.float32, norm="l2")
+class _Channel:
+    """One text channel (words or character bigrams): a fixed vocabulary, document
+    frequencies that follow every update, and sublinear TF-IDF weighting."""
+
+    def __init__(self, min_df: int = 1):
+        self.counter = CountVectorizer(analyzer=_identity, min_df=min_df, dtype=np.float32)
+        self.weigher = TfidfTransformer(sublinear_tf=True, norm="l2")
+
+    def fit(self, docs: list[list[str]]):
+        """Learn vocabulary and IDF from docs; return their count matrix."""
+        # Two sentinel documents keep the vocabulary non-empty (even with min_df=2) for empty
+        # or token-less input; their rows are dropped and they do not count in the IDF.
+        counts = self.counter.fit_transform([*docs, [SENTINEL], [SENTINEL]]).tocsr()
+        self.weigher.fit(counts)
+        counts = counts[:-2]
+        self.df = np.asarray((counts > 0).sum(axis=0), dtype=np.float64).ravel()
+        self.n = counts.shape[0]
+        self.track()
+        return counts
+
+    def counts(self, docs: list[list[str]]):
+        return self.counter.transform(docs).tocsr()
+
+    def weigh(self, counts):
+        return self.weigher.transform(counts).tocsr().astype(np.float32)
+
+    def track(self, added=None, removed=None) -> None:
+        """Update document frequencies and IDF for one added and/or removed count row."""
+        for row, sign in ((added, 1), (removed, -1)):
+            if row is not None:
+                self.df[row.indices] += sign
+                self.n += sign
+        # The same smoothed IDF as TfidfTransformer(smooth_idf=True).
+        self.weigher.idf_ = np.log((1 + self.n) / (1 + self.df)) + 1
 
 
 class _Side:
@@ -64,9 +96,10 @@ class _Side:
         self.profiles: list = []
         self.guesses: list[ChainGuess] = []
         self.thin: list[bool] = []
-        self.words = self.chars = None  # CSR rows of the fitted part
+        self.counts = {"words": None, "chars": None}  # raw term counts of the fitted part
+        self.words = self.chars = None  # weighted CSR rows of the fitted part
         self.words_t = self.chars_t = None  # transposed (term × row) for fast query products
-        self.delta_words: list = []
+        self.delta_words: list = []  # rows added after fitting, while IDF is frozen
         self.delta_chars: list = []
         self.arrays: dict[str, np.ndarray] = {}
 
@@ -158,20 +191,30 @@ class Matcher:
         outputs, needs = list(outputs), list(needs)
         self.chains_ = self.chains or ChainBook(())
         self.weights_ = {**config.DEFAULT_WEIGHTS, **(self.weights or {})}
-        self.analyzer_ = Analyzer.cached(tuple(self.chains_.user_words()),
+        # Author-chosen keywords join the segmenter's dictionary, so that the same term is cut
+        # the same way wherever it appears in running text.
+        corpus_words = sorted({k.strip() for p in (*outputs, *needs) for k in p.keywords
+                               if 2 <= len(k.strip()) <= 12})
+        self.analyzer_ = Analyzer.cached(tuple(self.chains_.user_words()) + tuple(corpus_words),
                                          tuple(self.chains_.synonym_groups()))
         self._chain_index = {c.key: i for i, c in enumerate(self.chains_.chains)}
         self._region_index: dict[str, int] = {}
         self._province_index: dict[str, int] = {}
         word_docs = [self._words(p) for p in (*outputs, *needs)]
         char_docs = [self._chars(p) for p in (*outputs, *needs)]
-        self.words_ = _new_vectorizer().fit(word_docs)
-        self.chars_ = _new_vectorizer(min_df=2).fit(char_docs)
-        self.terms_ = self.words_.get_feature_names_out()
+        self.words_, self.chars_ = _Channel(), _Channel(min_df=2)
+        word_counts, char_counts = self.words_.fit(word_docs), self.chars_.fit(char_docs)
+        self.terms_ = self.words_.counter.get_feature_names_out()
         self.outputs_, self.needs_ = _Side(), _Side()
+        self._frozen = False
         n = len(outputs)
-        self._load(self.outputs_, outputs, word_docs[:n], char_docs[:n])
-        self._load(self.needs_, needs, word_docs[n:], char_docs[n:])
+        for side, profiles, words, rows in ((self.outputs_, outputs, word_docs[:n], slice(0, n)),
+                                            (self.needs_, needs, word_docs[n:],
+                                             slice(n, None))):
+            for profile, tokens in zip(profiles, words):
+                self._append(side, profile, tokens)
+            side.counts = {"words": word_counts[rows], "chars": char_counts[rows]}
+            self._reweigh(side)
         return self
 
     def refit(self) -> "Matcher":
@@ -179,14 +222,14 @@ class Matcher:
         return self.fit([self.outputs_.profiles[row] for row in self.outputs_.row_of.values()],
                         [self.needs_.profiles[row] for row in self.needs_.row_of.values()])
 
-    def _load(self, side: _Side, profiles, word_docs, char_docs) -> None:
-        for profile, words in zip(profiles, word_docs):
-            self._append(side, profile, words)
-        if profiles:
-            side.words = self.words_.transform(word_docs).tocsr()
-            side.chars = self.chars_.transform(char_docs).tocsr()
-            side.words_t = side.words.T.tocsr()
-            side.chars_t = side.chars.T.tocsr()
+    def _reweigh(self, side: _Side) -> None:
+        """Recompute the weighted matrices of side from its counts and the current IDF."""
+        if side.counts["words"] is None or side.counts["words"].shape[0] == 0:
+            return
+        side.words = self.words_.weigh(side.counts["words"])
+        side.chars = self.chars_.weigh(side.counts["chars"])
+        side.words_t = side.words.T.tocsr()
+        side.chars_t = side.chars.T.tocsr()
 
     # --- profile analysis ------------------------------------------------------------------
 
@@ -258,9 +301,26 @@ class Matcher:
 
     def _upsert(self, side: _Side, profile) -> None:
         words = self._words(profile)
+        word_row = self.words_.counts([words])
+        char_row = self.chars_.counts([self._chars(profile)])
+        old = side.row_of.get(profile.id)
         self._append(side, profile, words)
-        side.delta_words.append(self.words_.transform([words]).tocsr())
-        side.delta_chars.append(self.chars_.transform([self._chars(profile)]).tocsr())
+        if len(self.outputs_) + len(self.needs_) > config.EXACT_IDF_LIMIT:
+            self._frozen = True
+        if self._frozen:
+            # Large index: IDF stays frozen until refit(); the new row joins the delta block.
+            side.delta_words.append(self.words_.weigh(word_row))
+            side.delta_chars.append(self.chars_.weigh(char_row))
+            return
+        # Small index: document frequencies follow the change exactly, as a refit on the same
+        # vocabulary would, and every row is reweighed (cheap at this size).
+        for channel, name, row in ((self.words_, "words", word_row),
+                                   (self.chars_, "chars", char_row)):
+            channel.track(added=row, removed=None if old is None else side.counts[name][old])
+            side.counts[name] = row if side.counts[name] is None else \
+                sp.vstack([side.counts[name], row]).tocsr()
+        self._reweigh(self.outputs_)
+        self._reweigh(self.needs_)
 
     def remove_output(self, output_id: Hashable) -> None:
         """Take one output out of every future ranking."""
@@ -270,11 +330,16 @@ class Matcher:
         """Take one need out of every future ranking."""
         self._remove(self.needs_, need_id)
 
-    @staticmethod
-    def _remove(side: _Side, key: Hashable) -> None:
+    def _remove(self, side: _Side, key: Hashable) -> None:
         row = side.row_of.pop(key, None)
-        if row is not None:
-            side.arrays["active"][row] = False
+        if row is None:
+            return
+        side.arrays["active"][row] = False
+        if not self._frozen:
+            self.words_.track(removed=side.counts["words"][row])
+            self.chars_.track(removed=side.counts["chars"][row])
+            self._reweigh(self.outputs_)
+            self._reweigh(self.needs_)
 
     # --- ranking ---------------------------------------------------------------------------
 
@@ -324,8 +389,8 @@ class Matcher:
             return Ranking(profile.id, (), guess, INSUFFICIENT)
         values = self._values(profile, guess)
         query = _Query(**{k: values[k] for k in _Query.__dataclass_fields__})
-        q_words = self.words_.transform([words])
-        q_chars = self.chars_.transform([self._chars(profile)])
+        q_words = self.words_.weigh(self.words_.counts([words]))
+        q_chars = self.chars_.weigh(self.chars_.counts([self._chars(profile)]))
         sims = side.similarities(q_words, q_chars, self.char_share)[0] if len(side) else \
             np.empty(0)
         return self._select(profile, guess, query, sims, side, q_words, limit,

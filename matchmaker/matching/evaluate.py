@@ -11,6 +11,7 @@ from matchmaker.matching.chains import ChainBook
 from matchmaker.matching.engine import Matcher
 from matchmaker.matching.profiles import NeedProfile, OutputProfile
 from matchmaker.matching.rules import is_active_output
+from matchmaker.matching.text import Analyzer
 
 RELEVANT = 1  # a grade of at least this counts as relevant for MRR and recall
 METRICS = ("ndcg@10", "mrr@10", "recall@10", "recall@100")
@@ -115,7 +116,7 @@ def evaluate_all(outputs, needs, qrels, chains: ChainBook, *, regions=None,
                  weights=None) -> dict[str, dict[str, float]]:
     """Return metrics for baselines, ablations and the full matcher on the same queries."""
     query_ids = [q for q in qrels if any(v >= RELEVANT for v in qrels[q].values())]
-    analyzer = Matcher(chains).fit(outputs[:1], needs[:1]).analyzer_
+    analyzer = Analyzer.cached(tuple(chains.user_words()), tuple(chains.synonym_groups()))
     results = {
         "baseline: word TF-IDF": score_run(tfidf_run(outputs, needs, query_ids=query_ids), qrels),
         "baseline: BM25": score_run(bm25_run(outputs, needs, analyzer.words,

@@ -1,0 +1,5 @@
+import sys
+
+from matchmaker.matching.cli import main
+
+sys.exit(main())

@@ -1,0 +1,44 @@
+"""Chain and segment inference from keywords, typos and IPC codes; explicit chains win."""
+
+
+def test_keywords_in_text_place_a_profile_in_chain_and_segment(mini_book):
+    guess = mini_book.infer("碱性电解槽隔膜", "用于电解水制氢的复合隔膜，降低槽电压")
+    assert (guess.chain, guess.segment, guess.source) == ("hydrogen", "production", "inferred")
+    assert 0.5 < guess.confidence <= 1
+
+
+def test_ipc_codes_alone_are_enough(mini_book):
+    guess = mini_book.infer("A new device", "Details withheld.", ipc=["H02S 40/34"])
+    assert (guess.chain, guess.segment) == ("photovoltaics", "modules")
+
+
+def test_a_misspelt_keyword_still_counts(mini_book):
+    guess = mini_book.infer("Project X", "Confidential.", keywords=["heterojuntion"])
+    assert (guess.chain, guess.segment) == ("photovoltaics", "cells")
+    assert any("≈" in e for e in guess.evidence)
+
+
+def test_english_keywords_need_word_boundaries(mini_book):
+    # "topcon" must not fire inside an unrelated longer word
+    assert mini_book.infer("Stopconfig tool", "software").chain is None
+
+
+def test_explicit_chain_wins_over_text(mini_book):
+    guess = mini_book.infer("燃料电池双极板", "双极板涂层", chain="photovoltaics")
+    assert guess.chain == "photovoltaics" and guess.source == "explicit"
+
+
+def test_explicit_segment_is_kept(mini_book):
+    guess = mini_book.infer("x", "y", chain="hydrogen", segment="storage")
+    assert (guess.segment, guess.confidence) == ("storage", 1.0)
+
+
+def test_unrelated_text_gets_no_chain(mini_book):
+    guess = mini_book.infer("面包配方", "一种口感松软的全麦面包")
+    assert guess.chain is None and guess.confidence == 0
+
+
+def test_mixed_evidence_lowers_confidence(mini_book):
+    clear = mini_book.infer("双极板", "燃料电池膜电极与双极板")
+    mixed = mini_book.infer("双极板与钙钛矿", "燃料电池双极板，钙钛矿异质结电池")
+    assert mixed.confidence < clear.confidence

@@ -1,0 +1,118 @@
+"""Index, ranking in both directions, batch all-pairs, incremental updates and stability."""
+import dataclasses
+
+from matchmaker.matching import Matcher
+from tests.matching.conftest import need, output
+
+
+def _ids(ranking):
+    return [m.candidate_id for m in ranking.matches]
+
+
+def test_ranking_is_deterministic(seed_data, mini_book, seed_matcher):
+    outputs, needs = seed_data
+    again = Matcher(seed_matcher.chains, regions=seed_matcher.regions).fit(outputs, needs)
+    for n in needs[:25]:
+        first, second = seed_matcher.rank_outputs(n), again.rank_outputs(n)
+        assert [(m.candidate_id, m.score) for m in first.matches] == \
+               [(m.candidate_id, m.score) for m in second.matches]
+
+
+def test_all_pairs_equals_single_rankings_in_input_order(seed_data, seed_matcher):
+    _, needs = seed_data
+    batch = list(seed_matcher.all_pairs(limit=10, chunk_size=37))
+    assert [r.query_id for r in batch] == [n.id for n in needs]
+    by_id = {n.id: n for n in needs}
+    for ranking in batch[:60]:
+        single = seed_matcher.rank_outputs(by_id[ranking.query_id], limit=10)
+        assert [(m.candidate_id, m.score) for m in ranking.matches] == \
+               [(m.candidate_id, m.score) for m in single.matches]
+
+
+def test_needs_are_ranked_for_an_output_too(seed_data, seed_matcher):
+    outputs, needs = seed_data
+    output_ = next(o for o in outputs if o.id == "h2-o-001")
+    ranking = seed_matcher.rank_needs(output_, limit=5)
+    assert len(ranking.matches) == 5
+    assert all(m.candidate_id.startswith("h2-n-") for m in ranking.matches[:3])
+
+
+CORPUS = [
+    output("o1", "碱性电解槽复合隔膜", "聚苯硫醚复合隔膜降低面电阻，提高氢气纯度，适合兆瓦级碱性电解槽"),
+    output("o2", "PEM电解槽膜电极", "低铱载量膜电极，质子交换膜电解槽电流密度两安培每平方厘米"),
+    output("o3", "高压储氢瓶内胆", "四型储氢瓶尼龙内胆阻隔改性，氢气渗透率降低一半，快速放气不起泡"),
+    output("o4", "燃料电池双极板涂层", "金属双极板碳基涂层，接触电阻低，耐腐蚀，适合车用燃料电池电堆"),
+    output("o5", "钙钛矿叠层电池", "钙钛矿晶硅叠层电池效率百分之二十八，稳定运行一千小时以上"),
+    output("o6", "电解槽智能调度", "多台碱性电解槽随风电光伏功率波动的协同调度，减少启停和氧中氢超标"),
+]
+NEEDS = [
+    need("n1", "电解槽隔膜和能耗问题", "碱性电解槽隔膜老化，氢中氧含量升高，直流电耗偏高，希望更换复合隔膜"),
+    need("n2", "储氢瓶快速放气起泡", "四型瓶快速放气后内胆起泡，需要改性尼龙内胆材料和工艺"),
+]
+
+
+def test_adding_one_output_ranks_like_a_full_refit(mini_book):
+    new = output("o7", "碱性电解槽隔膜涂覆工艺", "隔膜表面亲水涂覆，降低面电阻与氢中氧含量，适合碱性电解槽")
+    incremental = Matcher(mini_book).fit(CORPUS, NEEDS)
+    incremental.upsert_output(new)
+    full = Matcher(mini_book).fit([*CORPUS, new], NEEDS)
+    for n in NEEDS:
+        assert _ids(incremental.rank_outputs(n)) == _ids(full.rank_outputs(n))
+    assert "o7" in _ids(incremental.rank_outputs(NEEDS[0]))
+
+
+def test_updating_an_output_replaces_its_old_version(mini_book):
+    matcher = Matcher(mini_book).fit(CORPUS, NEEDS)
+    assert "o3" in _ids(matcher.rank_outputs(NEEDS[1]))
+    matcher.upsert_output(dataclasses.replace(CORPUS[2], title="钙钛矿组件封装",
+                                              abstract="钙钛矿组件柔性封装，阻水阻氧，适合建筑光伏幕墙"))
+    assert "o3" not in _ids(matcher.rank_outputs(NEEDS[1]))
+
+
+def test_removed_and_withdrawn_outputs_disappear(mini_book):
+    matcher = Matcher(mini_book).fit(CORPUS, NEEDS)
+    matcher.remove_output("o1")
+    matcher.upsert_output(dataclasses.replace(CORPUS[5], status="withdrawn"))
+    ids = _ids(matcher.rank_outputs(NEEDS[0]))
+    assert "o1" not in ids and "o6" not in ids
+
+
+def test_refit_keeps_the_current_version_of_every_profile(mini_book):
+    matcher = Matcher(mini_book).fit(CORPUS, NEEDS)
+    matcher.upsert_output(dataclasses.replace(CORPUS[0], title="碱性电解槽复合隔膜（第二版）"))
+    matcher.refit()
+    assert len(matcher.outputs_) == len(CORPUS)
+    assert matcher.outputs_.profiles[0].title == "碱性电解槽复合隔膜（第二版）"
+
+
+def test_one_keyword_more_or_less_does_not_swing_the_ranking(seed_data, seed_matcher):
+    _, needs = seed_data
+    swings = []
+    for n in [n for n in needs if n.status == "published"][:40]:
+        before = _ids(seed_matcher.rank_outputs(n, limit=10, explain=False))
+        added = dataclasses.replace(n, keywords=n.keywords + ("测试",))
+        removed = dataclasses.replace(n, keywords=n.keywords[:-1])
+        for variant in (added, removed):
+            after = _ids(seed_matcher.rank_outputs(variant, limit=10, explain=False))
+            swings.append(len(set(before) - set(after)))
+    # On average at most one of ten results changes, and never more than four.
+    assert sum(swings) / len(swings) <= 1.0 and max(swings) <= 4
+
+
+def test_frozen_idf_updates_stay_close_to_a_full_refit(seed_data, monkeypatch):
+    """Above EXACT_IDF_LIMIT updates skip reweighing; rankings must still agree closely."""
+    from matchmaker.matching import config
+
+    outputs, needs = seed_data
+    held_out, kept = outputs[::40], [o for i, o in enumerate(outputs) if i % 40]
+    monkeypatch.setattr(config, "EXACT_IDF_LIMIT", 0)
+    book = Matcher().chains
+    incremental = Matcher(book).fit(kept, needs)
+    for o in held_out:
+        incremental.upsert_output(o)
+    assert incremental.outputs_.delta_words  # the frozen path was taken
+    full = Matcher(book).fit([*kept, *held_out], needs)
+    published = [n for n in needs if n.status == "published"][:60]
+    overlap = [len(set(_ids(incremental.rank_outputs(n, explain=False)))
+                   & set(_ids(full.rank_outputs(n, explain=False)))) for n in published]
+    assert sum(overlap) / len(overlap) >= 9.5

@@ -1,0 +1,53 @@
+"""Normalisation and segmentation of Chinese, English and mixed technical text."""
+from matchmaker.matching.text import Analyzer, normalize
+
+ANALYZER = Analyzer(user_words=["碱性电解槽", "质子交换膜"],
+                    synonyms=[["质子交换膜", "PEM", "proton exchange membrane"],
+                              ["电解槽", "electrolyser", "electrolyzer"]])
+
+
+def test_full_width_and_traditional_text_is_normalised():
+    assert normalize("ＰＥＭ電解槽　３０ＭＷ") == "pem电解槽 30mw"
+
+
+def test_chinese_words_are_segmented_with_the_domain_dictionary():
+    words = Analyzer(user_words=["钙钛矿叠层"]).words("钙钛矿叠层电池效率达到百分之二十八")
+    assert "钙钛矿叠层" in words and "电池" in words and "效率" in words
+
+
+def test_stop_words_and_single_characters_are_dropped():
+    words = ANALYZER.words("我们的技术可以用于燃料电池")
+    assert "我们" not in words and "的" not in words and "可以" not in words
+    assert "燃料电池" in words
+
+
+def test_technical_tokens_stay_whole():
+    words = Analyzer().words("TOPCon电池 30MW 示范线，C-V2X 路侧单元，LiFePO4 正极")
+    assert {"topcon", "30mw", "c-v2x", "lifepo4"} <= set(words)
+
+
+def test_quantities_with_a_space_become_one_token():
+    assert "0.1mm" in Analyzer().words("厚度 0.1 mm 的钛板")
+
+
+def test_ipc_codes_are_kept_whole_with_their_subclass():
+    words = Analyzer().words("分类号 C25B 1/04 与 H01M8/1004")
+    assert {"c25b1/04", "c25b", "h01m8/1004", "h01m"} <= set(words)
+
+
+def test_chinese_and_english_synonyms_become_one_token():
+    zh = ANALYZER.words("质子交换膜电解")
+    en = ANALYZER.words("proton exchange membranes for electrolysers")
+    abbreviation = ANALYZER.words("PEM stack")
+    shared = set(zh) & set(en) & set(abbreviation)
+    assert len(shared) == 1 and ANALYZER.display(shared.pop()).startswith("质子交换膜")
+    assert set(ANALYZER.words("碱性电解槽")) & set(en)  # 电解槽 ~ electrolyser
+
+
+def test_english_plurals_fold_to_the_singular():
+    assert Analyzer().words("bipolar plates") == ["bipolar", "plate"]
+
+
+def test_character_bigrams_back_off_for_unknown_words():
+    assert ANALYZER.char_ngrams("氢气循环泵") == ["氢气", "气循", "循环", "环泵"]
+    assert ANALYZER.char_ngrams("PEM only") == []
