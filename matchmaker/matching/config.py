@@ -25,3 +25,7 @@ SHARED_TERMS = 6
 # Up to this many indexed profiles, an update keeps IDF exact by reweighing every row (a few
 # milliseconds); above it IDF is frozen between refits so that an update stays ~constant time.
 EXACT_IDF_LIMIT = 20_000
+# Pseudo-relevance feedback: the query is widened by FEEDBACK_WEIGHT × the mean vector of its
+# FEEDBACK_DOCS best candidates before the final text similarity (0 switches it off).
+FEEDBACK_DOCS = 10
+FEEDBACK_WEIGHT = 0.3

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
 
 from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
 from matchmaker.matching.explain import explain_pair
 from matchmaker.matching.profiles import NeedProfile, OutputProfile
-from matchmaker.matching.text import Analyzer
+from matchmaker.matching.text import Analyzer, load_glossary
 
 INSUFFICIENT = "insufficient_information"
 SENTINEL = "\x00"
@@ -147,6 +148,16 @@ class _Side:
             parts.append((1 - char_share) * w + char_share * c)
         return np.hstack(parts) if len(parts) > 1 else parts[0]
 
+    def combine(self, selection) -> tuple:
+        """Return selection (k × n) @ rows, for the word and the character channel."""
+        fitted = self.fitted_rows
+        words = selection[:, :fitted] @ self.words if fitted else 0
+        chars = selection[:, :fitted] @ self.chars if fitted else 0
+        if self.delta_words:
+            words = words + selection[:, fitted:] @ sp.vstack(self.delta_words)
+            chars = chars + selection[:, fitted:] @ sp.vstack(self.delta_chars)
+        return words, chars
+
 
 @dataclass(frozen=True)
 class _Query:
@@ -173,12 +184,15 @@ class Matcher:
     min_score : matches scoring below this are dropped, so "no match" is a possible answer.
     regions : region name → province, for the same-province part of the local-conversion rule.
     char_share : share of the character-bigram cosine in the text similarity.
+    glossary : general bilingual term groups (效率 = efficiency …); True loads the packaged
+        data/glossary.json, a sequence of groups replaces it, () switches it off.
     """
 
     def __init__(self, chains: ChainBook | None = None, *, weights: Mapping | None = None,
                  min_score: float = 0.05, regions: Mapping[str, str] | None = None,
-                 char_share: float = config.CHAR_SHARE):
+                 char_share: float = config.CHAR_SHARE, glossary=True):
         self.chains = chains
+        self.glossary = glossary
         self.weights = weights
         self.min_score = min_score
         self.regions = regions
@@ -195,14 +209,16 @@ class Matcher:
         # the same way wherever it appears in running text.
         corpus_words = sorted({k.strip() for p in (*outputs, *needs) for k in p.keywords
                                if 2 <= len(k.strip()) <= 12})
+        synonyms = tuple(self.chains_.synonym_groups()) + tuple(
+            load_glossary() if self.glossary is True else (self.glossary or ()))
         self.analyzer_ = Analyzer.cached(tuple(self.chains_.user_words()) + tuple(corpus_words),
-                                         tuple(self.chains_.synonym_groups()))
+                                         synonyms)
         self._chain_index = {c.key: i for i, c in enumerate(self.chains_.chains)}
         self._region_index: dict[str, int] = {}
         self._province_index: dict[str, int] = {}
         word_docs = [self._words(p) for p in (*outputs, *needs)]
         char_docs = [self._chars(p) for p in (*outputs, *needs)]
-        self.words_, self.chars_ = _Channel(), _Channel(min_df=2)
+        self.words_, self.chars_ = _Channel(), _Channel()
         word_counts, char_counts = self.words_.fit(word_docs), self.chars_.fit(char_docs)
         self.terms_ = self.words_.counter.get_feature_names_out()
         self.outputs_, self.needs_ = _Side(), _Side()
@@ -367,16 +383,16 @@ class Matcher:
             chunk = rows[start:start + chunk_size]
             q_words = sp.vstack([side.word_row(r) for r in chunk]).tocsr()
             q_chars = sp.vstack([side.char_row(r) for r in chunk]).tocsr()
-            sims = self.outputs_.similarities(q_words, q_chars, self.char_share)
+            sims, direct = self._similarities(self.outputs_, q_words, q_chars)
             for i, row in enumerate(chunk):
                 profile = side.profiles[row]
                 query = self._query(side.arrays, row)
                 if side.thin[row]:
                     yield Ranking(profile.id, (), side.guesses[row], INSUFFICIENT)
                     continue
-                yield self._select(profile, side.guesses[row], query, sims[i], self.outputs_,
-                                   side.word_row(row), limit, query_is_need=True,
-                                   explain=explain)
+                yield self._select(profile, side.guesses[row], query, sims[i], direct[i],
+                                   self.outputs_, side.word_row(row), limit,
+                                   query_is_need=True, explain=explain)
 
     def _query(self, arrays: dict, row: int) -> _Query:
         return _Query(**{name: arrays[name][row].item() for name in _Query.__dataclass_fields__})
@@ -391,10 +407,34 @@ class Matcher:
         query = _Query(**{k: values[k] for k in _Query.__dataclass_fields__})
         q_words = self.words_.weigh(self.words_.counts([words]))
         q_chars = self.chars_.weigh(self.chars_.counts([self._chars(profile)]))
-        sims = side.similarities(q_words, q_chars, self.char_share)[0] if len(side) else \
-            np.empty(0)
-        return self._select(profile, guess, query, sims, side, q_words, limit,
+        if not len(side):
+            return Ranking(profile.id, (), guess)
+        sims, direct = self._similarities(side, q_words, q_chars)
+        return self._select(profile, guess, query, sims[0], direct[0], side, q_words, limit,
                             query_is_need=query_is_need, explain=explain)
+
+    def _similarities(self, side: _Side, q_words, q_chars) -> np.ndarray:
+        """Text similarity of query rows with every row of side, after pseudo-relevance
+        feedback: each query is widened by the mean of its best candidates (Rocchio), which
+        bridges an enterprise's words for a problem and a lab's words for the method.
+        Returns (widened, direct) similarities; only candidates that share something with the
+        query itself (direct > 0) may be offered."""
+        sims = side.similarities(q_words, q_chars, self.char_share)
+        k, beta = config.FEEDBACK_DOCS, config.FEEDBACK_WEIGHT
+        if k <= 0 or beta <= 0 or sims.shape[1] == 0:
+            return sims, sims
+        masked = np.where(side.arrays["active"], sims, -1.0)
+        k = min(k, masked.shape[1])
+        top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+        rows = np.repeat(np.arange(top.shape[0]), k)
+        cols = top.ravel()
+        keep = masked[rows, cols] > 0
+        selection = sp.csr_matrix((np.full(keep.sum(), beta / k), (rows[keep], cols[keep])),
+                                  shape=masked.shape)
+        extra_words, extra_chars = side.combine(selection)
+        widened = side.similarities(normalize(q_words + extra_words),
+                                    normalize(q_chars + extra_chars), self.char_share)
+        return widened, sims
 
     def components(self, query: _Query, cos: np.ndarray, side: _Side,
                    query_is_need: bool) -> dict[str, np.ndarray]:
@@ -424,13 +464,11 @@ class Matcher:
         fit = sum(w[k] * parts[k] for k in fit_keys) / sum(w[k] for k in fit_keys)
         return relevance * (1 - w["fit_share"] + w["fit_share"] * fit)
 
-    def _select(self, profile, guess, query, cos, side: _Side, q_words, limit: int, *,
+    def _select(self, profile, guess, query, cos, direct, side: _Side, q_words, limit: int, *,
                 query_is_need: bool, explain: bool = True) -> Ranking:
-        if len(side) == 0:
-            return Ranking(profile.id, (), guess)
         parts = self.components(query, cos, side, query_is_need)
         scores = self.score(parts)
-        scores = np.where(side.arrays["active"] & (cos > 0), scores, -1.0)
+        scores = np.where(side.arrays["active"] & (direct > 0), scores, -1.0)
         top = _top_rows(scores, side.ids, limit, self.min_score)
         matches = []
         if not explain:

@@ -11,7 +11,6 @@ from matchmaker.matching.chains import ChainBook
 from matchmaker.matching.engine import Matcher
 from matchmaker.matching.profiles import NeedProfile, OutputProfile
 from matchmaker.matching.rules import is_active_output
-from matchmaker.matching.text import Analyzer
 
 RELEVANT = 1  # a grade of at least this counts as relevant for MRR and recall
 METRICS = ("ndcg@10", "mrr@10", "recall@10", "recall@100")
@@ -112,11 +111,20 @@ def _top_ids(scores: np.ndarray, candidates, depth: int = DEPTH) -> list:
     return [candidates[i].id for i in order if scores[i] > 0]
 
 
+def available_qrels(qrels: Mapping, outputs) -> dict:
+    """Drop judgments of outputs no system may recommend (drafts, withdrawn, transferred)."""
+    available = {o.id for o in outputs if is_active_output(o.status)}
+    return {q: {str(d): g for d, g in grades.items() if d in available or str(d) in
+                {str(a) for a in available}} for q, grades in qrels.items()}
+
+
 def evaluate_all(outputs, needs, qrels, chains: ChainBook, *, regions=None,
                  weights=None) -> dict[str, dict[str, float]]:
     """Return metrics for baselines, ablations and the full matcher on the same queries."""
+    qrels = available_qrels(qrels, outputs)
     query_ids = [q for q in qrels if any(v >= RELEVANT for v in qrels[q].values())]
-    analyzer = Analyzer.cached(tuple(chains.user_words()), tuple(chains.synonym_groups()))
+    # BM25 gets exactly the matcher's tokenizer: domain dictionary, corpus keywords, synonyms.
+    analyzer = Matcher(chains).fit(outputs, needs).analyzer_
     results = {
         "baseline: word TF-IDF": score_run(tfidf_run(outputs, needs, query_ids=query_ids), qrels),
         "baseline: BM25": score_run(bm25_run(outputs, needs, analyzer.words,

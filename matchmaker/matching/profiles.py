@@ -2,9 +2,10 @@
 from dataclasses import dataclass, field
 from typing import Hashable
 
-# Statuses that never take part in matching.
-EXCLUDED_OUTPUT_STATUSES = frozenset({"withdrawn", "transferred"})
-EXCLUDED_NEED_STATUSES = frozenset({"closed", "solved"})
+# Statuses whose profiles are never offered as candidates (drafts are private; the others are
+# no longer available). A profile in any status may still be the query.
+EXCLUDED_OUTPUT_STATUSES = frozenset({"draft", "withdrawn", "transferred"})
+EXCLUDED_NEED_STATUSES = frozenset({"draft", "closed", "solved"})
 
 
 @dataclass(frozen=True)

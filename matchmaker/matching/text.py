@@ -1,8 +1,10 @@
 """Text analysis for Chinese and English: normalisation, segmentation, synonyms, n-grams."""
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 import opencc
@@ -38,6 +40,15 @@ SYNONYM_PREFIX = "zzsyn"
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
+
+
+GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.json"
+
+
+@lru_cache(maxsize=1)
+def load_glossary() -> tuple[tuple[str, ...], ...]:
+    """Return the packaged general bilingual glossary (groups of equivalent terms)."""
+    return tuple(tuple(group) for group in json.loads(GLOSSARY_PATH.read_text(encoding="utf-8")))
 
 
 def normalize(text: str) -> str:
@@ -90,9 +101,23 @@ class Analyzer:
         """Return a shared analyzer for this vocabulary (building jieba's dictionary is slow)."""
         return cls(user_words=user_words, synonyms=synonyms)
 
+    def _merged_groups(self) -> list[tuple[str, ...]]:
+        """Merge groups that share a term (设备 = equipment = 装备), dropping one-character
+        Chinese terms, which would split longer words they happen to sit in."""
+        merged: list[list[str]] = []
+        for group in self.synonyms:
+            terms = [t for t in group if t and (ascii_term(t) or len(t) >= 2)]
+            hits = [m for m in merged if set(m) & set(terms)]
+            for m in hits:
+                merged.remove(m)
+                terms = [*m, *[t for t in terms if t not in m]]
+            if len(terms) >= 2:
+                merged.append(list(dict.fromkeys(terms)))
+        return [tuple(m) for m in merged]
+
     def _compile_synonyms(self):
         token_of, display = {}, {}
-        for index, group in enumerate(self.synonyms):
+        for index, group in enumerate(self._merged_groups()):
             token = f"{SYNONYM_PREFIX}{index}"
             display[token] = " / ".join(group[:2])
             for term in group:

@@ -54,7 +54,7 @@ def test_rank_writes_one_line_per_need_in_input_order(tmp_path):
     assert lines[1]["results"][0]["output_id"] == "o1"
     first = lines[1]["results"][0]
     assert set(first) == {"output_id", "score", "explanation"} and 0 < first["score"] <= 1
-    assert "隔膜" in first["explanation"]["shared_terms"]
+    assert any(t.startswith("隔膜") for t in first["explanation"]["shared_terms"])
     assert len(lines[0]["results"]) <= 2
 
 
