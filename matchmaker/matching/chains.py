@@ -28,6 +28,9 @@ class ChainGuess:
     confidence: float
     source: str  # "explicit", "inferred" or "none"
     evidence: tuple[str, ...] = ()
+    # How the text's chain evidence splits over chains (shares sum to 1), strongest first: a
+    # PV-powered electrolyser is mostly photovoltaics and partly hydrogen.
+    shares: tuple[tuple[str, float], ...] = ()
 
 
 NO_GUESS = ChainGuess(None, None, 0.0, "none")
@@ -157,24 +160,26 @@ class ChainBook:
               ipc: Iterable[str] = (), chain: str | None = None,
               segment: str | None = None) -> ChainGuess:
         """Infer chain and segment; an explicitly set chain (and segment) wins."""
-        if chain and chain in self.by_key and segment and (chain, segment) in self.positions:
-            return ChainGuess(chain, segment, 1.0, "explicit")
         scores, evidence = self.segment_scores(title, body, keywords, ipc)
-        if chain and chain in self.by_key:
-            inside = {seg: v for (c, seg), v in scores.items() if c == chain}
-            best = max(inside, key=lambda s: (inside[s], s)) if inside else None
-            return ChainGuess(chain, best, 1.0, "explicit", tuple(evidence))
-        if not scores:
-            return NO_GUESS
         totals: dict[str, float] = defaultdict(float)
         for (c, _), value in scores.items():
             totals[c] += value
+        total = sum(totals.values())
+        shares = tuple(sorted(((c, round(v / total, 3)) for c, v in totals.items()),
+                              key=lambda item: (-item[1], item[0]))) if total else ()
+        if chain and chain in self.by_key:
+            if not (segment and (chain, segment) in self.positions):
+                inside = {seg: v for (c, seg), v in scores.items() if c == chain}
+                segment = max(inside, key=lambda s: (inside[s], s)) if inside else None
+            return ChainGuess(chain, segment, 1.0, "explicit", tuple(evidence), shares)
+        if not scores:
+            return NO_GUESS
         best_chain = max(totals, key=lambda c: (totals[c], c))
         inside = {seg: v for (c, seg), v in scores.items() if c == best_chain}
         best_segment = max(inside, key=lambda s: (inside[s], s))
-        confidence = totals[best_chain] / (sum(totals.values()) + CONFIDENCE_SMOOTHING)
+        confidence = totals[best_chain] / (total + CONFIDENCE_SMOOTHING)
         return ChainGuess(best_chain, best_segment, round(confidence, 3), "inferred",
-                          tuple(evidence))
+                          tuple(evidence), shares)
 
     def segment_distance(self, chain: str, seg_a: str | None, seg_b: str | None) -> int | None:
         """Return how many positions apart two segments of chain are (None if unknown)."""

@@ -5,8 +5,8 @@
 # `fit_share` of it. Weights were tuned on the development judgments in seed_data/judgments/
 # (see bench/quality.py); they are not keyed on any record.
 DEFAULT_WEIGHTS = {
-    "text": 0.75,
-    "chain": 0.25,
+    "text": 0.8,
+    "chain": 0.2,
     "trl": 0.35,
     "mode": 0.30,
     "price": 0.20,
@@ -15,7 +15,7 @@ DEFAULT_WEIGHTS = {
 }
 
 # Word and character-bigram cosines are mixed into one text similarity.
-CHAR_SHARE = 0.3
+CHAR_SHARE = 0.2
 # Cosine at which the text component saturates at 1.0 (cosines of good pairs are ~0.2–0.5).
 TEXT_SATURATION = 0.6
 # A profile with fewer distinct content words than this cannot be matched honestly.
@@ -29,3 +29,5 @@ EXACT_IDF_LIMIT = 20_000
 # FEEDBACK_DOCS best candidates before the final text similarity (0 switches it off).
 FEEDBACK_DOCS = 10
 FEEDBACK_WEIGHT = 0.3
+# Share of an explicitly chosen chain in a profile's chain mix; the rest follows the text.
+EXPLICIT_CHAIN_SHARE = 0.7

@@ -103,6 +103,7 @@ class _Side:
         self.delta_words: list = []  # rows added after fitting, while IDF is frozen
         self.delta_chars: list = []
         self.arrays: dict[str, np.ndarray] = {}
+        self.mix = None  # rows × chains: how each profile's chain evidence splits
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -111,8 +112,10 @@ class _Side:
     def fitted_rows(self) -> int:
         return 0 if self.words is None else self.words.shape[0]
 
-    def append(self, profile, guess: ChainGuess, thin: bool, values: dict) -> int:
+    def append(self, profile, guess: ChainGuess, thin: bool, values: dict,
+               mix: np.ndarray) -> int:
         row = len(self.ids)
+        self.mix = mix[None, :] if self.mix is None else np.vstack([self.mix, mix])
         self.ids.append(profile.id)
         self.row_of[profile.id] = row
         self.profiles.append(profile)
@@ -302,7 +305,23 @@ class Matcher:
         values["active"] = values["active"] and not thin
         if profile.id in side.row_of:  # an update: the old row stops taking part
             side.arrays["active"][side.row_of[profile.id]] = False
-        return side.append(profile, guess, thin, values)
+        return side.append(profile, guess, thin, values, self._mix(guess))
+
+    def _mix(self, guess: ChainGuess) -> np.ndarray:
+        """Return how a profile's chain evidence splits over the chains (sums to 0 or 1).
+
+        An explicitly chosen chain keeps most of the weight; the text's own evidence keeps the
+        rest, so a photovoltaics need about PV-powered electrolysis still meets hydrogen."""
+        mix = np.zeros(max(len(self._chain_index), 1))
+        for chain, share in guess.shares:
+            if chain in self._chain_index:
+                mix[self._chain_index[chain]] = share
+        if guess.source == "explicit" and guess.chain in self._chain_index:
+            own = np.zeros_like(mix)
+            own[self._chain_index[guess.chain]] = 1.0
+            mix = own if not mix.any() else \
+                config.EXPLICIT_CHAIN_SHARE * own + (1 - config.EXPLICIT_CHAIN_SHARE) * mix
+        return mix
 
     # --- incremental updates ---------------------------------------------------------------
 
@@ -436,8 +455,8 @@ class Matcher:
                                     normalize(q_chars + extra_chars), self.char_share)
         return widened, sims
 
-    def components(self, query: _Query, cos: np.ndarray, side: _Side,
-                   query_is_need: bool) -> dict[str, np.ndarray]:
+    def components(self, query: _Query, cos: np.ndarray, side: _Side, query_is_need: bool,
+                   query_mix: np.ndarray) -> dict[str, np.ndarray]:
         """Return every component score of query against all rows of side."""
         a = side.arrays
         if query_is_need:
@@ -450,7 +469,7 @@ class Matcher:
             price = rules.price_fit(a["price_hi"], query.price_lo)
         return {
             "text": np.minimum(1.0, cos / config.TEXT_SATURATION),
-            "chain": rules.chain_fit(query, _Arrays(a)),
+            "chain": rules.chain_fit(query, _Arrays(a), query_mix, side.mix),
             "trl": trl, "mode": mode, "price": price,
             "region": rules.region_fit(query.region, query.province, a["region"], a["province"]),
         }
@@ -466,7 +485,7 @@ class Matcher:
 
     def _select(self, profile, guess, query, cos, direct, side: _Side, q_words, limit: int, *,
                 query_is_need: bool, explain: bool = True) -> Ranking:
-        parts = self.components(query, cos, side, query_is_need)
+        parts = self.components(query, cos, side, query_is_need, self._mix(guess))
         scores = self.score(parts)
         scores = np.where(side.arrays["active"] & (direct > 0), scores, -1.0)
         top = _top_rows(scores, side.ids, limit, self.min_score)

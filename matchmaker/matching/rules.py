@@ -17,6 +17,7 @@ COMPATIBLE = {"licence": ("exclusive_licence",), "exclusive_licence": ("licence"
               "pay_later": ("licence",)}
 SEGMENT_VALUE = {0: 1.0, 1: 0.7}
 FAR_SEGMENT, UNKNOWN_SEGMENT, OTHER_CHAIN = 0.45, 0.6, 0.0
+CROSS_CHAIN = 1.0  # multiplies the chain-evidence overlap of profiles in different chains
 TRL_STEP = 0.25  # each missing TRL level costs a quarter
 
 
@@ -32,8 +33,9 @@ def compatible_mask(modes) -> int:
     return mode_mask(m for mode in modes or () for m in COMPATIBLE.get(mode, ()))
 
 
-def chain_fit(q, c) -> np.ndarray:
-    """Same segment 1, adjacent 0.7, same chain 0.45–0.6, other chain 0; weighed by confidence."""
+def chain_fit(q, c, q_mix: np.ndarray, c_mix: np.ndarray) -> np.ndarray:
+    """Same segment 1, adjacent 0.7, same chain 0.45–0.6; across chains, the overlap of the
+    two profiles' chain evidence (0 for clearly different chains). Weighed by confidence."""
     n = len(c.chain)
     if q.chain < 0:
         return np.full(n, NEUTRAL)
@@ -42,7 +44,8 @@ def chain_fit(q, c) -> np.ndarray:
     same_chain_value = np.where(seg_known, np.select([dist == 0, dist == 1],
                                                      [SEGMENT_VALUE[0], SEGMENT_VALUE[1]],
                                                      FAR_SEGMENT), UNKNOWN_SEGMENT)
-    value = np.where(c.chain == q.chain, same_chain_value, OTHER_CHAIN)
+    overlap = c_mix @ q_mix if c_mix is not None and q_mix.shape[0] == c_mix.shape[1] else 0.0
+    value = np.where(c.chain == q.chain, same_chain_value, OTHER_CHAIN + CROSS_CHAIN * overlap)
     confidence = q.chain_conf * c.chain_conf
     return np.where(c.chain >= 0, confidence * value + (1 - confidence) * NEUTRAL, NEUTRAL)
 
