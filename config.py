@@ -30,6 +30,11 @@ class Config:
     SEED_DIR = BASE_DIR / "seed_data"
     # Demo accounts created by `flask seed` share this password; it is demo data, not a secret.
     DEMO_PASSWORD = os.environ.get("MATCHMAKER_DEMO_PASSWORD", "demo-pass-2026")
+    # The fitted matcher saved by `flask match rebuild` and loaded at start (None: never saved).
+    MATCH_INDEX_PATH = INSTANCE_DIR / "match-index.pickle"
+    MATCH_WEIGHTS = None  # None keeps the engine's defaults (matchmaker/matching/config.py)
+    MATCH_MIN_SCORE = 0.05
+    MATCH_LIMIT = 10
 
 
 class DevConfig(Config):
@@ -48,6 +53,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
+    MATCH_INDEX_PATH = None  # tests never read or write instance/
 
 
 class ProdConfig(Config):

@@ -59,9 +59,12 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.main.views import bp as main_bp
     from matchmaker.orgs.views import bp as orgs_bp
     from matchmaker.profiles.views import needs_bp, outputs_bp
+    from matchmaker.recommendations import services as recommendations
+    from matchmaker.recommendations.views import bp as recommendations_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, orgs_bp, outputs_bp, needs_bp):
+    for bp in (main_bp, auth_bp, admin_bp, orgs_bp, outputs_bp, needs_bp, recommendations_bp):
         app.register_blueprint(bp)
+    recommendations.init_app(app)
 
 
 def select_locale() -> str:

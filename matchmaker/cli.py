@@ -1,10 +1,16 @@
-"""Flask CLI commands: flask seed, flask create-admin."""
+"""Flask CLI commands: flask seed, flask create-admin, flask match …"""
+import json
+import time
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from werkzeug.security import generate_password_hash
 
 from matchmaker.auth import services as auth_services
 from matchmaker.extensions import db
+from matchmaker.recommendations import services as recommendations
 from matchmaker.seed import load_seed
 
 
@@ -12,6 +18,7 @@ def register(app: Flask) -> None:
     """Add the project's commands to app.cli."""
     app.cli.add_command(seed)
     app.cli.add_command(create_admin)
+    app.cli.add_command(match)
 
 
 @click.command("seed")
@@ -49,3 +56,60 @@ def create_admin(email: str, name: str, password: str) -> None:
         raise click.ClickException(f"{email} belongs to a non-operator account.")
     db.session.commit()
     click.echo(f"Operator {email} is ready.")
+
+
+match = AppGroup("match", help="The matcher's index and the feedback on its matches.")
+
+
+@match.command("rebuild")
+def match_rebuild() -> None:
+    """Refit the matcher on every published output and need, and save it for fast starts."""
+    index = recommendations.current_index()
+    started = time.perf_counter()
+    with click.progressbar(length=1, label="Reading profiles", show_pos=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        index.fit(db.session, progress=progress)
+    path = index.save()
+    size = index.size
+    click.echo(f"Indexed {size['outputs']} research outputs and {size['needs']} technology needs "
+               f"in {time.perf_counter() - started:.1f} s.")
+    if index.matcher is None:
+        click.echo("Too little text to fit a matcher; pages will show no recommendations.")
+    click.echo(f"Saved to {path}." if path else "MATCH_INDEX_PATH is not set: not saved.")
+
+
+@match.command("export-qrels")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def match_export_qrels(path: Path) -> None:
+    """Write all match feedback to PATH as TREC qrels (need_id 0 output_id grade).
+
+    relevant → 2, declined → 0; one line per pair, the latest verdict wins (ties: declined).
+    Use it with the profiles of `flask match export-profiles`:
+    python -m matchmaker.matching evaluate --outputs … --needs … --qrels PATH
+    """
+    rows = recommendations.list_qrels(db.session)
+    path.write_text("".join(f"{need} 0 {output} {grade}\n" for need, output, grade in rows),
+                    encoding="utf-8")
+    click.echo(f"Wrote {len(rows)} judged pairs to {path}.")
+
+
+@match.command("export-profiles")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def match_export_profiles(folder: Path) -> None:
+    """Write the published outputs and needs (FOLDER/outputs.jsonl, FOLDER/needs.jsonl) and the
+    chains (FOLDER/chains.json) in the batch CLI's formats, with database ids as in
+    export-qrels."""
+    folder.mkdir(parents=True, exist_ok=True)
+    chains = recommendations.list_chain_records(db.session)
+    (folder / "chains.json").write_text(json.dumps(chains, ensure_ascii=False, indent=1),
+                                        encoding="utf-8")
+    for kind in ("outputs", "needs"):
+        count = 0
+        with (folder / f"{kind}.jsonl").open("w", encoding="utf-8") as file:
+            for record in recommendations.list_profile_records(db.session, kind):
+                file.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+        click.echo(f"Wrote {count} {kind} to {folder / f'{kind}.jsonl'}.")

@@ -137,3 +137,24 @@ def normalize_ipc(code: str, *, full: bool = False) -> str | None:
         if subgroup is not None:
             result += f"/{subgroup}"
     return result
+
+
+class FeedbackVerdict(StrEnum):
+    RELEVANT = "relevant"
+    DECLINED = "declined"
+
+
+class DeclineReason(StrEnum):
+    TOO_EARLY = "too_early"
+    BENEFIT_UNCLEAR = "benefit_unclear"
+    COMMERCIAL_ROUTE_UNCLEAR = "commercial_route_unclear"
+    DESCRIPTION_UNCLEAR = "description_unclear"
+    PRICE = "price"
+    TRANSFER_MODE = "transfer_mode"
+    NOT_OUR_FIELD = "not_our_field"
+    OTHER = "other"
+
+
+# Statuses whose profiles take part in matching (the matcher itself also drops the others).
+MATCHABLE_OUTPUT_STATUSES = (OutputStatus.PUBLISHED, OutputStatus.UNDER_NEGOTIATION)
+MATCHABLE_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.MATCHED)

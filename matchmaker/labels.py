@@ -3,8 +3,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from matchmaker.domain import (
-    AccountStatus, EnterpriseSize, EnterpriseTier, InstitutionType, NeedStatus, OutputStatus,
-    PatentStatus, ReformStatus, Role, TransferMode,
+    AccountStatus, DeclineReason, EnterpriseSize, EnterpriseTier, FeedbackVerdict,
+    InstitutionType, NeedStatus, OutputStatus, PatentStatus, ReformStatus, Role, TransferMode,
 )
 
 ROLE = {
@@ -71,6 +71,20 @@ NEED_STATUS = {
     NeedStatus.MATCHED: _l("Matched"),
     NeedStatus.SOLVED: _l("Solved"),
     NeedStatus.CLOSED: _l("Closed"),
+}
+FEEDBACK_VERDICT = {
+    FeedbackVerdict.RELEVANT: _l("Relevant"),
+    FeedbackVerdict.DECLINED: _l("Declined"),
+}
+DECLINE_REASON = {
+    DeclineReason.TOO_EARLY: _l("Too early stage"),
+    DeclineReason.BENEFIT_UNCLEAR: _l("Benefit over current solution unclear"),
+    DeclineReason.COMMERCIAL_ROUTE_UNCLEAR: _l("Commercial route unclear"),
+    DeclineReason.DESCRIPTION_UNCLEAR: _l("Description unclear"),
+    DeclineReason.PRICE: _l("Price"),
+    DeclineReason.TRANSFER_MODE: _l("Transfer mode"),
+    DeclineReason.NOT_OUR_FIELD: _l("Not our field"),
+    DeclineReason.OTHER: _l("Other"),
 }
 
 

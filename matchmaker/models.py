@@ -3,8 +3,9 @@ from matchmaker.auth.models import Broker, User, broker_chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import NeedMode, OutputMode, Patent, ResearchOutput, TechNeed
+from matchmaker.recommendations.models import MatchFeedback
 
 __all__ = [
-    "Broker", "Chain", "ChainSegment", "Enterprise", "Institution", "NeedMode", "OutputMode",
-    "Patent", "Region", "ResearchOutput", "TechNeed", "User", "broker_chains",
+    "Broker", "Chain", "ChainSegment", "Enterprise", "Institution", "MatchFeedback", "NeedMode",
+    "OutputMode", "Patent", "Region", "ResearchOutput", "TechNeed", "User", "broker_chains",
 ]

@@ -167,6 +167,9 @@ def update_output(session: Session, output: ResearchOutput, data: OutputData, *,
         raise PermissionDeniedError(output.id)
     _check_version(output, version)
     _apply_output(session, output, data)
+    # A save that changes only modes or patents must still bump version and updated_at (the
+    # optimistic lock and the matcher index both read them), so touch the row itself.
+    output.updated_at = utcnow()
     session.flush()
     return output
 
@@ -226,6 +229,7 @@ def update_need(session: Session, need: TechNeed, data: NeedData, *, editor: Use
         raise PermissionDeniedError(need.id)
     _check_version(need, version)
     _apply_need(session, need, data)
+    need.updated_at = utcnow()  # see update_output
     session.flush()
     return need
 

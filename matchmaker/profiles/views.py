@@ -21,6 +21,7 @@ from matchmaker.orgs.models import Region
 from matchmaker.profiles import services
 from matchmaker.profiles.forms import NeedForm, OutputForm
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations.views import match_context
 
 FIELD_ERRORS = {
     "unknown_chain": lambda: _("Unknown sector chain."),
@@ -145,7 +146,8 @@ def make_blueprint(kind: Kind) -> Blueprint:
         item = kind.get(db.session, item_id, viewer=current_user)
         return render_template(f"profiles/{kind.name}_detail.html", item=item, kind=kind,
                                can_edit=kind.can_edit(current_user, item),
-                               allowed=kind.transitions[item.status])
+                               allowed=kind.transitions[item.status],
+                               **match_context(kind.name, item))
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required

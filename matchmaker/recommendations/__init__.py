@@ -1,0 +1,1 @@
+"""Match recommendations on need and output pages, feedback on matches, the matcher index."""

@@ -1,0 +1,317 @@
+"""The per-process matcher index: ORM rows → matcher profiles, kept in step with the database.
+
+The index is fitted lazily from the database on first use (or loaded from the file that
+`flask match rebuild` saves) and checked on every use with a cheap fingerprint of the matchable
+rows. When the fingerprint moved, the version stamps of all matchable rows are compared with the
+indexed ones: changed rows are upserted, vanished rows removed, without a refit. That also
+catches changes made by other processes and rolled-back transactions.
+"""
+import hashlib
+import json
+import logging
+import pickle
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import matchmaker.matching
+from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES
+from matchmaker.matching import ChainBook, Matcher, NeedProfile, OutputProfile
+from matchmaker.matching.text import Analyzer
+from matchmaker.orgs.models import Region
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+log = logging.getLogger(__name__)
+
+FILE_FORMAT = 1
+CHUNK = 500  # rows loaded per query
+# Upserts since the last fit after which the vocabulary is refitted (share of the index size).
+REFIT_MIN, REFIT_SHARE = 1000, 0.25
+
+
+# --- ORM rows → matcher profiles ---------------------------------------------------------
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def output_profile(output: ResearchOutput) -> OutputProfile:
+    """Return the matcher's view of a research output (ids are the database ids)."""
+    institution = output.institution
+    return OutputProfile(
+        id=output.id, title=output.title or "", abstract=output.abstract or "",
+        keywords=tuple(output.keywords or ()), ipc=tuple(output.ipc_codes),
+        chain=output.chain.key if output.chain else None,
+        segment=output.segment.key if output.segment else None,
+        trl=output.trl, modes=tuple(output.modes),
+        price_min=_number(output.price_min), price_max=_number(output.price_max),
+        region=institution.region.name if institution and institution.region else None,
+        institution=institution.name if institution else None, status=output.status)
+
+
+def need_profile(need: TechNeed) -> NeedProfile:
+    """Return the matcher's view of a technology need; it lands in its region or its
+    enterprise's."""
+    region = need.region or (need.enterprise.region if need.enterprise else None)
+    return NeedProfile(
+        id=need.id, title=need.title or "", description=need.description or "",
+        keywords=tuple(need.keywords or ()),
+        chain=need.chain.key if need.chain else None,
+        segment=need.segment.key if need.segment else None,
+        min_trl=need.min_trl, modes=tuple(need.modes),
+        budget_min=_number(need.budget_min), budget_max=_number(need.budget_max),
+        region=region.name if region else None, status=need.status)
+
+
+def chain_dicts(session: Session) -> list[dict]:
+    """Return every chain in the seed_data/chains format, for ChainBook.from_dicts."""
+    segments: dict[int, list[dict]] = {}
+    for s in session.scalars(select(ChainSegment).order_by(ChainSegment.chain_id,
+                                                           ChainSegment.position,
+                                                           ChainSegment.id)):
+        segments.setdefault(s.chain_id, []).append({
+            "key": s.key, "name_zh": s.name_zh, "name_en": s.name_en, "position": s.position,
+            "keywords_zh": list(s.keywords_zh), "keywords_en": list(s.keywords_en),
+            "ipc_prefixes": list(s.ipc_prefixes)})
+    return [{"key": c.key, "name_zh": c.name_zh, "name_en": c.name_en,
+             "synonyms": c.synonym_groups, "segments": segments.get(c.id, [])}
+            for c in session.scalars(select(Chain).order_by(Chain.id))]
+
+
+def region_provinces(session: Session) -> dict[str, str]:
+    """Return region name → province, for the matcher's same-province rule."""
+    return dict(session.execute(select(Region.name, Region.province).order_by(Region.id)).all())
+
+
+class _Kind:
+    """What differs between the two sides of the index."""
+
+    def __init__(self, name, model, statuses, to_profile, upsert, remove):
+        self.name, self.model, self.statuses = name, model, statuses
+        self.to_profile, self.upsert, self.remove = to_profile, upsert, remove
+
+
+KINDS = (
+    _Kind("outputs", ResearchOutput, MATCHABLE_OUTPUT_STATUSES, output_profile,
+          Matcher.upsert_output, Matcher.remove_output),
+    _Kind("needs", TechNeed, MATCHABLE_NEED_STATUSES, need_profile,
+          Matcher.upsert_need, Matcher.remove_need),
+)
+
+
+def _stamps(session: Session, kind: _Kind) -> dict[int, tuple]:
+    """Return id → (version, updated_at) of every matchable row of kind."""
+    model = kind.model
+    rows = session.execute(select(model.id, model.version, model.updated_at)
+                           .where(model.status.in_(kind.statuses)))
+    return {row.id: (row.version, row.updated_at) for row in rows}
+
+
+def _rows(session: Session, kind: _Kind, ids: Iterable[int]) -> Iterator[list]:
+    """Yield the rows of ids in chunks, with what the profile needs loaded."""
+    ids = sorted(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        yield list(session.scalars(select(kind.model).where(kind.model.id.in_(chunk))
+                                   .order_by(kind.model.id)))
+
+
+def iter_profiles(session: Session, kind_name: str) -> Iterator[OutputProfile | NeedProfile]:
+    """Yield the profile of every matchable output ("outputs") or need ("needs"), by id."""
+    kind = next(k for k in KINDS if k.name == kind_name)
+    for rows in _rows(session, kind, _stamps(session, kind)):
+        yield from (kind.to_profile(row) for row in rows)
+
+
+def _fingerprint(session: Session) -> tuple:
+    """Return a summary of the matchable rows that moves whenever one is added, removed,
+    edited or rolled back."""
+    parts = []
+    for kind in KINDS:
+        m = kind.model
+        parts.append(tuple(session.execute(
+            select(func.count(m.id), func.coalesce(func.sum(m.id), 0),
+                   func.coalesce(func.sum(m.version), 0), func.max(m.updated_at))
+            .where(m.status.in_(kind.statuses))).one()))
+    return tuple(parts)
+
+
+def _engine_digest() -> str:
+    """Return a digest of the engine's code and data: a saved index from others is not reused."""
+    folder = Path(matchmaker.matching.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()
+                       and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+# The segmenter inside the analyzer holds a lock and cannot be pickled; it is saved as its
+# constructor arguments and rebuilt on load.
+class _Pickler(pickle.Pickler):
+    def persistent_id(self, obj):
+        if isinstance(obj, Analyzer):
+            return ("analyzer", obj.user_words, obj.synonyms, tuple(sorted(obj.stop_words)))
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def persistent_load(self, pid):
+        tag, user_words, synonyms, stop_words = pid
+        if tag != "analyzer":
+            raise pickle.UnpicklingError(f"unknown persistent id {tag!r}")
+        return Analyzer(user_words=user_words, synonyms=synonyms, stop_words=stop_words)
+
+
+class MatchIndex:
+    """One process's fitted matcher and what it was fitted on.
+
+    Parameters
+    ----------
+    path : file the fitted index is saved to and loaded from (None: memory only).
+    weights, min_score : passed to the Matcher.
+    """
+
+    def __init__(self, *, path: str | Path | None = None, weights: dict | None = None,
+                 min_score: float = 0.05):
+        self.path = Path(path) if path else None
+        self.weights = weights
+        self.min_score = min_score
+        self._lock = threading.Lock()  # request threads of one process share the index
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything; the next use fits again (or loads the saved file)."""
+        self.matcher: Matcher | None = None
+        self.digest: str | None = None
+        self.fingerprint: tuple | None = None
+        self.stamps: dict[str, dict[int, tuple]] = {kind.name: {} for kind in KINDS}
+        self.pending = 0
+        self._tried_file = False
+
+    @contextmanager
+    def use(self, session: Session) -> Iterator[Matcher | None]:
+        """Sync with the database, then lend the matcher (None if nothing can be indexed)."""
+        with self._lock:
+            self.sync(session)
+            yield self.matcher
+
+    # --- keeping in step ---------------------------------------------------------------
+
+    def _settings_digest(self, chains: list[dict], regions: dict) -> str:
+        text = json.dumps([chains, regions, self.weights, self.min_score], sort_keys=True,
+                          ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def sync(self, session: Session) -> None:
+        """Bring the index in step with the database: refit if the chains changed, else
+        upsert and remove the rows that changed since the last sync."""
+        if not self._tried_file:
+            self._tried_file = True
+            self.load()
+        chains, regions = chain_dicts(session), region_provinces(session)
+        digest, fingerprint = self._settings_digest(chains, regions), _fingerprint(session)
+        if digest == self.digest and fingerprint == self.fingerprint:
+            return
+        if self.matcher is None or digest != self.digest:
+            self.fit(session, chains=chains, regions=regions)
+        else:
+            self._apply_changes(session, chains, regions)
+        self.digest, self.fingerprint = digest, fingerprint
+
+    def _apply_changes(self, session: Session, chains, regions) -> None:
+        current = {kind.name: _stamps(session, kind) for kind in KINDS}
+        changes = {kind.name: ([i for i, s in current[kind.name].items()
+                                if self.stamps[kind.name].get(i) != s],
+                               [i for i in self.stamps[kind.name] if i not in current[kind.name]])
+                   for kind in KINDS}
+        size = sum(len(s) for s in current.values())
+        count = sum(len(c) + len(r) for c, r in changes.values())
+        if count + self.pending > max(REFIT_MIN, REFIT_SHARE * size):
+            self.fit(session, chains=chains, regions=regions)
+            return
+        for kind in KINDS:
+            changed, removed = changes[kind.name]
+            for rows in _rows(session, kind, changed):
+                for row in rows:
+                    kind.upsert(self.matcher, kind.to_profile(row))
+            for key in removed:
+                kind.remove(self.matcher, key)
+        self.stamps = current
+        self.pending += count
+
+    def fit(self, session: Session, *, chains: list[dict] | None = None,
+            regions: dict | None = None,
+            progress: Callable[[int, int], None] | None = None) -> None:
+        """Refit the matcher on every matchable row; progress(done, total) follows reading."""
+        chains = chain_dicts(session) if chains is None else chains
+        regions = region_provinces(session) if regions is None else regions
+        stamps = {kind.name: _stamps(session, kind) for kind in KINDS}
+        total, done = sum(len(s) for s in stamps.values()), 0
+        profiles: dict[str, list] = {}
+        for kind in KINDS:
+            profiles[kind.name] = []
+            for rows in _rows(session, kind, stamps[kind.name]):
+                profiles[kind.name] += [kind.to_profile(row) for row in rows]
+                done += len(rows)
+                if progress:
+                    progress(done, total)
+        matcher = Matcher(ChainBook.from_dicts(chains), regions=regions, weights=self.weights,
+                          min_score=self.min_score)
+        try:
+            self.matcher = matcher.fit(profiles["outputs"], profiles["needs"])
+        except ValueError:  # nothing to learn a vocabulary from (an empty or tiny database)
+            log.info("match index: too little text to fit a matcher", exc_info=True)
+            self.matcher = None
+        self.stamps, self.pending = stamps, 0
+        self.digest = self._settings_digest(chains, regions)
+        self.fingerprint = _fingerprint(session)
+
+    # --- saving and loading ------------------------------------------------------------
+
+    def save(self) -> Path | None:
+        """Write the fitted index to path (atomically); return the path, None if unset."""
+        if self.path is None:
+            return None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        state = {"format": FILE_FORMAT, "engine": _engine_digest(), "matcher": self.matcher,
+                 "digest": self.digest, "fingerprint": self.fingerprint, "stamps": self.stamps}
+        partial = self.path.with_suffix(".partial")
+        with partial.open("wb") as file:
+            _Pickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+        partial.replace(self.path)
+        return self.path
+
+    def load(self) -> bool:
+        """Load the saved index if there is one written by this engine; return whether it was.
+
+        The file is the app's own (written by `flask match rebuild` into instance/), so it is
+        trusted like the code; a file from other engine code, or a broken one, is ignored.
+        """
+        self._tried_file = True
+        if self.path is None or not self.path.exists():
+            return False
+        try:
+            with self.path.open("rb") as file:
+                state = _Unpickler(file).load()
+            if state.get("format") != FILE_FORMAT or state.get("engine") != _engine_digest():
+                log.info("match index: %s was written by other code; fitting afresh", self.path)
+                return False
+        except Exception:
+            log.warning("match index: cannot read %s; fitting afresh", self.path, exc_info=True)
+            return False
+        self.matcher, self.digest = state["matcher"], state["digest"]
+        self.fingerprint, self.stamps = state["fingerprint"], state["stamps"]
+        self.pending = 0
+        return True
+
+    @property
+    def size(self) -> dict[str, int]:
+        """Return how many outputs and needs are indexed."""
+        return {name: len(stamps) for name, stamps in self.stamps.items()}

@@ -1,0 +1,167 @@
+"""Translated text for the matcher's explanations: components, rule codes and hints.
+
+The engine explains a match with codes and parameters (and English hint messages for its own
+CLI); the UI turns the codes into sentences in the user's language here.
+"""
+import re
+from dataclasses import dataclass
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from matchmaker import labels
+from matchmaker.chains.models import Chain
+from matchmaker.templating import localized
+
+COMPONENTS = {
+    "text": _l("Text similarity"),
+    "chain": _l("Chain fit"),
+    "trl": _l("TRL fit"),
+    "mode": _l("Transfer mode fit"),
+    "price": _l("Price fit"),
+    "region": _l("Local conversion"),
+}
+# How a rule reads for the match: good news, a warning, or neutral.
+RULE_TONES = {
+    "same_segment": "good", "adjacent_segment": "good", "same_chain": "good",
+    "trl_ok": "good", "mode_match": "good", "mode_compatible": "good",
+    "price_within_budget": "good", "local_conversion": "good", "same_province": "good",
+    "other_chain": "warn", "trl_gap": "warn", "mode_mismatch": "warn",
+    "price_over_budget": "warn",
+}
+
+
+@dataclass(frozen=True)
+class ChainNames:
+    """Localised names of chains and segments by key."""
+
+    chains: dict
+    segments: dict
+
+    @classmethod
+    def load(cls, session: Session) -> "ChainNames":
+        chains = session.scalars(select(Chain).options(selectinload(Chain.segments))
+                                 .order_by(Chain.id)).all()
+        return cls({c.key: c for c in chains},
+                   {(c.key, s.key): s for c in chains for s in c.segments})
+
+    def chain(self, key) -> str:
+        return localized(self.chains[key], "name") if key in self.chains else str(key or "—")
+
+    def segment(self, chain, key) -> str:
+        found = self.segments.get((chain, key))
+        return localized(found, "name") if found else str(key or "—")
+
+
+def _join(items) -> str:
+    return ("、" if str(get_locale()) == "zh" else ", ").join(str(i) for i in items)
+
+
+def _modes(modes) -> str:
+    return _join(labels.TRANSFER_MODE.get(m, m) for m in modes or ())
+
+
+def rule_text(rule: dict, names: ChainNames) -> str:
+    """Return the sentence for one rule that fired."""
+    code, chain = rule.get("code"), rule.get("chain")
+    texts = {
+        "same_segment": lambda: _("Same segment: %(segment)s",
+                                  segment=names.segment(chain, rule.get("segment"))),
+        "adjacent_segment": lambda: _(
+            "Adjacent segments: %(need_segment)s ↔ %(output_segment)s",
+            need_segment=names.segment(chain, rule.get("need_segment")),
+            output_segment=names.segment(chain, rule.get("output_segment"))),
+        "same_chain": lambda: _("Same sector chain: %(chain)s", chain=names.chain(chain)),
+        "other_chain": lambda: _("Different chains: the need is in %(need)s, the output in "
+                                 "%(output)s", need=names.chain(rule.get("need")),
+                                 output=names.chain(rule.get("output"))),
+        "chain_unknown": lambda: _("Sector chain unknown"),
+        "trl_ok": lambda: _("TRL %(trl)s meets the required %(required)s",
+                            trl=rule.get("trl"), required=rule.get("required")),
+        "trl_gap": lambda: _("TRL %(trl)s is below the required %(required)s",
+                             trl=rule.get("trl"), required=rule.get("required")),
+        "mode_match": lambda: _("Transfer mode fits: %(modes)s", modes=_modes(rule.get("modes"))),
+        "mode_compatible": lambda: _("Compatible transfer mode: %(modes)s",
+                                     modes=_modes(rule.get("modes"))),
+        "mode_mismatch": lambda: _("No common transfer mode"),
+        "price_within_budget": lambda: _("Asking price within the budget"),
+        "price_over_budget": lambda: _("Asking price over the budget"),
+        "local_conversion": lambda: _("Local conversion: both in %(region)s",
+                                      region=rule.get("region") or "—"),
+        "same_province": lambda: _("Both in the same province"),
+    }
+    return texts[code]() if code in texts else str(code)
+
+
+def hint_text(hint: dict) -> str | None:
+    """Return what would make an almost-fitting pair fit, or None for an unknown hint."""
+    code = hint.get("code")
+    if code == "trl_gap":
+        trl, required = hint.get("trl") or 0, hint.get("required") or 0
+        if required - trl <= 2:
+            return _("TRL %(trl)s < required %(required)s: needs a pilot line",
+                     trl=trl, required=required)
+        return _("TRL %(trl)s < required %(required)s: needs further development and a pilot "
+                 "line", trl=trl, required=required)
+    if code == "mode_mismatch":
+        return _("Offers %(offered)s only; the need wants %(wanted)s",
+                 offered=_modes(hint.get("offered")), wanted=_modes(hint.get("wanted")))
+    if code == "price_over_budget":
+        return _("Asking price from %(price)s %(unit)s exceeds the budget of %(budget)s %(unit)s",
+                 price=_amount(hint.get("price_min")), budget=_amount(hint.get("budget_max")),
+                 unit=_("10k yuan"))
+    return None
+
+
+def _amount(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else "—"
+
+
+def guess_text(guess, names: ChainNames) -> str:
+    """Return where the matcher placed a profile: chain · segment, and whether it guessed."""
+    if guess is None or guess.chain is None:
+        return _("unknown")
+    place = names.chain(guess.chain)
+    if guess.segment:
+        place += " · " + names.segment(guess.chain, guess.segment)
+    if guess.source == "inferred":
+        return _("%(place)s (inferred, confidence %(pct)s%%)", place=place,
+                 pct=round(guess.confidence * 100))
+    return place
+
+
+def highlight(text: str, terms, *, width: int = 220) -> Markup:
+    """Return an escaped excerpt of text around the first shared term, terms in <mark>.
+
+    A term shown as "a / b" (a synonym group) matches either variant; case is ignored.
+    """
+    text = " ".join((text or "").split())
+    variants = sorted({v.strip() for t in terms or () for v in str(t).split(" / ")
+                       if len(v.strip()) >= 2}, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, variants)), re.IGNORECASE) if variants else None
+    first = pattern.search(text) if pattern else None
+    start = max(0, first.start() - width // 4) if first else 0
+    excerpt = text[start:start + width]
+    parts = [Markup("…") if start else Markup("")]
+    position = 0
+    for hit in pattern.finditer(excerpt) if pattern else ():
+        parts += [escape(excerpt[position:hit.start()]),
+                  Markup("<mark>%s</mark>") % hit.group(0)]
+        position = hit.end()
+    parts.append(escape(excerpt[position:]))
+    if start + width < len(text):
+        parts.append(Markup("…"))
+    return Markup("").join(parts)
+
+
+def pct_step(value, step: int = 5) -> int:
+    """Return value in [0, 1] as a percentage rounded to step (for the CSS width classes)."""
+    try:
+        pct = float(value) * 100
+    except (TypeError, ValueError):
+        return 0
+    return int(min(100, max(0, round(pct / step) * step)))

@@ -1,0 +1,105 @@
+"""Match lists on the need and output pages, and feedback on a match."""
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matchmaker.domain import Role
+from matchmaker.errors import ValidationFailedError
+from matchmaker.extensions import db
+from matchmaker.profiles import services as profiles
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations import labels, services
+from matchmaker.recommendations.forms import BACK_TO, MatchFeedbackForm
+
+bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
+
+FIELD_ERRORS = {
+    "unknown_verdict": lambda: _("Choose relevant or declined."),
+    "reason_required": lambda: _("Choose why this match does not fit."),
+    "unknown_reason": lambda: _("Choose a reason from the list."),
+    "other_needs_text": lambda: _("Describe the reason when you choose “Other”."),
+}
+
+
+def match_context(kind: str, item: ResearchOutput | TechNeed) -> dict:
+    """Return what the match block of a need or output page shows to the current user."""
+    limit = current_app.config.get("MATCH_LIMIT", 10)
+    index = services.current_index()
+    context = {"matches": None, "feedback_summary": None, "may_judge": False}
+    if kind == "needs" and services.can_see_need_matches(current_user, item):
+        context["matches"] = services.recommend_outputs(db.session, index, item, limit=limit)
+        context["may_judge"] = services.can_give_feedback(current_user, item)
+    elif kind == "outputs" and services.can_see_output_matches(current_user, item):
+        context["matches"] = services.recommend_needs(db.session, index, item, limit=limit)
+        context["may_judge"] = current_user.role == Role.BROKER
+        context["feedback_summary"] = services.summarize_output_feedback(db.session, item)
+    if context["matches"] is not None:
+        context["chain_names"] = labels.ChainNames.load(db.session)
+    return context
+
+
+@bp.app_template_global()
+def match_rule_text(rule: dict, names: labels.ChainNames) -> str:
+    return labels.rule_text(rule, names)
+
+
+@bp.app_template_global()
+def match_hint_text(hint: dict) -> str | None:
+    return labels.hint_text(hint)
+
+
+@bp.app_template_global()
+def match_guess_text(guess, names: labels.ChainNames) -> str:
+    return labels.guess_text(guess, names)
+
+
+@bp.app_template_filter("highlight_terms")
+def highlight_terms(text: str, terms) -> str:
+    return labels.highlight(text, terms)
+
+
+@bp.app_template_filter("pct_step")
+def pct_step(value) -> int:
+    return labels.pct_step(value)
+
+
+@bp.app_context_processor
+def match_labels() -> dict:
+    return {"match_components": labels.COMPONENTS, "match_rule_tones": labels.RULE_TONES}
+
+
+def _back_url(back: str, need: TechNeed, output: ResearchOutput) -> str:
+    if back == "output":
+        return url_for("outputs.detail", item_id=output.id, _anchor=f"match-{need.id}")
+    return url_for("needs.detail", item_id=need.id, _anchor=f"match-{output.id}")
+
+
+@bp.route("/needs/<int:need_id>/outputs/<int:output_id>/feedback", methods=["GET", "POST"])
+@login_required
+def feedback(need_id: int, output_id: int):
+    need = profiles.get_need(db.session, need_id, viewer=current_user)
+    output = profiles.get_output(db.session, output_id, viewer=current_user)
+    if not services.can_give_feedback(current_user, need):
+        abort(403)
+    mine = services.find_feedback(db.session, need, output, current_user)
+    form = MatchFeedbackForm(obj=mine)
+    if request.method == "GET":
+        form.back.data = request.args.get("back")
+    back = form.back.data if form.back.data in BACK_TO else "need"
+    if form.validate_on_submit():
+        try:
+            services.record_feedback(db.session, need=need, output=output, user=current_user,
+                                     verdict=form.verdict.data, reason=form.reason.data or None,
+                                     comment=form.comment.data or "")
+        except ValidationFailedError as error:
+            for field, code in error.reasons.items():
+                form[field].errors.append(FIELD_ERRORS[code]())
+        else:
+            db.session.commit()
+            flash(_("Thank you: your feedback on this match is saved."), "success")
+            return redirect(_back_url(back, need, output))
+    return render_template("recommendations/feedback.html", form=form, need=need, output=output,
+                           back=back, back_url=_back_url(back, need, output),
+                           feedback=services.list_pair_feedback(db.session, need, output))

@@ -1,0 +1,37 @@
+"""Helpers for the recommendation tests: seed rows by key and the match list of a page."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from matchmaker.auth.models import User
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.seed import demo_email
+
+NEED_REF = "h2-n-001"  # published hydrogen need of enterprise h2-ent-02
+
+
+def need_by_ref(session, ref: str = NEED_REF) -> TechNeed:
+    return session.scalar(select(TechNeed).where(TechNeed.ref == ref))
+
+
+def output_by_ref(session, ref: str) -> ResearchOutput:
+    return session.scalar(select(ResearchOutput).where(ResearchOutput.ref == ref))
+
+
+def user_by_key(session, key: str) -> User:
+    return session.scalar(select(User).where(User.email == demo_email(key)))
+
+
+def candidates(html: str) -> list[int]:
+    """Return the ids of the recommended candidates on a page, in rank order."""
+    return [int(i) for i in re.findall(r'data-testid="match" data-candidate="(\d+)"', html)]
+
+
+def scores(html: str) -> list[int]:
+    return [int(s) for s in re.findall(r'data-testid="score">(\d+)%<', html)]
+
+
+@pytest.fixture
+def need(db_session) -> TechNeed:
+    return need_by_ref(db_session)

@@ -1,0 +1,223 @@
+"""Match lists on need and output pages: who sees them, freshness, notices and feedback."""
+import re
+
+from sqlalchemy import func, select, update
+
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations.models import MatchFeedback
+from tests.conftest import submit
+from tests.recommendations.conftest import candidates, scores, user_by_key
+
+OWNER, OTHER_ENTERPRISE, BROKER, INSTITUTION = "h2-ent-02", "h2-ent-01", "broker-zhangmin", "shri"
+
+
+def _feedback_count(db_session) -> int:
+    return db_session.scalar(select(func.count()).select_from(MatchFeedback))
+
+
+def _feedback_url(need_id: int, output_id: int) -> str:
+    return f"/recommendations/needs/{need_id}/outputs/{output_id}/feedback"
+
+
+# --- the match list and who sees it -------------------------------------------------------
+
+def _assert_full_match_list(html: str) -> None:
+    ids, pcts = candidates(html), scores(html)
+    assert len(ids) == 10 and len(set(ids)) == 10
+    assert len(pcts) == 10 and pcts == sorted(pcts, reverse=True) and pcts[0] > 0
+    assert html.count('data-testid="shared-term"') >= 10
+    assert html.count('data-testid="components"') == 10
+    assert re.search(r'class="progress-bar w-pct-\d+"', html)
+
+
+def test_broker_sees_ten_ranked_outputs_with_scores_and_shared_terms(login_as, need):
+    html = login_as(BROKER).get(f"/needs/{need.id}").get_data(as_text=True)
+    _assert_full_match_list(html)
+    assert 'data-rule="same_segment"' in html
+
+
+def test_owning_enterprise_sees_the_recommendations_of_its_need(login_as, need):
+    html = login_as(OWNER).get(f"/needs/{need.id}").get_data(as_text=True)
+    _assert_full_match_list(html)
+    assert 'data-testid="feedback-form"' in html
+
+
+def test_other_enterprise_and_institution_see_no_recommendations_on_a_need(login_as, need):
+    for key in (OTHER_ENTERPRISE, INSTITUTION):
+        response = login_as(key).get(f"/needs/{need.id}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and need.title in html
+        assert 'data-testid="matches"' not in html and candidates(html) == []
+
+
+def test_owning_institution_sees_recommended_needs_on_its_output(login_as, db_session, need):
+    top = candidates(login_as(BROKER).get(f"/needs/{need.id}").get_data(as_text=True))[0]
+    output = db_session.get(ResearchOutput, top)
+    html = login_as(output.institution.ref).get(f"/outputs/{top}").get_data(as_text=True)
+    assert 'data-testid="matches"' in html and need.id in candidates(html)
+    assert 'data-testid="feedback-summary"' in html
+    assert 'data-testid="feedback-form"' not in html  # institutions do not judge matches
+    other = "qcut" if output.institution.ref != "qcut" else "xipp"
+    html = login_as(other).get(f"/outputs/{top}").get_data(as_text=True)
+    assert 'data-testid="matches"' not in html and 'data-testid="feedback-summary"' not in html
+
+
+def test_rules_and_hints_are_shown_in_chinese_by_default(login_as, need):
+    html = login_as(BROKER).get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "同一环节" in html and "共同术语" in html
+    assert "Same segment" not in html and "needs a pilot line" not in html
+
+
+# --- freshness ----------------------------------------------------------------------------
+
+def _fitting_output_form(need: TechNeed) -> dict:
+    return {"title": need.title + "的解决方案",
+            "abstract": need.description + " 本成果已在同类装置上验证。",
+            "keywords": "，".join(need.keywords), "inventors": "王立新", "chain": "hydrogen",
+            "segment": str(need.segment_id), "trl": "7", "modes": ["licence"],
+            "price_min": "300", "price_max": "500", "reform_status": "none", "patents": ""}
+
+
+def test_publishing_a_fitting_output_puts_it_in_the_need_recommendations(login_as, db_session,
+                                                                        need):
+    broker = login_as(BROKER)
+    before = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
+    institution = login_as(INSTITUTION)
+    response = submit(institution, "/outputs/new", _fitting_output_form(need))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    new_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    html = broker.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert new_id not in candidates(html)  # a draft is not recommended
+    submit(institution, f"/outputs/{new_id}/status", {"status": "published"},
+           form_url=f"/outputs/{new_id}")
+    after = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
+    assert after[0] == new_id and new_id not in before
+
+
+def test_withdrawing_an_output_removes_it_from_recommendations(login_as, db_session, need):
+    broker = login_as(BROKER)
+    top = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))[0]
+    owner = login_as(db_session.get(ResearchOutput, top).institution.ref)
+    response = submit(owner, f"/outputs/{top}/status", {"status": "withdrawn"},
+                      form_url=f"/outputs/{top}")
+    assert response.status_code == 302
+    assert db_session.get(ResearchOutput, top).status == "withdrawn"
+    assert top not in candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
+
+
+def test_editing_an_output_to_fit_a_need_puts_it_in_the_need_recommendations(
+        login_as, db_session, need):
+    broker = login_as(BROKER)
+    before = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
+    output = db_session.scalar(select(ResearchOutput).where(
+        ResearchOutput.status == "published", ResearchOutput.ref.startswith("pv-"))
+        .order_by(ResearchOutput.id))
+    assert output.id not in before
+    owner = login_as(output.institution.ref)
+    form = _fitting_output_form(need) | {"version": str(output.version)}
+    response = submit(owner, f"/outputs/{output.id}/edit", form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    after = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
+    assert after[0] == output.id
+
+
+# --- odd data -----------------------------------------------------------------------------
+
+def test_thin_need_shows_not_enough_information(login_as, db_session, need):
+    owner = user_by_key(db_session, OWNER)
+    thin = TechNeed(title="氢能技术", description="待定", enterprise=owner.enterprise,
+                    status="published", created_by=owner)
+    db_session.add(thin)
+    db_session.flush()
+    html = login_as(OWNER).get(f"/needs/{thin.id}").get_data(as_text=True)
+    assert 'data-testid="match-notice"' in html and "信息不足" in html
+    assert candidates(html) == [] and 'data-testid="score"' not in html
+
+
+def test_pages_work_with_no_chain_no_patents_and_an_empty_index(login_as, db_session, need):
+    db_session.execute(update(ResearchOutput).values(status="draft"))
+    db_session.execute(update(TechNeed).values(status="draft"))
+    db_session.execute(update(TechNeed).where(TechNeed.id == need.id).values(
+        chain_id=None, segment_id=None))
+    html = login_as(OWNER).get(f"/needs/{need.id}").get_data(as_text=True)
+    assert 'data-testid="no-matches"' in html and candidates(html) == []
+    output = db_session.scalar(select(ResearchOutput).where(~ResearchOutput.patents.any())
+                               .order_by(ResearchOutput.id))
+    response = login_as(output.institution.ref).get(f"/outputs/{output.id}")
+    assert response.status_code == 200
+    assert 'data-testid="no-matches"' in response.get_data(as_text=True)
+
+
+# --- feedback -----------------------------------------------------------------------------
+
+def test_feedback_is_stored_and_shown_on_the_match(login_as, db_session, need):
+    broker = login_as(BROKER)
+    top = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))[0]
+    response = submit(broker, _feedback_url(need.id, top),
+                      {"verdict": "declined", "reason": "too_early", "comment": "还需中试",
+                       "back": "need"}, form_url=f"/needs/{need.id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/needs/{need.id}#match-{top}")
+    row = db_session.scalar(select(MatchFeedback).where(MatchFeedback.need_id == need.id))
+    assert (row.output_id, row.verdict, row.reason, row.comment) == (top, "declined",
+                                                                     "too_early", "还需中试")
+    html = login_as(OWNER).get(f"/needs/{need.id}").get_data(as_text=True)
+    item = html[html.index(f'id="match-{top}"'):]
+    item = item[:item.find('<li class="card', 1)]
+    assert "技术阶段过早" in item and "还需中试" in item
+    assert user_by_key(db_session, BROKER).display_name in item
+
+
+def test_a_new_verdict_replaces_the_previous_one(login_as, db_session, need):
+    owner = login_as(OWNER)
+    top = candidates(owner.get(f"/needs/{need.id}").get_data(as_text=True))[0]
+    url = _feedback_url(need.id, top)
+    submit(owner, url, {"verdict": "declined", "reason": "price"})
+    submit(owner, url, {"verdict": "relevant", "reason": "price"})
+    rows = db_session.scalars(select(MatchFeedback)).all()
+    assert [(r.verdict, r.reason) for r in rows] == [("relevant", None)]
+
+
+def test_declining_as_other_without_text_is_refused_with_a_message(login_as, db_session, need):
+    owner = login_as(OWNER)
+    top = candidates(owner.get(f"/needs/{need.id}").get_data(as_text=True))[0]
+    response = submit(owner, _feedback_url(need.id, top),
+                      {"verdict": "declined", "reason": "other", "comment": "  "},
+                      form_url=f"/needs/{need.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(r'data-field="comment">[^<]*选择“其他”时', html)
+    response = submit(owner, _feedback_url(need.id, top), {"verdict": "declined"})
+    assert 'data-field="reason"' in response.get_data(as_text=True)
+    assert _feedback_count(db_session) == 0
+
+
+def test_other_enterprise_and_institution_cannot_post_feedback(login_as, db_session, need):
+    output_id = db_session.scalar(select(ResearchOutput.id)
+                                  .where(ResearchOutput.status == "published"))
+    for key in (OTHER_ENTERPRISE, INSTITUTION):
+        client = login_as(key)
+        response = submit(client, _feedback_url(need.id, output_id),
+                          {"verdict": "relevant"}, form_url="/needs/")
+        assert response.status_code == 403
+        assert client.get(_feedback_url(need.id, output_id)).status_code == 403
+    assert _feedback_count(db_session) == 0
+
+
+def test_decline_reasons_are_counted_on_the_output_page(login_as, db_session, need):
+    broker = login_as(BROKER)
+    top = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))[0]
+    second_need = candidates(broker.get(f"/outputs/{top}").get_data(as_text=True))
+    second_need = next(n for n in second_need if n != need.id)
+    submit(broker, _feedback_url(need.id, top), {"verdict": "declined", "reason": "price"},
+           form_url="/needs/")
+    submit(login_as("broker-liuyang"), _feedback_url(second_need, top),
+           {"verdict": "declined", "reason": "price"}, form_url="/needs/")
+    submit(login_as(OWNER), _feedback_url(need.id, top),
+           {"verdict": "declined", "reason": "other", "comment": "已有供应商"}, form_url="/needs/")
+    institution = db_session.get(ResearchOutput, top).institution.ref
+    html = login_as(institution).get(f"/outputs/{top}").get_data(as_text=True)
+    counts = dict(re.findall(r'data-reason="(\w+)">.*?data-testid="decline-count">(\d+)<', html,
+                             re.DOTALL))
+    assert counts == {"price": "2", "other": "1"}
+    assert html.index('data-reason="price"') < html.index('data-reason="other"')
