@@ -19,11 +19,13 @@ def _guess_dict(guess) -> dict:
 
 def shared_terms(matcher, q_row, c_row, limit: int = config.SHARED_TERMS) -> list[str]:
     """Return the terms that contribute most to the text similarity of two rows."""
-    product = q_row.multiply(c_row).tocoo()
-    if product.nnz == 0:
+    common, q_at, c_at = np.intersect1d(q_row.indices, c_row.indices, assume_unique=True,
+                                        return_indices=True)
+    if common.size == 0:
         return []
-    order = np.argsort(-product.data, kind="stable")[:limit]
-    return [matcher.analyzer_.display(str(matcher.terms_[product.col[i]])) for i in order]
+    contribution = q_row.data[q_at] * c_row.data[c_at]
+    order = np.lexsort((common, -contribution))[:limit]
+    return [matcher.analyzer_.display(str(matcher.terms_[common[i]])) for i in order]
 
 
 def _modes_text(modes) -> str:

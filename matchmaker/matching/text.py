@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
 import jieba
 import opencc
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -116,6 +117,7 @@ class Analyzer:
         return [tuple(m) for m in merged]
 
     def _compile_synonyms(self):
+        """Index every synonym variant (and English plurals) in an Aho-Corasick automaton."""
         token_of, display = {}, {}
         for index, group in enumerate(self._merged_groups()):
             token = f"{SYNONYM_PREFIX}{index}"
@@ -124,24 +126,41 @@ class Analyzer:
                 token_of.setdefault(term, token)
         if not token_of:
             return None, {}, display
-        parts = []
-        for term in sorted(token_of, key=len, reverse=True):
-            escaped = re.escape(term)
-            parts.append(rf"(?<![a-z0-9]){escaped}(?:e?s)?(?![a-z0-9])" if ascii_term(term)
-                         else escaped)
-        return re.compile("|".join(parts)), token_of, display
-
-    def _synonym_token_for(self, matched: str) -> str:
-        token = self._synonym_token.get(matched)
-        if token is None:  # an English plural: strip the suffix the pattern allowed
-            token = self._synonym_token.get(matched[:-1]) or self._synonym_token[matched[:-2]]
-        return token
+        automaton = ahocorasick.Automaton()
+        for term, token in token_of.items():
+            variants = (term, term + "s", term + "es") if ascii_term(term) else (term,)
+            for variant in variants:
+                if variant not in automaton:
+                    automaton.add_word(variant, (len(variant), token, ascii_term(term)))
+        automaton.make_automaton()
+        return automaton, token_of, display
 
     def fold_synonyms(self, text: str) -> str:
-        """Replace every synonym variant in normalised text by its group token."""
+        """Replace every synonym variant in normalised text by its group token (leftmost,
+        longest match first; English variants only as whole words)."""
         if self._synonym_re is None:
             return text
-        return self._synonym_re.sub(lambda m: f" {self._synonym_token_for(m.group(0))} ", text)
+        spans = []
+        for end, (length, token, is_ascii) in self._synonym_re.iter(text):
+            start = end - length + 1
+            if is_ascii and ((start > 0 and text[start - 1].isascii()
+                              and text[start - 1].isalnum())
+                             or (end + 1 < len(text) and text[end + 1].isascii()
+                                 and text[end + 1].isalnum())):
+                continue
+            spans.append((start, -length, token))
+        if not spans:
+            return text
+        spans.sort()
+        pieces, position = [], 0
+        for start, negative_length, token in spans:
+            if start < position:
+                continue
+            pieces.append(text[position:start])
+            pieces.append(f" {token} ")
+            position = start - negative_length
+        pieces.append(text[position:])
+        return "".join(pieces)
 
     def words(self, text: str) -> list[str]:
         """Return the word tokens of text (normalised, synonyms folded, stop words removed)."""
