@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from werkzeug.security import generate_password_hash
 
 from matchmaker.auth import services as auth_services
@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--accounts/--no-accounts", default=True,
               help="Also create the demo accounts (one per organisation, brokers, an operator).")
 def seed(accounts: bool) -> None:
@@ -42,6 +43,7 @@ def seed(accounts: bool) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--name", default="Operator", show_default=True)
 @click.password_option()

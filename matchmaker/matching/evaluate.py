@@ -47,9 +47,12 @@ def recall(ranked: Sequence, grades: Mapping, k: int) -> float:
 def score_run(run: Mapping[str, Sequence], qrels: Mapping[str, Mapping]) -> dict[str, float]:
     """Average the metrics over the queries of qrels that have a relevant document."""
     queries = [q for q, g in qrels.items() if any(v >= RELEVANT for v in g.values())]
+    # Ids compare as text: qrels files are text, while JSON ids may be integers.
+    run = {str(q): [str(d) for d in ranked] for q, ranked in run.items()}
     totals = dict.fromkeys(METRICS, 0.0)
     for q in queries:
-        ranked, grades = list(run.get(q, ())), qrels[q]
+        ranked = run.get(str(q), [])
+        grades = {str(d): g for d, g in qrels[q].items()}
         totals["ndcg@10"] += ndcg(ranked, grades)
         totals["mrr@10"] += mrr(ranked, grades)
         totals["recall@10"] += recall(ranked, grades, 10)
@@ -83,6 +86,8 @@ def tfidf_run(outputs, needs, *, query_ids=None) -> dict[str, list]:
     vectorizer.fit([_output_text(o) for o in outputs] + [_need_text(n) for n in needs])
     matrix = vectorizer.transform([_output_text(o) for o in candidates])
     queries = [n for n in needs if query_ids is None or n.id in set(query_ids)]
+    if not queries or not candidates:
+        return {n.id: [] for n in queries}
     sims = (vectorizer.transform([_need_text(n) for n in queries]) @ matrix.T).toarray()
     return {n.id: _top_ids(sims[i], candidates) for i, n in enumerate(queries)}
 
@@ -91,6 +96,8 @@ def bm25_run(outputs, needs, analyze: Callable[[str], list[str]], *,
              query_ids=None) -> dict[str, list]:
     """Baseline: BM25 (bm25s) over the matcher's own tokenizer, no rules."""
     candidates = [o for o in outputs if is_active_output(o.status)]
+    if not candidates:
+        return {n.id: [] for n in needs if query_ids is None or n.id in set(query_ids)}
     retriever = bm25s.BM25()
     retriever.index([analyze(_output_text(o)) or ["∅"] for o in candidates], show_progress=False)
     queries = [n for n in needs if query_ids is None or n.id in set(query_ids)]
@@ -113,16 +120,17 @@ def _top_ids(scores: np.ndarray, candidates, depth: int = DEPTH) -> list:
 
 def available_qrels(qrels: Mapping, outputs) -> dict:
     """Drop judgments of outputs no system may recommend (drafts, withdrawn, transferred)."""
-    available = {o.id for o in outputs if is_active_output(o.status)}
-    return {q: {str(d): g for d, g in grades.items() if d in available or str(d) in
-                {str(a) for a in available}} for q, grades in qrels.items()}
+    available = {str(o.id) for o in outputs if is_active_output(o.status)}
+    return {str(q): {str(d): g for d, g in grades.items() if str(d) in available}
+            for q, grades in qrels.items()}
 
 
 def evaluate_all(outputs, needs, qrels, chains: ChainBook, *, regions=None,
                  weights=None) -> dict[str, dict[str, float]]:
     """Return metrics for baselines, ablations and the full matcher on the same queries."""
     qrels = available_qrels(qrels, outputs)
-    query_ids = [q for q in qrels if any(v >= RELEVANT for v in qrels[q].values())]
+    judged = {q for q in qrels if any(v >= RELEVANT for v in qrels[q].values())}
+    query_ids = [n.id for n in needs if str(n.id) in judged]
     # BM25 gets exactly the matcher's tokenizer: domain dictionary, corpus keywords, synonyms.
     analyzer = Matcher(chains).fit(outputs, needs).analyzer_
     results = {

@@ -59,6 +59,7 @@ def _fit_rules(need, output) -> tuple[list[dict], list[dict]]:
             step = "a pilot line (中试)" if gap <= 2 else "further development and a pilot line"
             fired.append({"code": "trl_gap", "trl": output.trl, "required": need.min_trl})
             hints.append({"code": "trl_gap", "trl": output.trl, "required": need.min_trl,
+                          "gap": gap, "step": "pilot" if gap <= 2 else "development",
                           "message": f"TRL {output.trl} < required {need.min_trl}: needs {step}"})
     if need.modes and output.modes:
         wanted, offered = set(need.modes), set(output.modes)

@@ -96,6 +96,16 @@ class Analyzer:
                 self._tokenizer.add_word(word, freq=2000)
         self._synonym_re, self._synonym_token, self.synonym_display = self._compile_synonyms()
 
+    def __getstate__(self) -> dict:
+        """Pickle as constructor arguments: jieba's tokenizer holds a lock, and the synonym
+        automaton is rebuilt faster than it loads."""
+        return {"user_words": self.user_words, "synonyms": self.synonyms,
+                "stop_words": self.stop_words}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(user_words=state["user_words"], synonyms=state["synonyms"],
+                      stop_words=state["stop_words"])
+
     @classmethod
     @lru_cache(maxsize=8)
     def cached(cls, user_words: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...]):

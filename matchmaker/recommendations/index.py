@@ -23,7 +23,6 @@ import matchmaker.matching
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES
 from matchmaker.matching import ChainBook, Matcher, NeedProfile, OutputProfile
-from matchmaker.matching.text import Analyzer
 from matchmaker.orgs.models import Region
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 
@@ -152,23 +151,6 @@ def _engine_digest() -> str:
     return digest.hexdigest()
 
 
-# The segmenter inside the analyzer holds a lock and cannot be pickled; it is saved as its
-# constructor arguments and rebuilt on load.
-class _Pickler(pickle.Pickler):
-    def persistent_id(self, obj):
-        if isinstance(obj, Analyzer):
-            return ("analyzer", obj.user_words, obj.synonyms, tuple(sorted(obj.stop_words)))
-        return None
-
-
-class _Unpickler(pickle.Unpickler):
-    def persistent_load(self, pid):
-        tag, user_words, synonyms, stop_words = pid
-        if tag != "analyzer":
-            raise pickle.UnpicklingError(f"unknown persistent id {tag!r}")
-        return Analyzer(user_words=user_words, synonyms=synonyms, stop_words=stop_words)
-
-
 class MatchIndex:
     """One process's fitted matcher and what it was fitted on.
 
@@ -284,7 +266,7 @@ class MatchIndex:
                  "digest": self.digest, "fingerprint": self.fingerprint, "stamps": self.stamps}
         partial = self.path.with_suffix(".partial")
         with partial.open("wb") as file:
-            _Pickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+            pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
         partial.replace(self.path)
         return self.path
 
@@ -299,7 +281,7 @@ class MatchIndex:
             return False
         try:
             with self.path.open("rb") as file:
-                state = _Unpickler(file).load()
+                state = pickle.Unpickler(file).load()
             if state.get("format") != FILE_FORMAT or state.get("engine") != _engine_digest():
                 log.info("match index: %s was written by other code; fitting afresh", self.path)
                 return False

@@ -102,7 +102,7 @@ def hint_text(hint: dict) -> str | None:
     code = hint.get("code")
     if code == "trl_gap":
         trl, required = hint.get("trl") or 0, hint.get("required") or 0
-        if required - trl <= 2:
+        if hint.get("step") == "pilot":
             return _("TRL %(trl)s < required %(required)s: needs a pilot line",
                      trl=trl, required=required)
         return _("TRL %(trl)s < required %(required)s: needs further development and a pilot "
