@@ -137,6 +137,9 @@ def evaluate_all(outputs, needs, qrels, chains: ChainBook, *, regions=None,
         "baseline: word TF-IDF": score_run(tfidf_run(outputs, needs, query_ids=query_ids), qrels),
         "baseline: BM25": score_run(bm25_run(outputs, needs, analyzer.words,
                                              query_ids=query_ids), qrels),
+        "baseline: BM25, plain jieba": score_run(bm25_run(
+            outputs, needs, lambda text: [t for t in jieba.lcut(text.lower()) if t.strip()],
+            query_ids=query_ids), qrels),
     }
     for name, overrides in ABLATIONS.items():
         run = matcher_run(outputs, needs, chains, weights={**(weights or {}), **overrides},
@@ -148,10 +151,10 @@ def evaluate_all(outputs, needs, qrels, chains: ChainBook, *, regions=None,
 def format_table(results: Mapping[str, Mapping[str, float]], *, baseline: str) -> str:
     """Render results as a text table with NDCG@10 relative to baseline."""
     base = results[baseline]["ndcg@10"] or 1.0
-    lines = [f"{'system':28} {'NDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} "
+    lines = [f"{'system':30} {'NDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} "
              f"{'vs ' + baseline.split(': ')[-1]:>10}"]
     for name, m in results.items():
-        lines.append(f"{name:28} {m['ndcg@10']:8.4f} {m['mrr@10']:8.4f} {m['recall@10']:8.4f} "
+        lines.append(f"{name:30} {m['ndcg@10']:8.4f} {m['mrr@10']:8.4f} {m['recall@10']:8.4f} "
                      f"{m['recall@100']:8.4f} {m['ndcg@10'] / base:9.3f}x")
     queries = next(iter(results.values()))["queries"]
     lines.append(f"({queries} queries with at least one relevant output)")
