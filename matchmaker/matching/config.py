@@ -29,5 +29,8 @@ EXACT_IDF_LIMIT = 20_000
 # FEEDBACK_DOCS best candidates before the final text similarity (0 switches it off).
 FEEDBACK_DOCS = 10
 FEEDBACK_WEIGHT = 0.3
+FEEDBACK_TERMS = 40  # word terms added per query (twice as many character bigrams)
 # Share of an explicitly chosen chain in a profile's chain mix; the rest follows the text.
 EXPLICIT_CHAIN_SHARE = 0.7
+# Rows scored in full per query before the exact upper-bound check adds any others.
+CANDIDATE_POOL = 300

@@ -7,6 +7,7 @@ Usage::
     for match in ranking.matches:
         print(match.candidate_id, match.score, match.explanation["shared_terms"])
 """
+import itertools
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize
 
 from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
@@ -58,11 +58,12 @@ class _Channel:
         self.counter = CountVectorizer(analyzer=_identity, min_df=min_df, dtype=np.float32)
         self.weigher = TfidfTransformer(sublinear_tf=True, norm="l2")
 
-    def fit(self, docs: list[list[str]]):
+    def fit(self, docs: Iterable[list[str]]):
         """Learn vocabulary and IDF from docs; return their count matrix."""
         # Two sentinel documents keep the vocabulary non-empty (even with min_df=2) for empty
         # or token-less input; their rows are dropped and they do not count in the IDF.
-        counts = self.counter.fit_transform([*docs, [SENTINEL], [SENTINEL]]).tocsr()
+        counts = self.counter.fit_transform(itertools.chain(docs, ([SENTINEL], [SENTINEL])))
+        counts = counts.tocsr()
         self.weigher.fit(counts)
         counts = counts[:-2]
         self.df = np.asarray((counts > 0).sum(axis=0), dtype=np.float64).ravel()
@@ -91,7 +92,12 @@ class _Channel:
         """Return sublinear-tf × IDF rows of counts, l2-normalised (as TfidfTransformer)."""
         weighted = counts.astype(np.float32, copy=True).tocsr()
         weighted.data = (1.0 + np.log(weighted.data)) * self.idf32[weighted.indices]
-        return normalize(weighted, copy=False)
+        lengths = np.diff(weighted.indptr)
+        rows = np.repeat(np.arange(weighted.shape[0]), lengths)
+        norms = np.sqrt(np.bincount(rows, weights=weighted.data.astype(np.float64) ** 2,
+                                    minlength=weighted.shape[0]))
+        weighted.data /= np.where(norms > 0, norms, 1.0)[rows].astype(np.float32)
+        return weighted
 
     def track(self, added=None, removed=None) -> None:
         """Update document frequencies and IDF for one added and/or removed count row."""
@@ -157,28 +163,65 @@ class _Side:
             return self.chars[row]
         return self.delta_chars[row - self.fitted_rows]
 
-    def similarities(self, q_words, q_chars, char_share: float) -> np.ndarray:
-        """Return the mixed cosine of query rows (k × V) with every row of this side (k × n)."""
-        parts = []
+    def channel_similarities(self, q_words, q_chars) -> tuple[np.ndarray, np.ndarray]:
+        """Return the cosines of query rows (k × V) with every row of this side (k × n), for
+        the word and the character channel."""
+        words, chars = [], []
         if self.fitted_rows:
-            w = (q_words @ self.words_t).toarray()
-            c = (q_chars @ self.chars_t).toarray()
-            parts.append((1 - char_share) * w + char_share * c)
+            words.append((q_words @ self.words_t).toarray())
+            chars.append((q_chars @ self.chars_t).toarray())
         if self.delta_words:
-            w = (q_words @ sp.vstack(self.delta_words).T).toarray()
-            c = (q_chars @ sp.vstack(self.delta_chars).T).toarray()
-            parts.append((1 - char_share) * w + char_share * c)
-        return np.hstack(parts) if len(parts) > 1 else parts[0]
+            words.append((q_words @ sp.vstack(self.delta_words).T).toarray())
+            chars.append((q_chars @ sp.vstack(self.delta_chars).T).toarray())
+        return np.hstack(words), np.hstack(chars)
 
-    def combine(self, selection) -> tuple:
-        """Return selection (k × n) @ rows, for the word and the character channel."""
-        fitted = self.fitted_rows
-        words = selection[:, :fitted] @ self.words if fitted else 0
-        chars = selection[:, :fitted] @ self.chars if fitted else 0
-        if self.delta_words:
-            words = words + selection[:, fitted:] @ sp.vstack(self.delta_words)
-            chars = chars + selection[:, fitted:] @ sp.vstack(self.delta_chars)
-        return words, chars
+    def feedback(self, top: np.ndarray, keep: np.ndarray, weight: float, n_words: int,
+                 n_chars: int) -> tuple:
+        """Return, per query row of top (k × m row indices, keep masking them), weight × the
+        mean of those rows' vectors, keeping only the strongest n_words / n_chars terms."""
+        shapes = (self.words.shape[1] if self.words is not None else
+                  self.delta_words[0].shape[1],
+                  self.chars.shape[1] if self.chars is not None else
+                  self.delta_chars[0].shape[1])
+        results = []
+        for channel, limit, width in (("words", n_words, shapes[0]),
+                                      ("chars", n_chars, shapes[1])):
+            data, indices, indptr = [], [], [0]
+            for row_ids, row_keep in zip(top, keep):
+                chosen = row_ids[row_keep]
+                parts = [self._row(channel, r) for r in chosen]
+                if parts:
+                    columns = np.concatenate([p.indices for p in parts])
+                    values = np.concatenate([p.data for p in parts])
+                    unique, inverse = np.unique(columns, return_inverse=True)
+                    summed = np.bincount(inverse, weights=values) * (weight / top.shape[1])
+                    order = np.argsort(-summed, kind="stable")[:limit]
+                    data.append(summed[order])
+                    indices.append(unique[order])
+                    indptr.append(indptr[-1] + len(order))
+                else:
+                    indptr.append(indptr[-1])
+            results.append(sp.csr_matrix(
+                (np.concatenate(data) if data else np.empty(0),
+                 np.concatenate(indices) if indices else np.empty(0, np.int32), indptr),
+                shape=(len(top), width)))
+        return tuple(results)
+
+    def _row(self, channel: str, row: int):
+        """Return a lightweight view (indices, data) of one row, without scipy's slicing."""
+        matrix = self.words if channel == "words" else self.chars
+        if row < self.fitted_rows:
+            start, end = matrix.indptr[row], matrix.indptr[row + 1]
+            return _RowView(matrix.indices[start:end], matrix.data[start:end])
+        delta = (self.delta_words if channel == "words" else self.delta_chars)[
+            row - self.fitted_rows]
+        return _RowView(delta.indices, delta.data)
+
+
+@dataclass(frozen=True)
+class _RowView:
+    indices: np.ndarray
+    data: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -238,21 +281,32 @@ class Matcher:
         self._chain_index = {c.key: i for i, c in enumerate(self.chains_.chains)}
         self._region_index: dict[str, int] = {}
         self._province_index: dict[str, int] = {}
-        word_docs = [self._words(p) for p in (*outputs, *needs)]
-        char_docs = [self._chars(p) for p in (*outputs, *needs)]
+        # Token lists are streamed into the vectorizers, never all held at once (at 100k
+        # profiles they would take gigabytes); only their distinct-word counts are kept.
+        distinct: list[int] = []
+
+        def word_docs():
+            for profile in (*outputs, *needs):
+                words = self._words(profile)
+                distinct.append(len(set(words)))
+                yield words
+
         self.words_, self.chars_ = _Channel(), _Channel()
-        word_counts, char_counts = self.words_.fit(word_docs), self.chars_.fit(char_docs)
+        word_counts = self.words_.fit(word_docs())
+        char_counts = self.chars_.fit(self._chars(p) for p in (*outputs, *needs))
         self.terms_ = self.words_.counter.get_feature_names_out()
         self.outputs_, self.needs_ = _Side(), _Side()
-        self._frozen = False
+        # Past EXACT_IDF_LIMIT, updates freeze IDF, so raw counts need not be kept.
+        self._frozen = len(outputs) + len(needs) > config.EXACT_IDF_LIMIT
         n = len(outputs)
-        for side, profiles, words, rows in ((self.outputs_, outputs, word_docs[:n], slice(0, n)),
-                                            (self.needs_, needs, word_docs[n:],
-                                             slice(n, None))):
-            for profile, tokens in zip(profiles, words):
-                self._append(side, profile, tokens)
+        for side, profiles, offset in ((self.outputs_, outputs, 0), (self.needs_, needs, n)):
+            for i, profile in enumerate(profiles):
+                self._append(side, profile, distinct[offset + i])
+            rows = slice(offset, offset + len(profiles))
             side.counts = {"words": word_counts[rows], "chars": char_counts[rows]}
             self._reweigh(side)
+            if self._frozen:
+                side.counts = {"words": None, "chars": None}
         return self
 
     def refit(self) -> "Matcher":
@@ -317,9 +371,9 @@ class Matcher:
             "active": active,
         }
 
-    def _append(self, side: _Side, profile, words: list[str]) -> int:
+    def _append(self, side: _Side, profile, distinct_words: int) -> int:
         guess = self._guess(profile)
-        thin = len(set(words)) < config.MIN_CONTENT_WORDS
+        thin = distinct_words < config.MIN_CONTENT_WORDS
         values = self._values(profile, guess)
         values["active"] = values["active"] and not thin
         if profile.id in side.row_of:  # an update: the old row stops taking part
@@ -358,7 +412,7 @@ class Matcher:
         word_row = self.words_.counts([words])
         char_row = self.chars_.counts([self._chars(profile)])
         old = side.row_of.get(profile.id)
-        self._append(side, profile, words)
+        self._append(side, profile, len(set(words)))
         if len(self.outputs_) + len(self.needs_) > config.EXACT_IDF_LIMIT:
             self._frozen = True
         if self._frozen:
@@ -451,33 +505,40 @@ class Matcher:
         return self._select(profile, guess, query, sims[0], direct[0], side, q_words, limit,
                             query_is_need=query_is_need, explain=explain)
 
-    def _similarities(self, side: _Side, q_words, q_chars) -> np.ndarray:
+    def _similarities(self, side: _Side, q_words, q_chars) -> tuple[np.ndarray, np.ndarray]:
         """Text similarity of query rows with every row of side, after pseudo-relevance
         feedback: each query is widened by the mean of its best candidates (Rocchio), which
         bridges an enterprise's words for a problem and a lab's words for the method.
         Returns (widened, direct) similarities; only candidates that share something with the
         query itself (direct > 0) may be offered."""
-        sims = side.similarities(q_words, q_chars, self.char_share)
+        share = self.char_share
+        words, chars = side.channel_similarities(q_words, q_chars)
+        direct = (1 - share) * words + share * chars
         k, beta = config.FEEDBACK_DOCS, config.FEEDBACK_WEIGHT
-        if k <= 0 or beta <= 0 or sims.shape[1] == 0:
-            return sims, sims
-        masked = np.where(side.arrays["active"], sims, -1.0)
+        if k <= 0 or beta <= 0 or direct.shape[1] == 0:
+            return direct, direct
+        masked = np.where(side.arrays["active"], direct, -1.0)
         k = min(k, masked.shape[1])
         top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
         rows = np.repeat(np.arange(top.shape[0]), k)
         cols = top.ravel()
-        keep = masked[rows, cols] > 0
-        selection = sp.csr_matrix((np.full(keep.sum(), beta / k), (rows[keep], cols[keep])),
-                                  shape=masked.shape)
-        extra_words, extra_chars = side.combine(selection)
-        widened = side.similarities(normalize(q_words + extra_words),
-                                    normalize(q_chars + extra_chars), self.char_share)
-        return widened, sims
+        keep = (masked[rows, cols] > 0).reshape(top.shape)
+        # Only the strongest feedback terms are added (as RM3 does): a mean of ten documents
+        # has hundreds of terms, and each would cost a full posting list.
+        extra_words, extra_chars = side.feedback(top, keep, beta, config.FEEDBACK_TERMS,
+                                                 2 * config.FEEDBACK_TERMS)
+        # cos(q + e, d) = (q·d + e·d) / |q + e| for unit rows d: q·d is known from the first
+        # pass, so the second pass multiplies only the short feedback vectors.
+        more_words, more_chars = side.channel_similarities(extra_words, extra_chars)
+        widened = ((1 - share) * (words + more_words) / _row_norms(q_words + extra_words)
+                   + share * (chars + more_chars) / _row_norms(q_chars + extra_chars))
+        return widened, direct
 
     def components(self, query: _Query, cos: np.ndarray, side: _Side, query_is_need: bool,
-                   query_mix: np.ndarray) -> dict[str, np.ndarray]:
-        """Return every component score of query against all rows of side."""
-        a = side.arrays
+                   query_mix: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Return every component score of query against the given rows of side (cos holds
+        their text similarities)."""
+        a = {name: values[rows] for name, values in side.arrays.items()}
         if query_is_need:
             trl = rules.trl_fit(query.trl, a["trl"])
             mode = rules.mode_fit(query.modes, query.compat, a["modes"])
@@ -488,44 +549,78 @@ class Matcher:
             price = rules.price_fit(a["price_hi"], query.price_lo)
         return {
             "text": np.minimum(1.0, cos / config.TEXT_SATURATION),
-            "chain": rules.chain_fit(query, _Arrays(a), query_mix, side.mix),
+            "chain": rules.chain_fit(query, _Arrays(a), query_mix, side.mix[rows]),
             "trl": trl, "mode": mode, "price": price,
             "region": rules.region_fit(query.region, query.province, a["region"], a["province"]),
         }
 
+    def relevance(self, parts: dict[str, np.ndarray]) -> np.ndarray:
+        w = self.weights_
+        return (w["text"] * parts["text"] + w["chain"] * parts["chain"]) / (w["text"]
+                                                                            + w["chain"])
+
     def score(self, parts: dict[str, np.ndarray]) -> np.ndarray:
         """Combine component scores: relevance scaled by business fit, in [0, 1]."""
         w = self.weights_
-        relevance = (w["text"] * parts["text"] + w["chain"] * parts["chain"]) / (
-            w["text"] + w["chain"])
         fit_keys = ("trl", "mode", "price", "region")
         fit = sum(w[k] * parts[k] for k in fit_keys) / sum(w[k] for k in fit_keys)
-        return relevance * (1 - w["fit_share"] + w["fit_share"] * fit)
+        return self.relevance(parts) * (1 - w["fit_share"] + w["fit_share"] * fit)
+
+    def _candidates(self, query, cos, direct, side: _Side, query_is_need: bool, query_mix,
+                    limit: int) -> tuple[np.ndarray, dict, np.ndarray]:
+        """Score only the rows that can reach the top: the best by text first, then every
+        row whose upper bound (text at its best with a perfect chain and fit) beats the
+        current limit-th score. Exact, and it spares the rules most of a large index."""
+        eligible = np.flatnonzero(side.arrays["active"] & (direct > 0))
+        pool = max(config.CANDIDATE_POOL, 10 * limit)
+        if eligible.size > pool:
+            first = eligible[np.argpartition(-cos[eligible], pool - 1)[:pool]]
+        else:
+            first = eligible
+        parts = self.components(query, cos[first], side, query_is_need, query_mix, first)
+        scores = self.score(parts)
+        if eligible.size > first.size and scores.size >= limit:
+            w = self.weights_
+            text = np.minimum(1.0, cos[eligible] / config.TEXT_SATURATION)
+            bound = (w["text"] * text + w["chain"]) / (w["text"] + w["chain"])
+            kth = np.partition(scores, -limit)[-limit]
+            more = np.setdiff1d(eligible[bound >= kth], first, assume_unique=True)
+            if more.size:
+                extra = self.components(query, cos[more], side, query_is_need, query_mix, more)
+                parts = {k: np.concatenate([parts[k], extra[k]]) for k in parts}
+                scores = np.concatenate([scores, self.score(extra)])
+                first = np.concatenate([first, more])
+        return first, parts, scores
 
     def _select(self, profile, guess, query, cos, direct, side: _Side, q_words, limit: int, *,
                 query_is_need: bool, explain: bool = True) -> Ranking:
-        parts = self.components(query, cos, side, query_is_need, self._mix(guess))
-        scores = self.score(parts)
-        scores = np.where(side.arrays["active"] & (direct > 0), scores, -1.0)
-        top = _top_rows(scores, side.ids, limit, self.min_score)
-        matches = []
+        rows, parts, scores = self._candidates(query, cos, direct, side, query_is_need,
+                                               self._mix(guess), limit)
+        chosen = _top_rows(scores, lambda i: side.ids[rows[i]], limit, self.min_score)
         if not explain:
-            return Ranking(profile.id, tuple(Match(side.ids[r], round(float(scores[r]), 4), {})
-                                             for r in top), guess)
-        for row in top:
-            row_parts = {k: round(float(v[row]), 4) for k, v in parts.items()}
-            row_parts["relevance"] = round(float(
-                (self.weights_["text"] * parts["text"][row] + self.weights_["chain"]
-                 * parts["chain"][row]) / (self.weights_["text"] + self.weights_["chain"])), 4)
+            return Ranking(profile.id, tuple(Match(side.ids[rows[i]], round(float(scores[i]), 4),
+                                                   {}) for i in chosen), guess)
+        relevance = self.relevance(parts)
+        matches = []
+        for i in chosen:
+            row = rows[i]
+            row_parts = {k: round(float(v[i]), 4) for k, v in parts.items()}
+            row_parts["relevance"] = round(float(relevance[i]), 4)
             need, output = (profile, side.profiles[row]) if query_is_need else \
                 (side.profiles[row], profile)
             need_guess, output_guess = (guess, side.guesses[row]) if query_is_need else \
                 (side.guesses[row], guess)
             explanation = explain_pair(self, need, output, need_guess, output_guess, row_parts,
-                                  q_words, side.word_row(row))
-            matches.append(Match(side.ids[row], round(float(scores[row]), 4), row_parts,
+                                       q_words, side.word_row(row))
+            matches.append(Match(side.ids[row], round(float(scores[i]), 4), row_parts,
                                  explanation))
         return Ranking(profile.id, tuple(matches), guess)
+
+
+def _row_norms(matrix) -> np.ndarray:
+    """Return the l2 norm of every row as a column (1 for empty rows, to divide safely)."""
+    norms = np.sqrt(np.asarray(sp.csr_matrix(matrix).multiply(matrix).sum(axis=1))).ravel()
+    return np.where(norms > 0, norms, 1.0)[:, None]
 
 
 class _Arrays:
@@ -535,7 +630,7 @@ class _Arrays:
         self.__dict__.update(arrays)
 
 
-def _top_rows(scores: np.ndarray, ids: Sequence, limit: int, min_score: float) -> list[int]:
+def _top_rows(scores: np.ndarray, id_of, limit: int, min_score: float) -> list[int]:
     """Return the rows of the best scores, ties broken by id, dropping those below min_score."""
     eligible = np.flatnonzero(scores >= max(min_score, 0.0))
     if eligible.size == 0:
@@ -544,8 +639,8 @@ def _top_rows(scores: np.ndarray, ids: Sequence, limit: int, min_score: float) -
         # Keep every row tied with the limit-th score so that the id tie-break is exact.
         kth = np.partition(scores[eligible], -limit)[-limit]
         eligible = eligible[scores[eligible] >= kth]
-    return sorted(eligible.tolist(), key=lambda r: (-round(float(scores[r]), 6), id_key(ids[r])))[
-        :limit]
+    return sorted(eligible.tolist(),
+                  key=lambda r: (-round(float(scores[r]), 6), id_key(id_of(r))))[:limit]
 
 
 def id_key(value) -> tuple:
