@@ -34,3 +34,6 @@ FEEDBACK_TERMS = 40  # word terms added per query (twice as many character bigra
 EXPLICIT_CHAIN_SHARE = 0.7
 # Rows scored in full per query before the exact upper-bound check adds any others.
 CANDIDATE_POOL = 300
+# Query terms used in the first-pass product (twice as many character bigrams); the rest,
+# the weakest, are dropped for speed. Explanations still see the whole query.
+QUERY_TERMS = 60

@@ -462,7 +462,7 @@ class Matcher:
         return self._rank(output, self.needs_, limit=limit, query_is_need=False,
                           explain=explain)
 
-    def all_pairs(self, *, limit: int = 10, chunk_size: int = 256,
+    def all_pairs(self, *, limit: int = 10, chunk_size: int = 64,
                   explain: bool = True) -> Iterator[Ranking]:
         """Rank outputs for every indexed need (in index order), chunk by chunk.
 
@@ -512,7 +512,10 @@ class Matcher:
         Returns (widened, direct) similarities; only candidates that share something with the
         query itself (direct > 0) may be offered."""
         share = self.char_share
-        words, chars = side.channel_similarities(q_words, q_chars)
+        # A long query's weakest terms (frequent words and bigrams) barely move the cosine but
+        # own the longest posting lists: they are left out of the product.
+        words, chars = side.channel_similarities(
+            _strongest(q_words, config.QUERY_TERMS), _strongest(q_chars, 2 * config.QUERY_TERMS))
         direct = (1 - share) * words + share * chars
         k, beta = config.FEEDBACK_DOCS, config.FEEDBACK_WEIGHT
         if k <= 0 or beta <= 0 or direct.shape[1] == 0:
@@ -615,6 +618,22 @@ class Matcher:
             matches.append(Match(side.ids[row], round(float(scores[i]), 4), row_parts,
                                  explanation))
         return Ranking(profile.id, tuple(matches), guess)
+
+
+def _strongest(matrix, keep: int):
+    """Return matrix (CSR) keeping only the keep largest entries of every row."""
+    if keep <= 0 or np.diff(matrix.indptr).max(initial=0) <= keep:
+        return matrix
+    data, indices, indptr = [], [], [0]
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        values = matrix.data[start:end]
+        chosen = np.argsort(-values, kind="stable")[:keep]
+        data.append(values[chosen])
+        indices.append(matrix.indices[start:end][chosen])
+        indptr.append(indptr[-1] + len(chosen))
+    return sp.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr),
+                         shape=matrix.shape)
 
 
 def _row_norms(matrix) -> np.ndarray:
