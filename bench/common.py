@@ -1,0 +1,52 @@
+"""What a benchmark result was measured on: the machine and the exact engine source."""
+import hashlib
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE = ROOT / "matchmaker" / "matching"
+
+
+def machine() -> dict:
+    import psutil
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for name in ("numpy", "scipy", "sklearn", "jieba", "bm25s"):
+        try:
+            versions[name] = __import__(name).__version__
+        except Exception:  # noqa: BLE001 - a missing version is only informative
+            versions[name] = "?"
+    return {"cpu": cpu, "cores": os.cpu_count(),
+            "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "libraries": versions, "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def engine_state() -> dict:
+    """The commit, whether matchmaker/matching has uncommitted changes, and a hash of its
+    source files (the engine is still being tuned: results name the code they measured)."""
+    digest = hashlib.sha256()
+    for path in sorted(ENGINE.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+
+    def git(*args) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                                  timeout=10, check=False).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "engine_dirty": bool(git("status", "--porcelain", "--", "matchmaker/matching")),
+            "engine_sha256": digest.hexdigest()[:16]}
