@@ -442,6 +442,11 @@ def render(results: list[dict]) -> str:
                  "needs)/s; p50/p95: one need, top 10, matcher with explanations; allpairs: top "
                  "10 for every indexed need; peak MB: ru_maxrss of the child process (corpus "
                  "included); add: upsert_output + rank_outputs that finds it (p95 of 20).")
+    engines = {(r["engine"]["engine_sha256"], r["engine"]["engine_dirty"])
+               for r in results if "engine" in r}
+    if len(engines) > 1:
+        lines.append("WARNING: the engine source changed during this run (see 'engine' per "
+                     "result in the JSON); different rows measured different code.")
     for label, systems in by_label.items():
         m = systems.get("matcher")
         if not m or "error" in m or m["corpus"]["n"] < 100_000:
