@@ -323,8 +323,8 @@ def csl_a(report: dict, split: str) -> str:
         runs["baseline: BM25"] = _bm25_runs(texts, items, ids, analyzer)
         runs["matcher (all rules)"], info["matcher (all rules)"] = _matcher_runs(
             chains, outputs, items)
-        _log(f"csl-a: {name} done ({info})")
         unanswered = set(info["matcher (all rules)"].pop("unanswered"))
+        _log(f"csl-a: {name} done ({info})")
         scores = {s: {n: _score(run, self_rel, split_ids[s]) for n, run in runs.items()}
                   for s in (split, *[x for x in (*SPLITS, "all") if x != split])}
         answered = [q for q in split_ids[split] if q not in unanswered]

@@ -225,6 +225,7 @@ def _matcher(result, outs, needs, queries, chains, repeat, phases):
 
     matcher = _build_times(result, repeat, build, phases)
     result["rss_after_build_mb"] = round(_rss_mb(), 1)
+    result["peak_after_build_mb"] = round(_peak_mb(), 1)
     result["vocabulary"] = _vocabulary(matcher)
 
     matcher.rank_outputs(queries[0], limit=TOP)  # warm caches once
@@ -255,6 +256,7 @@ def _matcher(result, outs, needs, queries, chains, repeat, phases):
                            "results": sum(len(r.matches) for r in rankings),
                            "needs_per_s": round(len(rankings) / elapsed, 1)}
     del rankings
+    result["peak_after_all_pairs_mb"] = round(_peak_mb(), 1)
     _log(f"{result['label']} matcher: all-pairs {elapsed:.1f} s")
 
     fresh = corpora.fresh_outputs(ADDS_TIMED + ADDS_EXTRA)
