@@ -1,80 +1,12 @@
-"""matchmaker: a technology-transfer matchmaking platform."""
-from pathlib import Path
+"""matchmaker: a technology-transfer matchmaking platform.
 
-from flask import Flask, request, session
-from flask_login import current_user
-
-from config import INSTANCE_DIR, get_config
-from matchmaker.extensions import babel, csrf, db, limiter, login, migrate
-
-ROOT = Path(__file__).resolve().parent.parent
+The web application is built by create_app (matchmaker.app); importing the package itself stays
+free of Flask so that the matcher engine (matchmaker.matching) can be used as a plain library.
+"""
 
 
-def create_app(config: str | type | None = None) -> Flask:
-    """Create the Flask application; config is a config class or a name from config.CONFIGS."""
-    app = Flask(
-        __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(INSTANCE_DIR),
-    )
-    app.config.from_object(config if isinstance(config, type) else get_config(config))
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in the environment for this configuration.")
-    INSTANCE_DIR.mkdir(exist_ok=True)
+def create_app(config=None):
+    """Create the Flask application (see matchmaker.app.create_app)."""
+    from matchmaker.app import create_app as build
 
-    _init_extensions(app)
-    _register_blueprints(app)
-
-    from matchmaker import cli, errors, security, templating
-
-    errors.register(app)
-    security.register(app)
-    templating.register(app)
-    cli.register(app)
-    return app
-
-
-def _init_extensions(app: Flask) -> None:
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
-    login.init_app(app)
-    login.login_view = "auth.login"
-    login.login_message = None  # the login page explains itself; avoids an untranslated flash
-
-    import matchmaker.models  # noqa: F401  (the whole schema, for Alembic)
-    from matchmaker.auth.models import User
-
-    @login.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
-
-
-def _register_blueprints(app: Flask) -> None:
-    from matchmaker.admin.views import bp as admin_bp
-    from matchmaker.auth.views import bp as auth_bp
-    from matchmaker.main.views import bp as main_bp
-    from matchmaker.orgs.views import bp as orgs_bp
-    from matchmaker.profiles.views import needs_bp, outputs_bp
-    from matchmaker.recommendations import services as recommendations
-    from matchmaker.recommendations.views import bp as recommendations_bp
-
-    for bp in (main_bp, auth_bp, admin_bp, orgs_bp, outputs_bp, needs_bp, recommendations_bp):
-        app.register_blueprint(bp)
-    recommendations.init_app(app)
-
-
-def select_locale() -> str:
-    """Pick the UI language: explicit choice in the session, the user's setting, else zh."""
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("locale")
-    if chosen in languages:
-        return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return build(config)

@@ -127,6 +127,7 @@ class _Side:
         self.words_t = self.chars_t = None  # transposed (term × row) for fast query products
         self.delta_words: list = []  # rows added after fitting, while IDF is frozen
         self.delta_chars: list = []
+        self._delta_cache = None  # (row count, words term-major, chars term-major)
         self.arrays: dict[str, np.ndarray] = {}
         self.mix = None  # rows × chains: how each profile's chain evidence splits
 
@@ -171,9 +172,19 @@ class _Side:
             words.append(_postings_product(q_words, self.words_t))
             chars.append(_postings_product(q_chars, self.chars_t))
         if self.delta_words:
-            words.append((q_words @ sp.vstack(self.delta_words).T).toarray())
-            chars.append((q_chars @ sp.vstack(self.delta_chars).T).toarray())
+            words_t, chars_t = self.delta_transposed()
+            words.append(_postings_product(q_words, words_t))
+            chars.append(_postings_product(q_chars, chars_t))
         return np.hstack(words), np.hstack(chars)
+
+    def delta_transposed(self) -> tuple:
+        """Return the rows added since fitting as term-major matrices, rebuilt only when rows
+        were added (not on every query)."""
+        if self._delta_cache is None or self._delta_cache[0] != len(self.delta_words):
+            self._delta_cache = (len(self.delta_words),
+                                 sp.vstack(self.delta_words).T.tocsr(),
+                                 sp.vstack(self.delta_chars).T.tocsr())
+        return self._delta_cache[1], self._delta_cache[2]
 
     def feedback(self, top: np.ndarray, keep: np.ndarray, weight: float, n_words: int,
                  n_chars: int) -> tuple:

@@ -118,3 +118,15 @@ def test_frozen_idf_updates_stay_close_to_a_full_refit(seed_data, monkeypatch):
     overlap = [len(set(_ids(incremental.rank_outputs(n, explain=False)))
                    & set(_ids(full.rank_outputs(n, explain=False)))) for n in published]
     assert sum(overlap) / len(overlap) >= 9.5
+
+
+def test_the_engine_imports_without_flask_or_sqlalchemy():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, matchmaker.matching; "
+            "print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[2], check=True)
+    assert result.stdout.strip() == "[]"
