@@ -45,3 +45,15 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def sign_in(page, base_url: str, key: str) -> None:
+    """Sign in through the login form as the demo account of seed key."""
+    from matchmaker.seed import demo_email
+    from tests.conftest import DEMO_PASSWORD
+
+    page.goto(f"{base_url}/auth/login")
+    page.fill("#email", demo_email(key))
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base_url}/")

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.profiles.models import TechNeed
-from matchmaker.seed import demo_email
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -17,11 +16,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def test_broker_sees_ranked_matches_with_score_and_component_bars(live_server, page, app):
     with app.app_context():
         need_id = db.session.scalar(select(TechNeed.id).where(TechNeed.ref == "h2-n-001"))
-    page.goto(f"{live_server}/auth/login")
-    page.fill("#email", demo_email("broker-zhangmin"))
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, "broker-zhangmin")
 
     page.goto(f"{live_server}/needs/{need_id}")
     matches = page.locator('[data-testid="match"]')

@@ -8,8 +8,7 @@ from sqlalchemy import delete, select
 
 from matchmaker.extensions import db
 from matchmaker.profiles.models import TechNeed
-from matchmaker.seed import demo_email
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,11 +26,7 @@ def need_title(app):
 
 def test_enterprise_posts_a_need_fixes_an_error_and_finds_it_in_the_list(live_server, page, app,
                                                                          need_title):
-    page.goto(f"{live_server}/auth/login")
-    page.fill("#email", demo_email("h2-ent-01"))
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, "h2-ent-01")
 
     page.goto(f"{live_server}/needs/new")
     page.fill("#title", need_title)
