@@ -15,6 +15,10 @@ csl-b   Public benchmark B, related-paper retrieval (../shared/eval-data, README
 csl-a   Public benchmark A, known-item retrieval (sanity / regression): the title query
         against the abstract + keywords index, and the keyword query against the title +
         abstract index (listings always title + description); rel = 2 marks the paper itself.
+tm      Public benchmark D, technology need -> research output on real listings: 60 market
+        needs against 7,110 listings and CSL papers, judged 0/1/2 by two judges per pair over
+        a pool of three rankers (bench/tm_pool.py, bench/data/tm/); Cohen's kappa, then every
+        system scored on the mean grade of the two judges.
 chains  Benchmark C: ChainBook.infer (seed_data chains) as a classifier of research_output
         listings, scored against their self-declared sector labels through the label → chain
         mapping written below (before anything was measured).
@@ -39,7 +43,7 @@ from bench.common import engine_state, machine
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seed_data"
 RESULTS = ROOT / "bench" / "results"
-SECTIONS = ("dev", "csl-b", "csl-a", "chains")
+SECTIONS = ("dev", "tm", "csl-b", "csl-a", "chains")
 DEPTH = 100
 SPLITS = ("dev", "test")
 
@@ -195,6 +199,91 @@ def dev_benchmark(report: dict) -> str:
             f"({len(outputs)} outputs, {len(needs)} needs, "
             f"{report['dev']['judgments']} judgments)\n"
             + format_table(results, baseline="baseline: BM25"))
+
+
+# --- (d) technology need -> output on real listings ------------------------------------------
+
+
+def _kappa(pairs: list[tuple[int, int]], weighted: bool = False) -> float:
+    """Cohen's kappa of two judges' grades (linear weights if weighted)."""
+    grades = sorted({g for pair in pairs for g in pair})
+    if len(grades) < 2:
+        return float("nan")
+    span = max(grades) - min(grades)
+    n = len(pairs)
+
+    def disagreement(a, b):
+        return abs(a - b) / span if weighted else float(a != b)
+
+    observed = sum(disagreement(a, b) for a, b in pairs) / n
+    left, right = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(left[a] * right[b] * disagreement(a, b)
+                   for a in grades for b in grades) / n ** 2
+    return 1 - observed / expected if expected else float("nan")
+
+
+def tm_qrels() -> tuple[dict, dict]:
+    """Mean grade per (need, doc) over the two judges of its group, and agreement figures."""
+    from bench.tm_pool import DATA
+    from matchmaker.matching.io import read_qrels
+
+    judges: dict[str, list[dict]] = defaultdict(list)
+    for path in sorted(DATA.glob("judge-*.tsv")):
+        judges[path.stem.removeprefix("judge-")[:-1]].append(read_qrels(path))
+    merged: dict[str, dict[str, float]] = defaultdict(dict)
+    agreement, all_pairs = {}, []
+    for group, (a, b, *_) in sorted((g, j) for g, j in judges.items() if len(j) >= 2):
+        pairs = [(a[q][d], b[q][d]) for q in a for d in a[q] if d in b.get(q, {})]
+        all_pairs += pairs
+        agreement[group] = {"pairs": len(pairs), "kappa": round(_kappa(pairs), 3),
+                            "kappa_linear": round(_kappa(pairs, weighted=True), 3)}
+        for q in a:
+            for d in a[q]:
+                if d in b.get(q, {}):
+                    merged[q][d] = (a[q][d] + b[q][d]) / 2
+    if all_pairs:
+        agreement["all"] = {"pairs": len(all_pairs), "kappa": round(_kappa(all_pairs), 3),
+                            "kappa_linear": round(_kappa(all_pairs, weighted=True), 3)}
+    return dict(merged), agreement
+
+
+def tm_benchmark(report: dict, *, weights: dict | None = None) -> str:
+    from bench import corpora
+    from bench.tm_pool import corpus_docs, pick_needs
+    from matchmaker.matching.evaluate import ABLATIONS
+
+    qrels, agreement = tm_qrels()
+    if not qrels:
+        raise SystemExit("tm: no judgments in bench/data/tm/ (judge-<group><a|b>.tsv)")
+    docs = corpus_docs()
+    needs = [n for n in pick_needs() if n["id"] in qrels]
+    ids = [d["id"] for d in docs]
+    texts = [f"{d['title']}\n{d['abstract']}" for d in docs]
+    items = [{"qid": n["id"], "text": f"{n['title']}\n{n['abstract']}",
+              "need": corpora.as_need(n)} for n in needs]
+    chains = _chains()
+    runs = {"baseline: word TF-IDF": _tfidf_runs(texts, items, ids),
+            "baseline: BM25": _bm25_runs(texts, items, ids, _chain_analyzer(chains))}
+    outputs = [corpora.as_output(d) for d in docs]
+    for name, overrides in ABLATIONS.items():
+        runs[name] = _matcher_runs(chains, outputs, items,
+                                   weights={**(weights or {}), **overrides})[0]
+    qids = [n["id"] for n in needs]
+    scores = {name: _score(run, qrels, qids) for name, run in runs.items()}
+    judged = {name: round(float(np.mean([sum(d in qrels[q] for d in run.get(q, [])[:10])
+                                         / max(1, len(run.get(q, [])[:10])) for q in qids])), 3)
+              for name, run in runs.items()}
+    report["tm"] = {"scores": scores, "agreement": agreement, "judged@10": judged,
+                    "needs": len(needs), "docs": len(docs),
+                    "judged_pairs": sum(len(g) for g in qrels.values())}
+    kappa = "; ".join(f"group {g}: {v['pairs']} pairs, kappa {v['kappa']}, linear "
+                      f"{v['kappa_linear']}" for g, v in agreement.items())
+    return "\n".join([
+        _table(f"(d) need -> output on real listings (benchmark D): {len(needs)} needs, "
+               f"{len(docs)} docs, mean grade of two judges", scores, "baseline: BM25"),
+        f"    agreement: {kappa}",
+        "    share of each system's top 10 that was judged: "
+        + ", ".join(f"{k} {v}" for k, v in judged.items())])
 
 
 # --- public data ---------------------------------------------------------------------------
@@ -483,7 +572,8 @@ def main(argv=None) -> int:
     started = time.strftime("%Y%m%d-%H%M%S")
     report: dict = {"started": started, "split": args.split, "sections": sections,
                     "machine": machine(), "engine": engine_state()}
-    runners = {"dev": lambda: dev_benchmark(report), "csl-b": lambda: csl_b(report, args.split),
+    runners = {"dev": lambda: dev_benchmark(report), "tm": lambda: tm_benchmark(report),
+               "csl-b": lambda: csl_b(report, args.split),
                "csl-a": lambda: csl_a(report, args.split), "chains": lambda: chain_benchmark(report)}
     texts = []
     for section in sections:
