@@ -98,6 +98,7 @@ class SeedLoader:
         for name in ("name_zh", "name_en", "description_zh", "description_en"):
             setattr(chain, name, data.get(name, ""))
         chain.synonyms = ["|".join(group) for group in data.get("synonyms", [])]
+        chain.core_terms = list(data.get("core_terms", []))
         existing = {s.key: s for s in chain.segments}
         for seg in data["segments"]:
             segment = existing.get(seg["key"])

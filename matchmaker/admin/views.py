@@ -72,7 +72,8 @@ def edit_chain(chain_id: int | None = None):
         form.synonyms.data = "\n".join(" | ".join(g) for g in chain.synonym_groups)
     if form.validate_on_submit():
         values = {name: form[name].data for name in
-                  ("key", "name_zh", "name_en", "description_zh", "description_en", "is_active")}
+                  ("key", "name_zh", "name_en", "description_zh", "description_en", "core_terms",
+                   "is_active")}
         values["synonyms"] = form.synonym_lines()
         try:
             chain = chain_services.save_chain(db.session, chain, values)

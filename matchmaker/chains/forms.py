@@ -23,6 +23,10 @@ class ChainForm(FlaskForm):
     synonyms = TextAreaField(_l("Synonym groups"), validators=[Length(max=20000)],
                              description=_l("One group per line, terms separated by |, e.g. "
                                             "质子交换膜 | PEM | proton exchange membrane"))
+    core_terms = TermListField(_l("Core terms"), max_items=100, max_len=60,
+                               description=_l("Umbrella terms of the whole chain, e.g. 燃料电池, "
+                                              "fuel cell: a text that uses them belongs to the "
+                                              "chain, whatever its segment."))
     is_active = BooleanField(_l("Active"), default=True)
 
     def synonym_lines(self) -> list[str]:

@@ -17,6 +17,9 @@ class Chain(db.Model):
     description_en: Mapped[str] = mapped_column(String(2000), default="")
     # Groups of equivalent terms, one group per line, terms separated by '|'.
     synonyms: Mapped[list[str]] = mapped_column(TextList, default=list)
+    # Umbrella terms of the whole chain (燃料电池, 光伏, fuel cell): evidence for the chain
+    # without pointing at a segment.
+    core_terms: Mapped[list[str]] = mapped_column(TextList, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     segments: Mapped[list["ChainSegment"]] = relationship(

@@ -17,6 +17,7 @@ from matchmaker.matching.text import ascii_term, normalize
 TEXT_HIT, TITLE_HIT, KEYWORD_HIT, FUZZY_HIT, IPC_HIT = 1.0, 2.0, 2.0, 1.5, 3.0
 FUZZY_CUTOFF = 88  # rapidfuzz ratio: catches 'electroliser', '质子交换模' but not different terms
 CONFIDENCE_SMOOTHING = 2.0
+LONE_TERM_DISCOUNT = 0.3
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class ChainBook:
                     term = normalize(term).strip()
                     if len(term) >= 2:
                         self._terms[term].append((chain.key, seg.key))
+            for term in chain.core_terms:
+                term = normalize(term).strip()
+                if len(term) >= 2:
+                    self._terms[term].append((chain.key, None))
         for term, places in self._terms.items():
             self._automaton.add_word(term, (term, tuple(dict.fromkeys(places))))
         if self._terms:
@@ -77,7 +82,8 @@ class ChainBook:
                              for g in row.get("synonyms", ()))
             chains.append(ChainSpec(key=row["key"], name_zh=row.get("name_zh", row["key"]),
                                     name_en=row.get("name_en", row["key"]), segments=segments,
-                                    synonyms=synonyms))
+                                    synonyms=synonyms,
+                                    core_terms=tuple(row.get("core_terms", ()))))
         return cls(chains)
 
     @classmethod
@@ -97,6 +103,7 @@ class ChainBook:
         """Return every Chinese keyword and synonym, for the segmenter's dictionary."""
         words = [t for c in self.chains for s in c.segments for t in s.keywords_zh]
         words += [t for c in self.chains for g in c.synonyms for t in g]
+        words += [t for c in self.chains for t in c.core_terms]
         return words
 
     def synonym_groups(self) -> list[tuple[str, ...]]:
@@ -125,42 +132,54 @@ class ChainBook:
         return best[0] if best else None
 
     def segment_scores(self, title: str, body: str, keywords: Iterable[str] = (),
-                       ipc: Iterable[str] = ()) -> tuple[dict, list[str]]:
-        """Return evidence scores per (chain, segment) and the evidence behind them."""
-        scores: dict[tuple[str, str], float] = defaultdict(float)
+                       ipc: Iterable[str] = ()) -> tuple[dict, list[str], dict]:
+        """Return evidence scores per (chain, segment), the evidence behind them, and per
+        chain the distinct terms found (a term that an author keyword, a core term or an IPC
+        code backs is marked strong: `"!"` is added to the set)."""
+        scores: dict[tuple[str, str | None], float] = defaultdict(float)
         evidence: list[str] = []
+        support: dict[str, set[str]] = defaultdict(set)
 
-        def credit(term: str, weight: float) -> None:
-            for place in self._terms[term]:
-                scores[place] += weight
+        def credit(term: str, weight: float, strong: bool = False) -> None:
+            for chain, seg in self._terms[term]:
+                scores[(chain, seg)] += weight
+                support[chain].add(term)
+                if strong or seg is None:
+                    support[chain].add("!")
 
         title_hits = self._spot(normalize(title))
-        for term, count in self._spot(normalize(body)).items():
+        body_hits = self._spot(normalize(body))
+        for term, count in body_hits.items():
             credit(term, TEXT_HIT * (1 + math.log(count)))
         for term in title_hits:
             credit(term, TITLE_HIT)
-        evidence += sorted(set(title_hits) | set(self._spot(normalize(body))))[:12]
+        evidence += sorted(set(title_hits) | set(body_hits))[:12]
         for raw in keywords:
             word = normalize(raw).strip()
             if word in self._terms:
-                credit(word, KEYWORD_HIT)
+                credit(word, KEYWORD_HIT, strong=True)
             elif (match := self._fuzzy(word)) is not None:
-                credit(match, FUZZY_HIT)
+                credit(match, FUZZY_HIT, strong=True)
                 evidence.append(f"{raw}≈{match}")
         for raw in ipc:
             code = normalize(raw).replace(" ", "")
             for prefix, chain, seg in self._ipc:
                 if code.startswith(prefix):
                     scores[(chain, seg)] += IPC_HIT
+                    support[chain].add("!")
                     evidence.append(f"IPC {raw}")
                     break
-        return scores, evidence
+        return scores, evidence, support
 
     def infer(self, title: str, body: str, *, keywords: Iterable[str] = (),
               ipc: Iterable[str] = (), chain: str | None = None,
               segment: str | None = None) -> ChainGuess:
-        """Infer chain and segment; an explicitly set chain (and segment) wins."""
-        scores, evidence = self.segment_scores(title, body, keywords, ipc)
+        """Infer chain and segment; an explicitly set chain (and segment) wins.
+
+        One segment keyword alone in running text (可靠性, 涂层) is weak evidence: many texts
+        outside the chain use it. Its confidence is discounted unless a second keyword, a core
+        term of the chain, an author keyword or an IPC code backs it."""
+        scores, evidence, support = self.segment_scores(title, body, keywords, ipc)
         totals: dict[str, float] = defaultdict(float)
         for (c, _), value in scores.items():
             totals[c] += value
@@ -169,15 +188,17 @@ class ChainBook:
                               key=lambda item: (-item[1], item[0]))) if total else ()
         if chain and chain in self.by_key:
             if not (segment and (chain, segment) in self.positions):
-                inside = {seg: v for (c, seg), v in scores.items() if c == chain}
+                inside = {seg: v for (c, seg), v in scores.items() if c == chain and seg}
                 segment = max(inside, key=lambda s: (inside[s], s)) if inside else None
             return ChainGuess(chain, segment, 1.0, "explicit", tuple(evidence), shares)
         if not scores:
             return NO_GUESS
         best_chain = max(totals, key=lambda c: (totals[c], c))
-        inside = {seg: v for (c, seg), v in scores.items() if c == best_chain}
-        best_segment = max(inside, key=lambda s: (inside[s], s))
+        inside = {seg: v for (c, seg), v in scores.items() if c == best_chain and seg}
+        best_segment = max(inside, key=lambda s: (inside[s], s)) if inside else None
         confidence = totals[best_chain] / (total + CONFIDENCE_SMOOTHING)
+        if len(support[best_chain]) < 2:  # one term, nothing strong behind it
+            confidence *= LONE_TERM_DISCOUNT
         return ChainGuess(best_chain, best_segment, round(confidence, 3), "inferred",
                           tuple(evidence), shares)
 

@@ -72,3 +72,6 @@ class ChainSpec:
     name_en: str
     segments: tuple[SegmentSpec, ...] = ()
     synonyms: tuple[tuple[str, ...], ...] = field(default=())
+    # Umbrella terms of the whole chain (燃料电池, 光伏, fuel cell): evidence for the chain
+    # that points at no segment in particular.
+    core_terms: tuple[str, ...] = ()

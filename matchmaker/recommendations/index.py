@@ -79,7 +79,8 @@ def chain_dicts(session: Session) -> list[dict]:
             "keywords_zh": list(s.keywords_zh), "keywords_en": list(s.keywords_en),
             "ipc_prefixes": list(s.ipc_prefixes)})
     return [{"key": c.key, "name_zh": c.name_zh, "name_en": c.name_en,
-             "synonyms": c.synonym_groups, "segments": segments.get(c.id, [])}
+             "synonyms": c.synonym_groups, "core_terms": list(c.core_terms),
+             "segments": segments.get(c.id, [])}
             for c in session.scalars(select(Chain).order_by(Chain.id))]
 
 

@@ -42,3 +42,24 @@ def test_mixed_evidence_lowers_confidence(mini_book):
     clear = mini_book.infer("双极板", "燃料电池膜电极与双极板")
     mixed = mini_book.infer("双极板与钙钛矿", "燃料电池双极板，钙钛矿异质结电池")
     assert mixed.confidence < clear.confidence
+
+
+def test_a_lone_segment_keyword_in_running_text_is_weak_evidence(mini_book):
+    lone = mini_book.infer("储能电站消防系统", "电站配套的液氢冷却装置与消防喷淋")
+    backed = mini_book.infer("储能电站消防系统", "电站配套的液氢冷却装置，高压储氢与消防喷淋")
+    assert lone.chain == backed.chain == "hydrogen"
+    assert lone.confidence < 0.5 * backed.confidence
+
+
+def test_core_terms_place_a_text_in_the_chain_without_a_segment():
+    from matchmaker.matching import ChainBook
+    from tests.matching.conftest import MINI_CHAINS
+
+    book = ChainBook.from_dicts([{**MINI_CHAINS[1], "core_terms": ["光伏", "solar cell"]},
+                                 MINI_CHAINS[0]])
+    guess = book.infer("屋顶光伏发电量预测", "基于气象数据的光伏发电功率短期预测方法")
+    assert (guess.chain, guess.segment) == ("photovoltaics", None)
+    assert guess.confidence > 0.5
+    assert ChainBook.from_dicts(MINI_CHAINS).infer(
+        "屋顶光伏发电量预测", "基于气象数据的光伏发电功率短期预测方法").chain is None
+    assert "光伏" in book.user_words()
