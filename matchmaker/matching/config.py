@@ -18,17 +18,21 @@ DEFAULT_WEIGHTS = {
 CHAR_SHARE = 0.2
 # Cosine at which the text component saturates at 1.0 (cosines of good pairs are ~0.2–0.5).
 TEXT_SATURATION = 0.6
-# A profile with fewer distinct content words than this cannot be matched honestly.
-MIN_CONTENT_WORDS = 6
+# A profile with fewer distinct specific words (text.GENERIC_WORDS aside) than this cannot be
+# matched honestly ("电解槽" alone, "氢能技术，待定"); three are enough for a short but specific
+# title (小功率大扭矩电机): real market listings are often that short.
+MIN_CONTENT_WORDS = 3
 # How many shared terms an explanation lists.
 SHARED_TERMS = 6
 # Up to this many indexed profiles, an update keeps IDF exact by reweighing every row (a few
 # milliseconds); above it IDF is frozen between refits so that an update stays ~constant time.
 EXACT_IDF_LIMIT = 20_000
 # Pseudo-relevance feedback: the query is widened by FEEDBACK_WEIGHT × the mean vector of its
-# FEEDBACK_DOCS best candidates before the final text similarity (0 switches it off).
+# FEEDBACK_DOCS best candidates before the final text similarity (0 switches it off). Off by
+# default: at 0.3 it gained ~1 % NDCG@10 on the seed benchmark but lost ~8 % on real market
+# listings (benchmark D) and ~2 % on CSL related papers (bench/README.md, "Tuning on real data").
 FEEDBACK_DOCS = 10
-FEEDBACK_WEIGHT = 0.3
+FEEDBACK_WEIGHT = 0.0
 FEEDBACK_TERMS = 40  # word terms added per query (twice as many character bigrams)
 # Share of an explicitly chosen chain in a profile's chain mix; the rest follows the text.
 EXPLICIT_CHAIN_SHARE = 0.7

@@ -20,7 +20,7 @@ from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
 from matchmaker.matching.explain import explain_pair
 from matchmaker.matching.profiles import NeedProfile, OutputProfile
-from matchmaker.matching.text import Analyzer, load_glossary
+from matchmaker.matching.text import GENERIC_WORDS, Analyzer, load_glossary
 
 INSUFFICIENT = "insufficient_information"
 SENTINEL = "\x00"
@@ -293,13 +293,13 @@ class Matcher:
         self._region_index: dict[str, int] = {}
         self._province_index: dict[str, int] = {}
         # Token lists are streamed into the vectorizers, never all held at once (at 100k
-        # profiles they would take gigabytes); only their distinct-word counts are kept.
+        # profiles they would take gigabytes); only their content-word counts are kept.
         distinct: list[int] = []
 
         def word_docs():
             for profile in (*outputs, *needs):
                 words = self._words(profile)
-                distinct.append(len(set(words)))
+                distinct.append(content_words(words))
                 yield words
 
         self.words_, self.chars_ = _Channel(), _Channel()
@@ -382,9 +382,9 @@ class Matcher:
             "active": active,
         }
 
-    def _append(self, side: _Side, profile, distinct_words: int) -> int:
+    def _append(self, side: _Side, profile, content: int) -> int:
         guess = self._guess(profile)
-        thin = distinct_words < config.MIN_CONTENT_WORDS
+        thin = content < config.MIN_CONTENT_WORDS
         values = self._values(profile, guess)
         values["active"] = values["active"] and not thin
         if profile.id in side.row_of:  # an update: the old row stops taking part
@@ -423,7 +423,7 @@ class Matcher:
         word_row = self.words_.counts([words])
         char_row = self.chars_.counts([self._chars(profile)])
         old = side.row_of.get(profile.id)
-        self._append(side, profile, len(set(words)))
+        self._append(side, profile, content_words(words))
         if len(self.outputs_) + len(self.needs_) > config.EXACT_IDF_LIMIT:
             self._frozen = True
         if self._frozen:
@@ -504,7 +504,7 @@ class Matcher:
               explain: bool) -> Ranking:
         words = self._words(profile)
         guess = self._guess(profile)
-        if len(set(words)) < config.MIN_CONTENT_WORDS:
+        if content_words(words) < config.MIN_CONTENT_WORDS:
             return Ranking(profile.id, (), guess, INSUFFICIENT)
         values = self._values(profile, guess)
         query = _Query(**{k: values[k] for k in _Query.__dataclass_fields__})
@@ -687,6 +687,11 @@ def _top_rows(scores: np.ndarray, id_of, limit: int, min_score: float) -> list[i
         eligible = eligible[scores[eligible] >= kth]
     return sorted(eligible.tolist(),
                   key=lambda r: (-round(float(scores[r]), 6), id_key(id_of(r))))[:limit]
+
+
+def content_words(words: list[str]) -> int:
+    """Return how many distinct specific words a profile has (generic ones like 技术 aside)."""
+    return len(set(words) - GENERIC_WORDS)
 
 
 def id_key(value) -> tuple:

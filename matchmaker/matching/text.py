@@ -23,6 +23,13 @@ CHINESE_STOP_WORDS = frozenset("""
 提高 提升 增加 减少 改善 优化 解决 满足 保证 确保 形成 获得 得到 利用 使用 开展 完成 建立
 """.split())
 STOP_WORDS = CHINESE_STOP_WORDS | ENGLISH_STOP_WORDS
+# Words that say what kind of thing is wanted but not which: they count in the similarity,
+# not towards the words a profile needs before it can be matched ("氢能技术，待定" is thin).
+GENERIC_WORDS = frozenset("""
+技术 方法 系统 装置 设备 研究 开发 研发 工艺 产品 应用 项目 生产 制备 加工 检测 材料 设计 改进 升级
+改造 合作 需求 待定 面议 详谈 保密 新型 关键 性能 质量 效率 成本 寻求 咨询 指导 服务 方面 领域 行业
+企业 相关 新技术 技术开发 技术指导 技术合作 technology method system device research development
+""".split())
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _UNITS = (r"gw|mw|kw|w|kv|v|ma|a|nm|μm|um|mm|cm|km|mpa|kpa|pa|bar|kg|g|t|℃|°c|k|h|kwh|mwh|wh|ah"
@@ -179,7 +186,10 @@ class Analyzer:
         for match in _TOKEN_RE.finditer(text):
             kind, value = match.lastgroup, match.group()
             if kind == "cjk":
-                tokens.extend(w for w in self._tokenizer.cut_for_search(value)
+                # Precise mode, not search mode: search mode adds every dictionary word inside
+                # a long word (燃料电池 → 燃料, 电池), which let generic halves dominate on real
+                # listings (bench/README.md); the character bigrams still match inside words.
+                tokens.extend(w for w in self._tokenizer.lcut(value)
                               if len(w) > 1 and w not in self.stop_words)
             elif kind == "ipc":
                 code = value.replace(" ", "")

@@ -46,8 +46,15 @@ def test_a_title_only_need_gets_not_enough_information(mini_book):
     assert ranking.notice == INSUFFICIENT and ranking.matches == ()
 
 
+def test_a_short_but_specific_title_is_still_matched(mini_book):
+    short = need("n3", "钛毡阳极涂层", "")
+    ranking = Matcher(mini_book).fit([DIAPHRAGM, OTHER], [NEED]).rank_outputs(short)
+    assert ranking.notice is None
+    assert [m.candidate_id for m in ranking.matches] == ["o1"]
+
+
 def test_a_thin_output_is_never_offered(mini_book):
-    thin = output("o3", "PEM电解槽", "涂层")
+    thin = output("o3", "阳极涂层", "")  # shares words with NEED, but a title alone
     ranking = Matcher(mini_book).fit([DIAPHRAGM, OTHER, thin], [NEED]).rank_outputs(NEED)
     assert "o3" not in [m.candidate_id for m in ranking.matches]
 
