@@ -13,6 +13,11 @@ needs. Corpus: every ``research_output`` listing and every CSL ``paper`` (title 
 matcher, united and shuffled per need so a judge cannot tell which ranker proposed what.
 
     python -m bench.tm_pool --sheets /tmp/tm-sheets   # writes sheets + the pool, not the repo
+
+Round 2 (``--round 2``), TREC style: once the matcher changed, every document in the top 10 of
+its current configuration and ablations that no judge has seen yet is pooled and judged the
+same way (two judges, files ``judge-r2-<group><a|b>.tsv``), so that no system is scored on
+unjudged documents counted as misses.
 """
 import argparse
 import json
@@ -83,12 +88,33 @@ def pool(needs, docs) -> dict[str, list[str]]:
     return pooled
 
 
+def unjudged_pool(needs, docs) -> dict[str, list[str]]:
+    """Documents in the current matcher's top 10 (every ablation) that no judge has seen."""
+    from bench.quality import _chains, _matcher_runs, tm_qrels
+    from matchmaker.matching.evaluate import ABLATIONS
+
+    judged, _ = tm_qrels()
+    queries = [{"qid": n["id"], "need": corpora.as_need(n)} for n in needs]
+    outputs = [corpora.as_output(d) for d in docs]
+    runs = [_matcher_runs(_chains(), outputs, queries, weights=w, depth=DEPTH)[0]
+            for w in ABLATIONS.values()]
+    pooled = {}
+    for q in queries:
+        fresh = sorted({d for run in runs for d in run.get(q["qid"], [])}
+                       - set(judged.get(q["qid"], {})))
+        random.Random(f"{SEED}:r2:{q['qid']}").shuffle(fresh)
+        pooled[q["qid"]] = fresh
+    return pooled
+
+
 def write_sheets(needs, pooled, docs, out: Path, groups: int = 3) -> None:
     out.mkdir(parents=True, exist_ok=True)
     by_id = {d["id"]: d for d in docs}
     for g in range(groups):
         lines = []
         for need in needs[g::groups]:
+            if not pooled[need["id"]]:
+                continue
             lines.append(f"## NEED {need['id']}\n{need['title']}\n{need['abstract'].strip()}\n")
             for doc_id in pooled[need["id"]]:
                 d = by_id[doc_id]
@@ -101,12 +127,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sheets", type=Path, required=True,
                         help="directory for the judging sheets (outside the repository)")
+    parser.add_argument("--round", type=int, default=1, choices=(1, 2))
     args = parser.parse_args(argv)
     docs = corpus_docs()
     needs = pick_needs()
-    pooled = pool(needs, docs)
+    pooled = pool(needs, docs) if args.round == 1 else unjudged_pool(needs, docs)
     DATA.mkdir(parents=True, exist_ok=True)
-    with (DATA / "pool.tsv").open("w", encoding="utf-8") as handle:
+    name = "pool.tsv" if args.round == 1 else f"pool-r{args.round}.tsv"
+    with (DATA / name).open("w", encoding="utf-8") as handle:
         for need in needs:
             for doc_id in pooled[need["id"]]:
                 handle.write(f"{need['id']}\t{doc_id}\n")
