@@ -5,8 +5,8 @@
 # `fit_share` of it. Weights were tuned on the development judgments in seed_data/judgments/
 # (see bench/quality.py); they are not keyed on any record.
 DEFAULT_WEIGHTS = {
-    "text": 0.8,
-    "chain": 0.2,
+    "text": 0.85,
+    "chain": 0.15,
     "trl": 0.35,
     "mode": 0.30,
     "price": 0.20,

@@ -34,7 +34,9 @@ def test_needs_are_ranked_for_an_output_too(seed_data, seed_matcher):
     output_ = next(o for o in outputs if o.id == "h2-o-001")
     ranking = seed_matcher.rank_needs(output_, limit=5)
     assert len(ranking.matches) == 5
-    assert all(m.candidate_id.startswith("h2-n-") for m in ranking.matches[:3])
+    assert ranking.matches[0].candidate_id == "h2-n-001"  # the need it was written for
+    # mostly hydrogen needs; an off-grid PV electrolyser need may join them on its text
+    assert sum(m.candidate_id.startswith("h2-n-") for m in ranking.matches) >= 4
 
 
 CORPUS = [
