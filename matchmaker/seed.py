@@ -14,6 +14,7 @@ from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import AccountStatus, OutputStatus, Role
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
+from matchmaker.types import utcnow
 
 DEMO_DOMAIN = "demo.example.com"
 # Seeded records get stable, spread-out publication dates so that "newest first" means something.
@@ -162,11 +163,16 @@ class SeedLoader:
         output.trl, output.reform_status = data["trl"], data["reform_status"]
         output.price_min, output.price_max = _money(data["price_min"]), _money(data["price_max"])
         output.status, output.lang = data["status"], data.get("lang", "zh")
+        old_modes = sorted(output.modes) if output.id is not None else None
         output.modes = data["modes"]
         current = [(p.number, p.ipc_codes, p.status) for p in output.patents]
         wanted = [(p["number"], p["ipc"], p["status"]) for p in data["patents"]]
         if current != wanted:
             output.patents = [Patent(number=n, ipc_codes=i, status=s) for n, i, s in wanted]
+        if old_modes is not None and (old_modes != sorted(data["modes"]) or current != wanted):
+            # modes and patents live in other tables: touch the row so that version moves
+            # (the match index and optimistic locking follow version and updated_at)
+            output.updated_at = utcnow()
         if output.status != OutputStatus.DRAFT:
             output.published_at = output.published_at or _published_at(data["key"])
 
@@ -177,6 +183,8 @@ class SeedLoader:
                                                        data["keywords"])
         need.enterprise = self.enterprises[data["enterprise"]]
         need.chain, need.segment = chain, self._segment(chain, data.get("segment"))
+        if need.id is not None and sorted(need.modes) != sorted(data["modes"]):
+            need.updated_at = utcnow()  # modes live in another table, see _output
         need.min_trl, need.modes = data["min_trl"], data["modes"]
         need.budget_min, need.budget_max = _money(data["budget_min"]), _money(data["budget_max"])
         need.deadline = date.fromisoformat(data["deadline"]) if data.get("deadline") else None

@@ -104,3 +104,23 @@ def test_first_three_chains_have_many_outputs_and_needs(db_session, chain_key):
     outputs = db_session.scalar(select(func.count()).where(ResearchOutput.chain_id == chain.id))
     needs = db_session.scalar(select(func.count()).where(TechNeed.chain_id == chain.id))
     assert outputs >= 40 and needs >= 15
+
+
+def test_reloading_bumps_version_only_when_a_record_changed(app, db_session, tmp_path):
+    import shutil
+
+    seed = tmp_path / "seed"
+    shutil.copytree(app.config["SEED_DIR"], seed)
+    path = seed / "outputs" / "hydrogen.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    changed, same = rows[0], rows[1]
+    changed["modes"] = sorted(set(changed["modes"]) ^ {"pay_later"})  # modes only
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    by_ref = lambda ref: db_session.scalar(  # noqa: E731
+        select(ResearchOutput).where(ResearchOutput.ref == ref))
+    before = {ref: by_ref(ref).version for ref in (changed["key"], same["key"])}
+    load_seed(db_session, seed, password_hash="x")
+    db_session.flush()
+    assert by_ref(changed["key"]).version == before[changed["key"]] + 1
+    assert sorted(by_ref(changed["key"]).modes) == changed["modes"]
+    assert by_ref(same["key"]).version == before[same["key"]]
