@@ -279,7 +279,7 @@ def tm_benchmark(report: dict, *, weights: dict | None = None) -> str:
     kappa = "; ".join(f"group {g}: {v['pairs']} pairs, kappa {v['kappa']}, linear "
                       f"{v['kappa_linear']}" for g, v in agreement.items())
     return "\n".join([
-        _table(f"(d) need -> output on real listings (benchmark D): {len(needs)} needs, "
+        _table(f"(e) need -> output on real listings (benchmark D): {len(needs)} needs, "
                f"{len(docs)} docs, mean grade of two judges", scores, "baseline: BM25"),
         f"    agreement: {kappa}",
         "    share of each system's top 10 that was judged: "

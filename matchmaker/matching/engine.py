@@ -200,7 +200,7 @@ class _Side:
             data, indices, indptr = [], [], [0]
             for row_ids, row_keep in zip(top, keep):
                 chosen = row_ids[row_keep]
-                parts = [self._row(channel, r) for r in chosen]
+                parts = [self.row_view(channel, r) for r in chosen]
                 if parts:
                     columns = np.concatenate([p.indices for p in parts])
                     values = np.concatenate([p.data for p in parts])
@@ -218,7 +218,16 @@ class _Side:
                 shape=(len(top), width)))
         return tuple(results)
 
-    def _row(self, channel: str, row: int):
+    def rows(self, rows: list[int]) -> tuple:
+        """Return the word and character rows as two CSR matrices (one fancy index each when
+        all rows were fitted, rather than stacking one sliced matrix per row)."""
+        if rows and max(rows) < self.fitted_rows:
+            index = np.asarray(rows)
+            return self.words[index], self.chars[index]
+        return (sp.vstack([self.word_row(r) for r in rows]).tocsr(),
+                sp.vstack([self.char_row(r) for r in rows]).tocsr())
+
+    def row_view(self, channel: str, row: int):
         """Return a lightweight view (indices, data) of one row, without scipy's slicing."""
         matrix = self.words if channel == "words" else self.chars
         if row < self.fitted_rows:
@@ -484,8 +493,7 @@ class Matcher:
         rows = list(side.row_of.values())
         for start in range(0, len(rows), chunk_size):
             chunk = rows[start:start + chunk_size]
-            q_words = sp.vstack([side.word_row(r) for r in chunk]).tocsr()
-            q_chars = sp.vstack([side.char_row(r) for r in chunk]).tocsr()
+            q_words, q_chars = side.rows(chunk)
             sims, direct = self._similarities(self.outputs_, q_words, q_chars)
             for i, row in enumerate(chunk):
                 profile = side.profiles[row]
@@ -494,7 +502,7 @@ class Matcher:
                     yield Ranking(profile.id, (), side.guesses[row], INSUFFICIENT)
                     continue
                 yield self._select(profile, side.guesses[row], query, sims[i], direct[i],
-                                   self.outputs_, side.word_row(row), limit,
+                                   self.outputs_, side.row_view("words", row), limit,
                                    query_is_need=True, explain=explain)
 
     def _query(self, arrays: dict, row: int) -> _Query:
@@ -625,7 +633,7 @@ class Matcher:
             need_guess, output_guess = (guess, side.guesses[row]) if query_is_need else \
                 (side.guesses[row], guess)
             explanation = explain_pair(self, need, output, need_guess, output_guess, row_parts,
-                                       q_words, side.word_row(row))
+                                       q_words, side.row_view("words", row))
             matches.append(Match(side.ids[row], round(float(scores[i]), 4), row_parts,
                                  explanation))
         return Ranking(profile.id, tuple(matches), guess)

@@ -4,11 +4,13 @@ from sqlalchemy import func, select
 
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.recommendations.index import chain_dicts
 from tests.conftest import submit
 
 CHAIN = {"key": "low_altitude", "name_zh": "低空经济", "name_en": "Low-altitude economy",
          "description_zh": "无人机与通用航空", "description_en": "Drones and general aviation",
-         "synonyms": "无人机 | UAV | drone\neVTOL | 电动垂直起降", "is_active": "y"}
+         "synonyms": "无人机 | UAV | drone\neVTOL | 电动垂直起降", "core_terms": "低空经济，无人机, drone",
+         "is_active": "y"}
 
 
 def test_operator_adds_a_chain_with_synonyms_and_a_segment(login_as, db_session):
@@ -16,6 +18,12 @@ def test_operator_adds_a_chain_with_synonyms_and_a_segment(login_as, db_session)
     assert submit(client, "/admin/chains/new", CHAIN).status_code == 302
     chain = db_session.scalar(select(Chain).where(Chain.key == "low_altitude"))
     assert chain.synonym_groups == [["无人机", "UAV", "drone"], ["eVTOL", "电动垂直起降"]]
+    assert chain.core_terms == ["低空经济", "无人机", "drone"]
+    edit_page = client.get(f"/admin/chains/{chain.id}/edit").get_data(as_text=True)
+    assert "低空经济，无人机，drone" in edit_page
+    # the matcher is built from chain_dicts: the new core terms reach it
+    assert {c["key"]: c for c in chain_dicts(db_session)}["low_altitude"]["core_terms"] == \
+        ["低空经济", "无人机", "drone"]
     response = submit(client, f"/admin/chains/{chain.id}/segments/new", {
         "key": "airframes", "name_zh": "整机", "name_en": "Airframes", "position": "1",
         "keywords_zh": "多旋翼，复合翼", "keywords_en": "multirotor, VTOL",
