@@ -124,3 +124,17 @@ def test_reloading_bumps_version_only_when_a_record_changed(app, db_session, tmp
     assert by_ref(changed["key"]).version == before[changed["key"]] + 1
     assert sorted(by_ref(changed["key"]).modes) == changed["modes"]
     assert by_ref(same["key"]).version == before[same["key"]]
+
+
+def test_judgments_grade_known_pairs_once_each():
+    outputs, needs = {o["key"] for o in OUTPUTS}, {n["key"] for n in NEEDS}
+    pairs = Counter()
+    for path in sorted((SEED / "judgments").glob("*.tsv")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            need, zero, output, grade = line.split("\t")
+            assert need in needs and output in outputs and zero == "0", (path.name, number)
+            assert grade in {"0", "1", "2", "3"}, (path.name, number)
+            pairs[need, output] += 1
+    assert max(pairs.values()) == 1
+    judged = {need for need, _ in pairs}
+    assert len(judged) >= 60
