@@ -14,10 +14,11 @@ matcher, united and shuffled per need so a judge cannot tell which ranker propos
 
     python -m bench.tm_pool --sheets /tmp/tm-sheets   # writes sheets + the pool, not the repo
 
-Round 2 (``--round 2``), TREC style: once the matcher changed, every document in the top 10 of
-its current configuration and ablations that no judge has seen yet is pooled and judged the
-same way (two judges, files ``judge-r2-<group><a|b>.tsv``), so that no system is scored on
-unjudged documents counted as misses.
+Later rounds (``--round N``), TREC style: once a system changed, every document in the top 10
+of any scored system (both baselines and every ablation of the current matcher) that no judge
+has seen yet is pooled and judged the same way (two judges, files
+``judge-rN-<group><a|b>.tsv``), so that no system is scored on unjudged documents counted as
+misses. Round 2 pooled the changed matcher's ablations only; round 3 everything still unseen.
 """
 import argparse
 import json
@@ -88,23 +89,37 @@ def pool(needs, docs) -> dict[str, list[str]]:
     return pooled
 
 
-def unjudged_pool(needs, docs) -> dict[str, list[str]]:
-    """Documents in the current matcher's top 10 (every ablation) that no judge has seen."""
-    from bench.quality import _chains, _matcher_runs, tm_qrels
-    from matchmaker.matching.evaluate import ABLATIONS
+def unjudged_pool(needs, docs, salt: str) -> dict[str, list[str]]:
+    """Documents in the top 10 of any system scored by bench.quality (both baselines and every
+    ablation of the current matcher) that no judge has seen yet."""
+    from bench.quality import tm_qrels
 
     judged, _ = tm_qrels()
-    queries = [{"qid": n["id"], "need": corpora.as_need(n)} for n in needs]
-    outputs = [corpora.as_output(d) for d in docs]
-    runs = [_matcher_runs(_chains(), outputs, queries, weights=w, depth=DEPTH)[0]
-            for w in ABLATIONS.values()]
+    runs = system_runs(needs, docs)
     pooled = {}
-    for q in queries:
-        fresh = sorted({d for run in runs for d in run.get(q["qid"], [])}
-                       - set(judged.get(q["qid"], {})))
-        random.Random(f"{SEED}:r2:{q['qid']}").shuffle(fresh)
-        pooled[q["qid"]] = fresh
+    for need in needs:
+        fresh = sorted({d for run in runs for d in run.get(need["id"], [])}
+                       - set(judged.get(need["id"], {})))
+        random.Random(f"{SEED}:{salt}:{need['id']}").shuffle(fresh)
+        pooled[need["id"]] = fresh
     return pooled
+
+
+def system_runs(needs, docs) -> list[dict]:
+    """Top 10 per need of word TF-IDF, BM25 and the matcher's three ablations."""
+    from bench.quality import _bm25_runs, _chain_analyzer, _chains, _matcher_runs, _tfidf_runs
+    from matchmaker.matching.evaluate import ABLATIONS
+
+    ids = [d["id"] for d in docs]
+    texts = [f"{d['title']}\n{d['abstract']}" for d in docs]
+    queries = [{"qid": n["id"], "text": f"{n['title']}\n{n['abstract']}",
+                "need": corpora.as_need(n)} for n in needs]
+    chains = _chains()
+    outputs = [corpora.as_output(d) for d in docs]
+    return [_tfidf_runs(texts, queries, ids, DEPTH),
+            _bm25_runs(texts, queries, ids, _chain_analyzer(chains), DEPTH),
+            *[_matcher_runs(chains, outputs, queries, weights=w, depth=DEPTH)[0]
+              for w in ABLATIONS.values()]]
 
 
 def write_sheets(needs, pooled, docs, out: Path, groups: int = 3) -> None:
@@ -127,11 +142,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sheets", type=Path, required=True,
                         help="directory for the judging sheets (outside the repository)")
-    parser.add_argument("--round", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--round", type=int, default=1,
+                        help="1: pool three rankers; 2 or more: pool what is still unjudged")
     args = parser.parse_args(argv)
     docs = corpus_docs()
     needs = pick_needs()
-    pooled = pool(needs, docs) if args.round == 1 else unjudged_pool(needs, docs)
+    pooled = pool(needs, docs) if args.round == 1 else \
+        unjudged_pool(needs, docs, salt=f"r{args.round}")
     DATA.mkdir(parents=True, exist_ok=True)
     name = "pool.tsv" if args.round == 1 else f"pool-r{args.round}.tsv"
     with (DATA / name).open("w", encoding="utf-8") as handle:
