@@ -45,8 +45,7 @@ def apply(overrides: dict) -> None:
 
 def dev() -> dict:
     from bench.quality import SEED, _chains
-    from matchmaker.matching.evaluate import (ABLATIONS, available_qrels, matcher_run,
-                                              score_run)
+    from matchmaker.matching.evaluate import ABLATIONS, available_qrels, matcher_run, score_run
     from matchmaker.matching.io import read_qrels, seed_profiles, seed_regions
 
     outputs, needs = seed_profiles(SEED)

@@ -1,7 +1,7 @@
 """matchmaker: a technology-transfer matchmaking platform."""
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, session
 from flask_login import current_user
 
 from config import INSTANCE_DIR, get_config

@@ -3,8 +3,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from matchmaker.domain import (
-    AccountStatus, DeclineReason, EnterpriseSize, EnterpriseTier, FeedbackVerdict,
-    InstitutionType, NeedStatus, OutputStatus, PatentStatus, ReformStatus, Role, TransferMode,
+    AccountStatus,
+    DeclineReason,
+    EnterpriseSize,
+    EnterpriseTier,
+    FeedbackVerdict,
+    InstitutionType,
+    NeedStatus,
+    OutputStatus,
+    PatentStatus,
+    ReformStatus,
+    Role,
+    TransferMode,
 )
 
 ROLE = {

@@ -9,8 +9,8 @@ import pytest
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
-from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.auth.models import Broker, User
+from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
 from matchmaker.seed import load_seed
@@ -79,7 +79,7 @@ def test_titles_are_unique():
 
 
 def test_loaded_database_holds_every_seed_record(db_session):
-    count = lambda model: db_session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    count = lambda model: db_session.scalar(select(func.count()).select_from(model))
     assert count(ResearchOutput) == len(OUTPUTS)
     assert count(TechNeed) == len(NEEDS)
     assert count(Enterprise) == len(ENTERPRISES)
@@ -116,7 +116,7 @@ def test_reloading_bumps_version_only_when_a_record_changed(app, db_session, tmp
     changed, same = rows[0], rows[1]
     changed["modes"] = sorted(set(changed["modes"]) ^ {"pay_later"})  # modes only
     path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    by_ref = lambda ref: db_session.scalar(  # noqa: E731
+    by_ref = lambda ref: db_session.scalar(
         select(ResearchOutput).where(ResearchOutput.ref == ref))
     before = {ref: by_ref(ref).version for ref in (changed["key"], same["key"])}
     load_seed(db_session, seed, password_hash="x")

@@ -1,6 +1,6 @@
 """The matcher's inputs: plain frozen dataclasses, never ORM rows."""
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Hashable
 
 # Statuses whose profiles are never offered as candidates (drafts are private; the others are
 # no longer available). A profile in any status may still be the query.

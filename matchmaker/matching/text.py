@@ -21,7 +21,7 @@ CHINESE_STOP_WORDS = frozenset("""
 并非 对于 关于 根据 按照 左右 以上 以下 之间 之后 之前 期间 可能 应该 已有 没有 不能 不会 一般 比较
 特别 非常 其他 其它 包括 如下 例如 比如 等等 方案 情况 问题 ipc
 提高 提升 增加 减少 改善 优化 解决 满足 保证 确保 形成 获得 得到 利用 使用 开展 完成 建立
-""".split())
+""".split())  # noqa: SIM905 - a word list reads best as text
 STOP_WORDS = CHINESE_STOP_WORDS | ENGLISH_STOP_WORDS
 # Words that say what kind of thing is wanted but not which: they count in the similarity,
 # not towards the words a profile needs before it can be matched ("氢能技术，待定" is thin).
@@ -29,7 +29,7 @@ GENERIC_WORDS = frozenset("""
 技术 方法 系统 装置 设备 研究 开发 研发 工艺 产品 应用 项目 生产 制备 加工 检测 材料 设计 改进 升级
 改造 合作 需求 待定 面议 详谈 保密 新型 关键 性能 质量 效率 成本 寻求 咨询 指导 服务 方面 领域 行业
 企业 相关 新技术 技术开发 技术指导 技术合作 technology method system device research development
-""".split())
+""".split())  # noqa: SIM905
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _UNITS = (r"gw|mw|kw|w|kv|v|ma|a|nm|μm|um|mm|cm|km|mpa|kpa|pa|bar|kg|g|t|℃|°c|k|h|kwh|mwh|wh|ah"

@@ -12,11 +12,19 @@ from sqlalchemy.orm import Session
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import (
-    NEED_TRANSITIONS, OUTPUT_TRANSITIONS, PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES,
-    NeedStatus, OutputStatus, Role,
+    NEED_TRANSITIONS,
+    OUTPUT_TRANSITIONS,
+    PUBLIC_NEED_STATUSES,
+    PUBLIC_OUTPUT_STATUSES,
+    NeedStatus,
+    OutputStatus,
+    Role,
 )
 from matchmaker.errors import (
-    InvalidTransitionError, NotFoundError, PermissionDeniedError, StaleObjectError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    StaleObjectError,
     ValidationFailedError,
 )
 from matchmaker.orgs.models import Enterprise, Institution, Region

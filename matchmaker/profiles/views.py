@@ -2,8 +2,8 @@
 
 Both kinds share one set of thin views; a Kind record names what differs.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _

@@ -13,13 +13,21 @@ from sqlalchemy.orm import Session
 
 from matchmaker.auth.models import User
 from matchmaker.domain import (
-    MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES, DeclineReason, FeedbackVerdict, Role,
+    MATCHABLE_NEED_STATUSES,
+    MATCHABLE_OUTPUT_STATUSES,
+    DeclineReason,
+    FeedbackVerdict,
+    Role,
 )
 from matchmaker.errors import PermissionDeniedError, ValidationFailedError
 from matchmaker.matching import INSUFFICIENT, Match, Ranking
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.index import (
-    MatchIndex, chain_dicts, iter_profiles, need_profile, output_profile,
+    MatchIndex,
+    chain_dicts,
+    iter_profiles,
+    need_profile,
+    output_profile,
 )
 from matchmaker.recommendations.models import MatchFeedback
 from matchmaker.types import utcnow

@@ -117,7 +117,7 @@ def test_custom_chains_file_is_used(tmp_path):
 def test_bad_top_is_a_usage_error(tmp_path):
     result = subprocess.run([sys.executable, "-m", "matchmaker.matching", "rank", "--outputs",
                              "a", "--needs", "b", "--top", "0"], cwd=ROOT, capture_output=True,
-                            text=True)
+                            text=True, check=False)
     assert result.returncode == 2 and "--top" in result.stderr
 
 
@@ -128,7 +128,7 @@ def test_module_entry_point_and_evaluate_print_metrics(tmp_path):
     result = subprocess.run([sys.executable, "-m", "matchmaker.matching", "evaluate",
                              "--outputs", str(tmp_path / "o.jsonl"), "--needs",
                              str(tmp_path / "n.jsonl"), "--qrels", str(tmp_path / "q.tsv")],
-                            cwd=ROOT, capture_output=True, text=True)
+                            cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     for name in ("baseline: word TF-IDF", "baseline: BM25", "text only", "text + chain rules",
                  "all rules (matcher)", "NDCG@10", "MRR@10", "R@100"):

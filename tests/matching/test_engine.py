@@ -30,7 +30,7 @@ def test_all_pairs_equals_single_rankings_in_input_order(seed_data, seed_matcher
 
 
 def test_needs_are_ranked_for_an_output_too(seed_data, seed_matcher):
-    outputs, needs = seed_data
+    outputs, _ = seed_data
     output_ = next(o for o in outputs if o.id == "h2-o-001")
     ranking = seed_matcher.rank_needs(output_, limit=5)
     assert len(ranking.matches) == 5

@@ -81,7 +81,7 @@ def test_search_with_two_words_requires_both(login_as):
     client = login_as("broker-zhangmin")
     one = client.get("/outputs/?q=电解").get_data(as_text=True)
     both = client.get("/outputs/?q=电解 PEM").get_data(as_text=True)
-    count = lambda page: int(re.search(r'result-count">\D*(\d+)', page).group(1))  # noqa: E731
+    count = lambda page: int(re.search(r'result-count">\D*(\d+)', page).group(1))
     assert 0 < count(both) < count(one)
 
 
