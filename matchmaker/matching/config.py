@@ -2,8 +2,8 @@
 
 # Relevance = weighted mean of text similarity and chain fit. Business fit (TRL, transfer mode,
 # price, region) then scales relevance: a perfect fit keeps it, the worst fit removes
-# `fit_share` of it. Weights were tuned on the development judgments in seed_data/judgments/
-# (see bench/quality.py); they are not keyed on any record.
+# `fit_share` of it. Weights were tuned on three benchmarks side by side (`python -m bench.tune`:
+# the seed judgments, judged real market listings, CSL related papers); no rule keys on a record.
 DEFAULT_WEIGHTS = {
     "text": 0.85,
     "chain": 0.15,
