@@ -2,6 +2,7 @@
 import numpy as np
 
 from matchmaker.matching import config, rules
+from matchmaker.matching.text import GENERIC_WORDS
 
 MODE_NAMES = {"assignment": "assignment", "licence": "a licence",
               "exclusive_licence": "an exclusive licence", "equity": "equity contribution",
@@ -24,8 +25,12 @@ def shared_terms(matcher, q_row, c_row, limit: int = config.SHARED_TERMS) -> lis
     if common.size == 0:
         return []
     contribution = q_row.data[q_at] * c_row.data[c_at]
-    order = np.lexsort((common, -contribution))[:limit]
-    return [matcher.analyzer_.display(str(matcher.terms_[common[i]])) for i in order]
+    order = np.lexsort((common, -contribution))
+    terms = [str(matcher.terms_[common[i]]) for i in order]
+    # A broker repeats these to the enterprise: 技术 or 系统 says nothing, so generic words are
+    # named only when nothing more specific is shared.
+    specific = [t for t in terms if t not in GENERIC_WORDS] or terms
+    return [matcher.analyzer_.display(t) for t in specific[:limit]]
 
 
 def _modes_text(modes) -> str:

@@ -65,3 +65,15 @@ def test_scores_stay_in_the_unit_interval(seed_matcher, seed_data):
         for match in seed_matcher.rank_outputs(n, limit=10).matches:
             assert 0.0 <= match.score <= 1.0
             assert all(0.0 <= v <= 1.0 for v in match.parts.values())
+
+
+def test_generic_words_are_named_only_when_nothing_specific_is_shared(mini_book):
+    ranging = need("n9", "激光测距技术", "需要激光测距技术，用于港口起重机")
+    laser = output("o9", "相位式激光测距技术", "相位式激光测距技术，适用于起重机")
+    bread = output("o8", "全麦面包发酵技术", "面包发酵与烘焙技术，口感松软")
+    matcher = Matcher(mini_book, min_score=0.0).fit([laser, bread], [ranging])
+    shared = {m.candidate_id: m.explanation["shared_terms"]
+              for m in matcher.rank_outputs(ranging).matches}
+    named = {term.split(" / ")[0] for term in shared["o9"]}  # synonyms show as "激光 / laser"
+    assert named == {"激光", "测距", "起重机"}  # 技术 is shared too, but says nothing
+    assert shared["o8"] == ["技术"]

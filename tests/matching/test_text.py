@@ -51,3 +51,18 @@ def test_english_plurals_fold_to_the_singular():
 def test_character_bigrams_back_off_for_unknown_words():
     assert ANALYZER.char_ngrams("氢气循环泵") == ["氢气", "气循", "循环", "环泵"]
     assert ANALYZER.char_ngrams("PEM only") == []
+
+
+def test_glossary_groups_join_only_where_meant():
+    """A term in two groups merges them (设备 = equipment = 装备); an ambiguous English word
+    must not marry unrelated Chinese terms (localisation once made 定位 = 国产化)."""
+    from collections import defaultdict
+
+    from matchmaker.matching.text import load_glossary
+
+    groups_of = defaultdict(list)
+    for group in load_glossary():
+        for term in group:
+            groups_of[term.lower()].append(group)
+    shared = {term for term, groups in groups_of.items() if len(groups) > 1}
+    assert shared <= {"equipment", "calibration", "thermal conductivity"}
