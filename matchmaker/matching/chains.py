@@ -132,20 +132,21 @@ class ChainBook:
         return best[0] if best else None
 
     def segment_scores(self, title: str, body: str, keywords: Iterable[str] = (),
-                       ipc: Iterable[str] = ()) -> tuple[dict, list[str], dict]:
-        """Return evidence scores per (chain, segment), the evidence behind them, and per
-        chain the distinct terms found (a term that an author keyword, a core term or an IPC
-        code backs is marked strong: `"!"` is added to the set)."""
+                       ipc: Iterable[str] = ()) -> tuple[dict, list[str], dict, set]:
+        """Return evidence scores per (chain, segment), the evidence behind them, the distinct
+        terms found per chain, and the chains with strong evidence (an author keyword, a core
+        term or an IPC code)."""
         scores: dict[tuple[str, str | None], float] = defaultdict(float)
         evidence: list[str] = []
         support: dict[str, set[str]] = defaultdict(set)
+        strong: set[str] = set()
 
-        def credit(term: str, weight: float, strong: bool = False) -> None:
+        def credit(term: str, weight: float, backed: bool = False) -> None:
             for chain, seg in self._terms[term]:
                 scores[(chain, seg)] += weight
                 support[chain].add(term)
-                if strong or seg is None:
-                    support[chain].add("!")
+                if backed or seg is None:
+                    strong.add(chain)
 
         title_hits = self._spot(normalize(title))
         body_hits = self._spot(normalize(body))
@@ -157,19 +158,19 @@ class ChainBook:
         for raw in keywords:
             word = normalize(raw).strip()
             if word in self._terms:
-                credit(word, KEYWORD_HIT, strong=True)
+                credit(word, KEYWORD_HIT, backed=True)
             elif (match := self._fuzzy(word)) is not None:
-                credit(match, FUZZY_HIT, strong=True)
+                credit(match, FUZZY_HIT, backed=True)
                 evidence.append(f"{raw}≈{match}")
         for raw in ipc:
             code = normalize(raw).replace(" ", "")
             for prefix, chain, seg in self._ipc:
                 if code.startswith(prefix):
                     scores[(chain, seg)] += IPC_HIT
-                    support[chain].add("!")
+                    strong.add(chain)
                     evidence.append(f"IPC {raw}")
                     break
-        return scores, evidence, support
+        return scores, evidence, support, strong
 
     def infer(self, title: str, body: str, *, keywords: Iterable[str] = (),
               ipc: Iterable[str] = (), chain: str | None = None,
@@ -179,7 +180,7 @@ class ChainBook:
         One segment keyword alone in running text (可靠性, 涂层) is weak evidence: many texts
         outside the chain use it. Its confidence is discounted unless a second keyword, a core
         term of the chain, an author keyword or an IPC code backs it."""
-        scores, evidence, support = self.segment_scores(title, body, keywords, ipc)
+        scores, evidence, support, strong = self.segment_scores(title, body, keywords, ipc)
         totals: dict[str, float] = defaultdict(float)
         for (c, _), value in scores.items():
             totals[c] += value
@@ -197,7 +198,7 @@ class ChainBook:
         inside = {seg: v for (c, seg), v in scores.items() if c == best_chain and seg}
         best_segment = max(inside, key=lambda s: (inside[s], s)) if inside else None
         confidence = totals[best_chain] / (total + CONFIDENCE_SMOOTHING)
-        if len(support[best_chain]) < 2:  # one term, nothing strong behind it
+        if best_chain not in strong and len(support[best_chain]) < 2:  # one term, nothing more
             confidence *= LONE_TERM_DISCOUNT
         return ChainGuess(best_chain, best_segment, round(confidence, 3), "inferred",
                           tuple(evidence), shares)

@@ -10,6 +10,7 @@ def test_keywords_in_text_place_a_profile_in_chain_and_segment(mini_book):
 def test_ipc_codes_alone_are_enough(mini_book):
     guess = mini_book.infer("A new device", "Details withheld.", ipc=["H02S 40/34"])
     assert (guess.chain, guess.segment) == ("photovoltaics", "modules")
+    assert guess.confidence >= 0.5  # a patent class is strong evidence on its own
 
 
 def test_a_misspelt_keyword_still_counts(mini_book):
