@@ -181,15 +181,23 @@ def _table(title: str, rows: dict[str, dict], baseline: str) -> str:
 # --- (a) development benchmark -------------------------------------------------------------
 
 
-def dev_benchmark(report: dict) -> str:
-    from matchmaker.matching.evaluate import evaluate_all, format_table
-    from matchmaker.matching.io import read_qrels, seed_profiles, seed_regions
+def seed_qrels() -> dict[str, dict[str, int]]:
+    """Every judgment of seed_data/judgments/*.tsv, by need."""
+    from matchmaker.matching.io import read_qrels
 
-    outputs, needs = seed_profiles(SEED)
     qrels: dict[str, dict[str, int]] = {}
     for path in sorted((SEED / "judgments").glob("*.tsv")):
         for need, grades in read_qrels(path).items():
             qrels.setdefault(need, {}).update(grades)
+    return qrels
+
+
+def dev_benchmark(report: dict) -> str:
+    from matchmaker.matching.evaluate import evaluate_all, format_table
+    from matchmaker.matching.io import seed_profiles, seed_regions
+
+    outputs, needs = seed_profiles(SEED)
+    qrels = seed_qrels()
     t = time.perf_counter()
     results = evaluate_all(outputs, needs, qrels, _chains(), regions=seed_regions(SEED))
     report["dev"] = {"results": results, "seconds": round(time.perf_counter() - t, 1),
@@ -247,27 +255,15 @@ def tm_qrels() -> tuple[dict, dict]:
     return dict(merged), agreement
 
 
-def tm_benchmark(report: dict, *, weights: dict | None = None) -> str:
-    from bench import corpora
-    from bench.tm_pool import corpus_docs, pick_needs
-    from matchmaker.matching.evaluate import ABLATIONS
+def tm_benchmark(report: dict) -> str:
+    from bench.tm_pool import corpus_docs, pick_needs, system_runs
 
     qrels, agreement = tm_qrels()
     if not qrels:
         raise SystemExit("tm: no judgments in bench/data/tm/ (judge-<group><a|b>.tsv)")
     docs = corpus_docs()
     needs = [n for n in pick_needs() if n["id"] in qrels]
-    ids = [d["id"] for d in docs]
-    texts = [f"{d['title']}\n{d['abstract']}" for d in docs]
-    items = [{"qid": n["id"], "text": f"{n['title']}\n{n['abstract']}",
-              "need": corpora.as_need(n)} for n in needs]
-    chains = _chains()
-    runs = {"baseline: word TF-IDF": _tfidf_runs(texts, items, ids),
-            "baseline: BM25": _bm25_runs(texts, items, ids, _chain_analyzer(chains))}
-    outputs = [corpora.as_output(d) for d in docs]
-    for name, overrides in ABLATIONS.items():
-        runs[name] = _matcher_runs(chains, outputs, items,
-                                   weights={**(weights or {}), **overrides})[0]
+    runs = system_runs(needs, docs, depth=DEPTH)
     qids = [n["id"] for n in needs]
     scores = {name: _score(run, qrels, qids) for name, run in runs.items()}
     judged = {name: round(float(np.mean([sum(d in qrels[q] for d in run.get(q, [])[:10])
@@ -310,22 +306,31 @@ def _split_ids(queries) -> dict[str, list[str]]:
     return ids
 
 
-def csl_b(report: dict, split: str) -> str:
-    from matchmaker.matching import NeedProfile, OutputProfile
+def csl_b_items(corpus, queries, qrels) -> tuple[dict, list[dict], list[dict]]:
+    """Benchmark B: the rel = 1 judgments, the queries that have some, and one ranking item per
+    query (the query paper as a NeedProfile, its row excluded from its own ranking)."""
+    from matchmaker.matching import NeedProfile
 
-    corpus, queries, qrels = _eval_data()
     related = {q: {d: g for d, g in grades.items() if g == 1} for q, grades in qrels.items()}
     related = {q: g for q, g in related.items() if g}
-    ids = [d["id"] for d in corpus]
-    row_of = {d: i for i, d in enumerate(ids)}
+    row_of = {d["id"]: i for i, d in enumerate(corpus)}
     by_id = {d["id"]: d for d in corpus}
-    texts = [f"{d['title']} {d['abstract']}" for d in corpus]
     wanted = [q for q in queries if q["qid"] in related]
     items = [{"qid": q["qid"], "self": q["target"], "exclude": row_of[q["target"]],
               "text": f"{by_id[q['target']]['title']} {by_id[q['target']]['abstract']}",
               "need": NeedProfile(id=q["qid"], title=by_id[q["target"]]["title"],
                                   description=by_id[q["target"]]["abstract"])}
              for q in wanted]
+    return related, wanted, items
+
+
+def csl_b(report: dict, split: str) -> str:
+    from matchmaker.matching import OutputProfile
+
+    corpus, queries, qrels = _eval_data()
+    related, wanted, items = csl_b_items(corpus, queries, qrels)
+    ids = [d["id"] for d in corpus]
+    texts = [f"{d['title']} {d['abstract']}" for d in corpus]
     chains = _chains()
     runs, info = {}, {}
     t = time.perf_counter()

@@ -69,23 +69,17 @@ def pick_needs() -> list[dict]:
     return picked
 
 
-def pool(needs, docs) -> dict[str, list[str]]:
-    from bench.quality import _bm25_runs, _chain_analyzer, _chains, _matcher_runs, _tfidf_runs
+ROUND_ONE = {"all rules (matcher)": {}}  # round 1 pooled the full matcher and two baselines
 
-    ids = [d["id"] for d in docs]
-    texts = [f"{d['title']}\n{d['abstract']}" for d in docs]
-    queries = [{"qid": n["id"], "text": f"{n['title']}\n{n['abstract']}",
-                "need": corpora.as_need(n)} for n in needs]
-    chains = _chains()
-    runs = [_tfidf_runs(texts, queries, ids, DEPTH),
-            _bm25_runs(texts, queries, ids, _chain_analyzer(chains), DEPTH),
-            _matcher_runs(chains, [corpora.as_output(d) for d in docs], queries,
-                          depth=DEPTH)[0]]
+
+def pool(needs, docs) -> dict[str, list[str]]:
+    """The union of the top 10 of word TF-IDF, BM25 and the matcher, shuffled per need."""
+    runs = system_runs(needs, docs, matchers=ROUND_ONE)
     pooled = {}
-    for q in queries:
-        union = sorted({doc for run in runs for doc in run.get(q["qid"], [])})
-        random.Random(f"{SEED}:{q['qid']}").shuffle(union)
-        pooled[q["qid"]] = union
+    for need in needs:
+        union = sorted({d for run in runs.values() for d in run.get(need["id"], [])})
+        random.Random(f"{SEED}:{need['id']}").shuffle(union)
+        pooled[need["id"]] = union
     return pooled
 
 
@@ -98,28 +92,33 @@ def unjudged_pool(needs, docs, salt: str) -> dict[str, list[str]]:
     runs = system_runs(needs, docs)
     pooled = {}
     for need in needs:
-        fresh = sorted({d for run in runs for d in run.get(need["id"], [])}
+        fresh = sorted({d for run in runs.values() for d in run.get(need["id"], [])}
                        - set(judged.get(need["id"], {})))
         random.Random(f"{SEED}:{salt}:{need['id']}").shuffle(fresh)
         pooled[need["id"]] = fresh
     return pooled
 
 
-def system_runs(needs, docs) -> list[dict]:
-    """Top 10 per need of word TF-IDF, BM25 and the matcher's three ablations."""
+def system_runs(needs, docs, *, depth: int = DEPTH, matchers: dict | None = None,
+                baselines: bool = True) -> dict[str, dict]:
+    """Ranked doc ids per need, by system: word TF-IDF and BM25 (if baselines) and the matcher
+    under each weight override of matchers (default: the three ablations)."""
     from bench.quality import _bm25_runs, _chain_analyzer, _chains, _matcher_runs, _tfidf_runs
     from matchmaker.matching.evaluate import ABLATIONS
 
-    ids = [d["id"] for d in docs]
-    texts = [f"{d['title']}\n{d['abstract']}" for d in docs]
     queries = [{"qid": n["id"], "text": f"{n['title']}\n{n['abstract']}",
                 "need": corpora.as_need(n)} for n in needs]
     chains = _chains()
+    runs = {}
+    if baselines:
+        ids = [d["id"] for d in docs]
+        texts = [f"{d['title']}\n{d['abstract']}" for d in docs]
+        runs["baseline: word TF-IDF"] = _tfidf_runs(texts, queries, ids, depth)
+        runs["baseline: BM25"] = _bm25_runs(texts, queries, ids, _chain_analyzer(chains), depth)
     outputs = [corpora.as_output(d) for d in docs]
-    return [_tfidf_runs(texts, queries, ids, DEPTH),
-            _bm25_runs(texts, queries, ids, _chain_analyzer(chains), DEPTH),
-            *[_matcher_runs(chains, outputs, queries, weights=w, depth=DEPTH)[0]
-              for w in ABLATIONS.values()]]
+    for name, weights in (ABLATIONS if matchers is None else matchers).items():
+        runs[name] = _matcher_runs(chains, outputs, queries, weights=weights, depth=depth)[0]
+    return runs
 
 
 def write_sheets(needs, pooled, docs, out: Path, groups: int = 3) -> None:

@@ -44,16 +44,12 @@ def apply(overrides: dict) -> None:
 
 
 def dev() -> dict:
-    from bench.quality import SEED, _chains
+    from bench.quality import SEED, _chains, seed_qrels
     from matchmaker.matching.evaluate import ABLATIONS, available_qrels, matcher_run, score_run
-    from matchmaker.matching.io import read_qrels, seed_profiles, seed_regions
+    from matchmaker.matching.io import seed_profiles, seed_regions
 
     outputs, needs = seed_profiles(SEED)
-    qrels: dict = {}
-    for path in sorted((SEED / "judgments").glob("*.tsv")):
-        for need, grades in read_qrels(path).items():
-            qrels.setdefault(need, {}).update(grades)
-    qrels = available_qrels(qrels, outputs)
+    qrels = available_qrels(seed_qrels(), outputs)
     ids = [n.id for n in needs if any(g >= 1 for g in qrels.get(str(n.id), {}).values())]
     out = {}
     for name, weights in (("text", ABLATIONS["text only"]), ("all", {})):
@@ -64,38 +60,30 @@ def dev() -> dict:
 
 
 def tm() -> dict:
-    from bench import corpora
-    from bench.quality import _chains, _matcher_runs, _score, tm_qrels
-    from bench.tm_pool import corpus_docs, pick_needs
+    from bench.quality import _score, tm_qrels
+    from bench.tm_pool import corpus_docs, pick_needs, system_runs
     from matchmaker.matching.evaluate import ABLATIONS
 
     qrels, _ = tm_qrels()
     needs = [n for n in pick_needs() if n["id"] in qrels]
-    items = [{"qid": n["id"], "need": corpora.as_need(n)} for n in needs]
-    outputs = [corpora.as_output(d) for d in corpus_docs()]
-    out = {}
-    for name, weights in (("text", ABLATIONS["text only"]), ("all", {})):
-        run = _matcher_runs(_chains(), outputs, items, weights=weights)[0]
-        out[name] = round(_score(run, qrels, [n["id"] for n in needs])["ndcg@10"], 4)
-    return out
+    runs = system_runs(needs, corpus_docs(), baselines=False,
+                       matchers={"text": ABLATIONS["text only"], "all": {}})
+    return {name: round(_score(run, qrels, [n["id"] for n in needs])["ndcg@10"], 4)
+            for name, run in runs.items()}
 
 
 def csl_b() -> dict:
-    from bench.quality import _chains, _eval_data, _matcher_runs, _score
-    from matchmaker.matching import NeedProfile, OutputProfile
+    from bench.quality import _chains, _eval_data, _matcher_runs, _score, csl_b_items
+    from matchmaker.matching import OutputProfile
 
     corpus, queries, qrels = _eval_data()
-    related = {q: {d: g for d, g in grades.items() if g == 1} for q, grades in qrels.items()}
-    related = {q: g for q, g in related.items() if g}
-    by_id = {d["id"]: d for d in corpus}
-    wanted = [q for q in queries if q["qid"] in related and q["csl_split"] == "dev"]
-    items = [{"qid": q["qid"], "self": q["target"],
-              "need": NeedProfile(id=q["qid"], title=by_id[q["target"]]["title"],
-                                  description=by_id[q["target"]]["abstract"])} for q in wanted]
+    related, _, items = csl_b_items(corpus, queries, qrels)
+    split = {q["qid"] for q in queries if q["csl_split"] == "dev"}
+    items = [item for item in items if item["qid"] in split]
     outputs = [OutputProfile(id=d["id"], title=d["title"], abstract=d["abstract"])
                for d in corpus]
     run = _matcher_runs(_chains(), outputs, items)[0]
-    return {"all": round(_score(run, related, [q["qid"] for q in wanted])["ndcg@10"], 4)}
+    return {"all": round(_score(run, related, [i["qid"] for i in items])["ndcg@10"], 4)}
 
 
 def child(variant: str, benchmarks: list[str]) -> None:
