@@ -3,7 +3,9 @@
     python -m bench.quality [--only dev,csl-b,csl-a,chains] [--split test]
 
 dev     seed_data/judgments/*.tsv over the seed outputs and needs, through
-        matchmaker.matching.evaluate.evaluate_all + format_table (relative to BM25).
+        matchmaker.matching.evaluate.evaluate_all + format_table (relative to BM25); then
+        the same pairs graded "as posted" (seed_data/judgments/as-posted/: lowered where the
+        need's stated terms rule the output out), where the business-fit rules can show.
 csl-b   Public benchmark B, related-paper retrieval (../shared/eval-data, README section B):
         query = title + abstract of a CSL benchmark paper, corpus = every document with a
         non-empty abstract (15,440), indexed on title + abstract (listings: title +
@@ -192,6 +194,18 @@ def seed_qrels() -> dict[str, dict[str, int]]:
     return qrels
 
 
+def as_posted_qrels() -> dict[str, dict[str, float]]:
+    """The seed judgments with the grades "as posted" (seed_data/judgments/as-posted/): the
+    technical grade, lowered where the need's own terms (maturity, transfer mode, price) rule
+    the output out; the mean of two judges."""
+    qrels = seed_qrels()
+    path = SEED / "judgments" / "as-posted" / "grades.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        need, _, output, grade = line.split("\t")[:4]
+        qrels[need][output] = float(grade)
+    return qrels
+
+
 def dev_benchmark(report: dict) -> str:
     from matchmaker.matching.evaluate import evaluate_all, format_table
     from matchmaker.matching.io import seed_profiles, seed_regions
@@ -203,10 +217,16 @@ def dev_benchmark(report: dict) -> str:
     report["dev"] = {"results": results, "seconds": round(time.perf_counter() - t, 1),
                      "outputs": len(outputs), "needs": len(needs), "judged_needs": len(qrels),
                      "judgments": sum(len(g) for g in qrels.values())}
+    posted = evaluate_all(outputs, needs, as_posted_qrels(), _chains(),
+                          regions=seed_regions(SEED))
+    report["dev-as-posted"] = {"results": posted}
     return ("(a) development benchmark: seed_data/judgments over seed_data "
             f"({len(outputs)} outputs, {len(needs)} needs, "
             f"{report['dev']['judgments']} judgments)\n"
-            + format_table(results, baseline="baseline: BM25"))
+            + format_table(results, baseline="baseline: BM25")
+            + "\n\n(a') the same pairs graded as posted: lowered where the need's own terms rule "
+            "the output out (seed_data/judgments/as-posted/)\n"
+            + format_table(posted, baseline="baseline: BM25"))
 
 
 # --- (d) technology need -> output on real listings ------------------------------------------

@@ -4,7 +4,8 @@
     python -m bench.tune --variants default,feedback-0.3 --benchmarks dev,tm
 
 Each variant overrides matchmaker.matching.config (module constants and DEFAULT_WEIGHTS) in a
-fresh process and prints NDCG@10 of the full matcher on: dev (seed judgments), tm (benchmark D,
+fresh process and prints NDCG@10 of the full matcher on: dev (seed judgments), posted (the same
+pairs graded as posted: seed_data/judgments/as-posted/), tm (benchmark D,
 real market listings; also text only) and csl-b (CSL related papers, **dev split**: the test
 split stays for reporting). A setting is worth changing only when it helps the real-data
 benchmarks without hurting the seed one; differences below ~0.01 on tm (36 judged needs) are
@@ -25,10 +26,12 @@ VARIANTS: dict[str, dict] = {
     "chain-0.1": {"weights": {"chain": 0.1, "text": 0.9}},
     "chain-0.2": {"weights": {"chain": 0.2, "text": 0.8}},
     "chain-0.3": {"weights": {"chain": 0.3, "text": 0.7}},
+    "fit-0.1": {"weights": {"fit_share": 0.1}},
+    "fit-0.5": {"weights": {"fit_share": 0.5}},
     "saturation-1.0": {"TEXT_SATURATION": 1.0},
     "min-words-6": {"MIN_CONTENT_WORDS": 6},
 }
-BENCHMARKS = ("dev", "tm", "csl-b")
+BENCHMARKS = ("dev", "posted", "tm", "csl-b")
 
 
 def apply(overrides: dict) -> None:
@@ -43,13 +46,13 @@ def apply(overrides: dict) -> None:
             setattr(config, name, value)
 
 
-def dev() -> dict:
-    from bench.quality import SEED, _chains, seed_qrels
+def dev(as_posted: bool = False) -> dict:
+    from bench.quality import SEED, _chains, as_posted_qrels, seed_qrels
     from matchmaker.matching.evaluate import ABLATIONS, available_qrels, matcher_run, score_run
     from matchmaker.matching.io import seed_profiles, seed_regions
 
     outputs, needs = seed_profiles(SEED)
-    qrels = available_qrels(seed_qrels(), outputs)
+    qrels = available_qrels(as_posted_qrels() if as_posted else seed_qrels(), outputs)
     ids = [n.id for n in needs if any(g >= 1 for g in qrels.get(str(n.id), {}).values())]
     out = {}
     for name, weights in (("text", ABLATIONS["text only"]), ("all", {})):
@@ -88,7 +91,7 @@ def csl_b() -> dict:
 
 def child(variant: str, benchmarks: list[str]) -> None:
     apply(VARIANTS[variant])
-    runners = {"dev": dev, "tm": tm, "csl-b": csl_b}
+    runners = {"dev": dev, "posted": lambda: dev(as_posted=True), "tm": tm, "csl-b": csl_b}
     result = {"variant": variant}
     for name in benchmarks:
         started = time.perf_counter()

@@ -138,3 +138,31 @@ def test_judgments_grade_known_pairs_once_each():
     assert max(pairs.values()) == 1
     judged = {need for need, _ in pairs}
     assert len(judged) >= 60
+
+
+def _technical_grades() -> dict[tuple[str, str], int]:
+    return {(need, output): int(grade)
+            for path in sorted((SEED / "judgments").glob("*.tsv"))
+            for need, _, output, grade in (line.split("\t") for line in
+                                           path.read_text(encoding="utf-8").splitlines())}
+
+
+def test_as_posted_grades_lower_relevant_pairs_only_with_a_reason():
+    """The "as posted" grades cover every technically relevant pair of an active output once;
+    each of the two judges keeps or lowers the technical grade by at most 2 and says why; the
+    grade is their mean."""
+    technical = _technical_grades()
+    status = {o["key"]: o["status"] for o in OUTPUTS}
+    expected = {pair for pair, grade in technical.items()
+                if grade >= 1 and status[pair[1]] not in {"draft", "withdrawn", "transferred"}}
+    seen = Counter()
+    lines = (SEED / "judgments" / "as-posted" / "grades.tsv").read_text(encoding="utf-8")
+    for number, line in enumerate(lines.splitlines(), 1):
+        need, zero, output, grade, judge_a, judge_b, reason = line.split("\t")
+        pair, judges = (need, output), (int(judge_a), int(judge_b))
+        seen[pair] += 1
+        assert zero == "0" and pair in expected, number
+        assert all(technical[pair] - 2 <= j <= technical[pair] and j >= 0 for j in judges), number
+        assert float(grade) == sum(judges) / 2, number
+        assert (reason.strip() not in {"", "-"}) == (min(judges) < technical[pair]), number
+    assert set(seen) == expected and max(seen.values()) == 1
