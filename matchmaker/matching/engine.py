@@ -128,8 +128,9 @@ class _Side:
         self.delta_words: list = []  # rows added after fitting, while IDF is frozen
         self.delta_chars: list = []
         self._delta_cache = None  # (row count, words term-major, chars term-major)
-        self.arrays: dict[str, np.ndarray] = {}
+        self.arrays: dict[str, np.ndarray] = {}  # views of the first len(self) buffer rows
         self.mix = None  # rows × chains: how each profile's chain evidence splits
+        self._buffers: dict[str, np.ndarray] = {}  # grown by doubling: appends stay O(1)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -141,7 +142,7 @@ class _Side:
     def append(self, profile, guess: ChainGuess, thin: bool, values: dict,
                mix: np.ndarray) -> int:
         row = len(self.ids)
-        self.mix = mix[None, :] if self.mix is None else np.vstack([self.mix, mix])
+        self.mix = self._put("mix", row, mix, np.float64)
         self.ids.append(profile.id)
         self.row_of[profile.id] = row
         self.profiles.append(profile)
@@ -150,9 +151,21 @@ class _Side:
         for name in self.FIELDS:
             dtype = np.float64 if name in ("chain_conf", "price_lo", "price_hi") else \
                 (bool if name == "active" else np.int64)
-            old = self.arrays.get(name, np.empty(0, dtype=dtype))
-            self.arrays[name] = np.append(old, np.asarray([values[name]], dtype=dtype))
+            self.arrays[name] = self._put(name, row, values[name], dtype)
         return row
+
+    def _put(self, name: str, row: int, value, dtype) -> np.ndarray:
+        """Write value at row of the named buffer (doubling it when full); return the view of
+        rows 0..row."""
+        value = np.asarray(value, dtype=dtype)
+        buffer = self._buffers.get(name)
+        if buffer is None or row >= buffer.shape[0]:
+            grown = np.zeros((max(64, 2 * row), *value.shape), dtype=dtype)
+            if buffer is not None:
+                grown[:row] = buffer[:row]
+            buffer = self._buffers[name] = grown
+        buffer[row] = value
+        return buffer[:row + 1]
 
     def word_row(self, row: int):
         if row < self.fitted_rows:
