@@ -20,7 +20,7 @@ from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
 from matchmaker.matching.explain import explain_pair
 from matchmaker.matching.profiles import NeedProfile, OutputProfile
-from matchmaker.matching.text import GENERIC_WORDS, Analyzer, load_glossary
+from matchmaker.matching.text import GENERIC_WORDS, Analyzer, load_glossary, load_translations
 
 INSUFFICIENT = "insufficient_information"
 SENTINEL = "\x00"
@@ -283,7 +283,9 @@ class Matcher:
     regions : region name → province, for the same-province part of the local-conversion rule.
     char_share : share of the character-bigram cosine in the text similarity.
     glossary : general bilingual term groups (效率 = efficiency …); True loads the packaged
-        data/glossary.json, a sequence of groups replaces it, () switches it off.
+        data/glossary.json and the translations of data/translations.json (surge current →
+        浪涌电流), a sequence of groups replaces the glossary without translations, () switches
+        both off.
     """
 
     def __init__(self, chains: ChainBook | None = None, *, weights: Mapping | None = None,
@@ -310,7 +312,8 @@ class Matcher:
         synonyms = tuple(self.chains_.synonym_groups()) + tuple(
             load_glossary() if self.glossary is True else (self.glossary or ()))
         self.analyzer_ = Analyzer.cached(tuple(self.chains_.user_words()) + tuple(corpus_words),
-                                         synonyms)
+                                         synonyms,
+                                         load_translations() if self.glossary is True else ())
         self._chain_index = {c.key: i for i, c in enumerate(self.chains_.chains)}
         self._region_index: dict[str, int] = {}
         self._province_index: dict[str, int] = {}

@@ -151,8 +151,8 @@ def evaluate_all(outputs, needs, qrels, chains: ChainBook, *, regions=None,
 def format_table(results: Mapping[str, Mapping[str, float]], *, baseline: str) -> str:
     """Render results as a text table with NDCG@10 relative to baseline."""
     base = results[baseline]["ndcg@10"] or 1.0
-    lines = [f"{'system':30} {'NDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} "
-             f"{'vs ' + baseline.split(': ')[-1]:>10}"]
+    lines = [(f"{'system':30} {'NDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8} "
+              f"{'vs ' + baseline.split(': ')[-1]:>10}")]
     for name, m in results.items():
         lines.append(f"{name:30} {m['ndcg@10']:8.4f} {m['mrr@10']:8.4f} {m['recall@10']:8.4f} "
                      f"{m['recall@100']:8.4f} {m['ndcg@10'] / base:9.3f}x")

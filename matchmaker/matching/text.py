@@ -51,10 +51,21 @@ def _t2s() -> opencc.OpenCC:
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.json"
 
 
+TRANSLATIONS_PATH = GLOSSARY_PATH.with_name("translations.json")
+
+
 @lru_cache(maxsize=1)
 def load_glossary() -> tuple[tuple[str, ...], ...]:
     """Return the packaged general bilingual glossary (groups of equivalent terms)."""
     return tuple(tuple(group) for group in json.loads(GLOSSARY_PATH.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def load_translations() -> tuple[tuple[str, ...], ...]:
+    """Return the packaged technical translations: groups led by a Chinese term, followed by
+    its English (and other Chinese) variants."""
+    return tuple(tuple(group)
+                 for group in json.loads(TRANSLATIONS_PATH.read_text(encoding="utf-8")))
 
 
 def normalize(text: str) -> str:
@@ -87,13 +98,19 @@ class Analyzer:
     ----------
     user_words : domain terms jieba must keep whole (chain keywords), Chinese or mixed.
     synonyms : groups of equivalent terms; every member becomes the same token.
+    translations : groups led by a Chinese term; every other member is rewritten to it before
+        segmentation, so that "surge current" in an English record meets 浪涌电流 in a Chinese
+        one while Chinese text is cut exactly as before (folding frequent Chinese terms into a
+        token changed how real listings were cut and cost ranking quality: bench/README.md).
     stop_words : tokens dropped from the word channel.
     """
 
     def __init__(self, *, user_words: Iterable[str] = (),
-                 synonyms: Iterable[Iterable[str]] = (), stop_words=STOP_WORDS):
+                 synonyms: Iterable[Iterable[str]] = (),
+                 translations: Iterable[Iterable[str]] = (), stop_words=STOP_WORDS):
         self.user_words = tuple(dict.fromkeys(normalize(w) for w in user_words if w.strip()))
         self.synonyms = tuple(tuple(normalize(t) for t in group) for group in synonyms)
+        self.translations = tuple(tuple(normalize(t) for t in group) for group in translations)
         self.stop_words = frozenset(stop_words)
         # jieba-rs (rjieba): jieba's dictionary and algorithm in Rust, ~13x faster than jieba
         # with the same cuts (bench/README.md, "Segmenter"); one dictionary per analyzer.
@@ -102,22 +119,24 @@ class Analyzer:
             if _CJK_RUN.search(word):
                 self._tokenizer.add_word(word, 2000, None)
         self._synonym_re, self._synonym_token, self.synonym_display = self._compile_synonyms()
+        self._translation_re = _automaton(
+            (term, group[0]) for group in self.translations for term in group)
 
     def __getstate__(self) -> dict:
         """Pickle as constructor arguments: the segmenter does not pickle, and the synonym
         automaton is rebuilt faster than it loads."""
         return {"user_words": self.user_words, "synonyms": self.synonyms,
-                "stop_words": self.stop_words}
+                "translations": self.translations, "stop_words": self.stop_words}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(user_words=state["user_words"], synonyms=state["synonyms"],
-                      stop_words=state["stop_words"])
+        self.__init__(**state)
 
     @classmethod
     @lru_cache(maxsize=8)
-    def cached(cls, user_words: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...]):
+    def cached(cls, user_words: tuple[str, ...], synonyms: tuple[tuple[str, ...], ...],
+               translations: tuple[tuple[str, ...], ...] = ()):
         """Return a shared analyzer for this vocabulary (building the dictionary takes a while)."""
-        return cls(user_words=user_words, synonyms=synonyms)
+        return cls(user_words=user_words, synonyms=synonyms, translations=translations)
 
     def _merged_groups(self) -> list[tuple[str, ...]]:
         """Merge groups that share a term (设备 = equipment = 装备), dropping one-character
@@ -141,43 +160,12 @@ class Analyzer:
             display[token] = " / ".join(group[:2])
             for term in group:
                 token_of.setdefault(term, token)
-        if not token_of:
-            return None, {}, display
-        automaton = ahocorasick.Automaton()
-        for term, token in token_of.items():
-            variants = (term, term + "s", term + "es") if ascii_term(term) else (term,)
-            for variant in variants:
-                if variant not in automaton:
-                    automaton.add_word(variant, (len(variant), token, ascii_term(term)))
-        automaton.make_automaton()
-        return automaton, token_of, display
+        return _automaton(token_of.items()), token_of, display
 
     def fold_synonyms(self, text: str) -> str:
         """Replace every synonym variant in normalised text by its group token (leftmost,
-        longest match first; English variants only as whole words)."""
-        if self._synonym_re is None:
-            return text
-        spans = []
-        for end, (length, token, is_ascii) in self._synonym_re.iter(text):
-            start = end - length + 1
-            if is_ascii and ((start > 0 and text[start - 1].isascii()
-                              and text[start - 1].isalnum())
-                             or (end + 1 < len(text) and text[end + 1].isascii()
-                                 and text[end + 1].isalnum())):
-                continue
-            spans.append((start, -length, token))
-        if not spans:
-            return text
-        spans.sort()
-        pieces, position = [], 0
-        for start, negative_length, token in spans:
-            if start < position:
-                continue
-            pieces.append(text[position:start])
-            pieces.append(f" {token} ")
-            position = start - negative_length
-        pieces.append(text[position:])
-        return "".join(pieces)
+        longest match first; English variants only as whole words); translations first."""
+        return _replace(self._synonym_re, _replace(self._translation_re, text))
 
     def words(self, text: str) -> list[str]:
         """Return the word tokens of text (normalised, synonyms folded, stop words removed)."""
@@ -210,3 +198,47 @@ class Analyzer:
     def display(self, token: str) -> str:
         """Return a readable form of token (synonym groups show their first variants)."""
         return self.synonym_display.get(token, token)
+
+
+def _automaton(replacements):
+    """An Aho-Corasick automaton of (term, replacement) pairs, English terms with plurals;
+    None when there are none."""
+    automaton = ahocorasick.Automaton()
+    for term, replacement in replacements:
+        variants = (term, term + "s", term + "es") if ascii_term(term) else (term,)
+        for variant in variants:
+            if variant not in automaton:
+                automaton.add_word(variant, (len(variant), replacement, ascii_term(term)))
+    if not len(automaton):
+        return None
+    automaton.make_automaton()
+    return automaton
+
+
+def _replace(automaton, text: str) -> str:
+    """Replace the automaton's terms in text (leftmost, longest match first; English terms
+    only as whole words), each replacement set off by spaces."""
+    if automaton is None:
+        return text
+    spans = []
+    for end, (length, replacement, is_ascii) in automaton.iter(text):
+        start = end - length + 1
+        if is_ascii and ((start > 0 and text[start - 1].isascii() and text[start - 1].isalnum())
+                         or (end + 1 < len(text) and text[end + 1].isascii()
+                             and text[end + 1].isalnum())):
+            continue
+        spans.append((start, -length, replacement))
+    if not spans:
+        return text
+    spans.sort()
+    pieces, position = [], 0
+    for start, negative_length, replacement in spans:
+        if start < position:
+            continue
+        pieces.append(text[position:start])
+        original = text[start:start - negative_length]
+        # A term that maps to itself (a translation's Chinese head) only guards its span.
+        pieces.append(original if original == replacement else f" {replacement} ")
+        position = start - negative_length
+    pieces.append(text[position:])
+    return "".join(pieces)

@@ -58,11 +58,29 @@ def test_glossary_groups_join_only_where_meant():
     must not marry unrelated Chinese terms (localisation once made 定位 = 国产化)."""
     from collections import defaultdict
 
-    from matchmaker.matching.text import load_glossary
+    from matchmaker.matching.text import load_glossary, load_translations
 
     groups_of = defaultdict(list)
-    for group in load_glossary():
+    for group in (*load_glossary(), *load_translations()):
         for term in group:
             groups_of[term.lower()].append(group)
     shared = {term for term, groups in groups_of.items() if len(groups) > 1}
     assert shared <= {"equipment", "calibration", "thermal conductivity"}
+
+
+def test_translations_let_english_meet_chinese_without_recutting_chinese():
+    from matchmaker.matching.text import load_translations
+
+    plain = Analyzer()
+    translating = Analyzer(translations=load_translations())
+    english = set(translating.words("1200 V SiC JBS diode with high surge-current capability "
+                                    "and a low forward voltage drop"))
+    chinese = set(translating.words("车载充电机碳化硅二极管浪涌电流不足，正向压降不能增加"))
+    # The Chinese heads are cut as in Chinese text: 浪涌电流 → 浪涌 电流, 正向压降 → 正向 压降.
+    assert {"二极管", "浪涌", "电流", "正向", "压降"} <= english & chinese
+    assert chinese == set(plain.words("车载充电机碳化硅二极管浪涌电流不足，正向压降不能增加"))
+    assert not {"二极管", "浪涌"} & set(plain.words("diode with high surge current"))
+    # A Chinese variant becomes its head (热交换器 → 换热器); other Chinese text is untouched.
+    text = "氢燃料电池汽车的换热器与热交换器、传热系数"
+    assert translating.words(text) == ["燃料电池", "汽车", "换热器", "换热器", "传热系数"]
+    assert plain.words(text) == ["燃料电池", "汽车", "换热器", "热交换器", "传热系数"]
