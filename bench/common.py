@@ -20,11 +20,13 @@ def machine() -> dict:
                 break
     except OSError:
         pass
+    from importlib.metadata import PackageNotFoundError, version
+
     versions = {}
-    for name in ("numpy", "scipy", "sklearn", "jieba", "bm25s"):
+    for name in ("numpy", "scipy", "scikit-learn", "jieba", "rjieba", "bm25s"):
         try:
-            versions[name] = __import__(name).__version__
-        except Exception:  # noqa: BLE001 - a missing version is only informative
+            versions[name] = version(name)
+        except PackageNotFoundError:
             versions[name] = "?"
     return {"cpu": cpu, "cores": os.cpu_count(),
             "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),

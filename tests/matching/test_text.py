@@ -84,3 +84,21 @@ def test_translations_let_english_meet_chinese_without_recutting_chinese():
     text = "氢燃料电池汽车的换热器与热交换器、传热系数"
     assert translating.words(text) == ["燃料电池", "汽车", "换热器", "换热器", "传热系数"]
     assert plain.words(text) == ["燃料电池", "汽车", "换热器", "热交换器", "传热系数"]
+
+
+def test_analyzer_pickles_and_serves_other_threads():
+    """The index is pickled between processes (flask match rebuild) and one analyzer serves
+    the web server's threads; the Rust segmenter must survive both."""
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matchmaker.matching.text import load_translations
+
+    analyzer = Analyzer(user_words=["双极板"], synonyms=[("质子交换膜", "PEM")],
+                        translations=load_translations())
+    text = "PEM fuel cell 双极板涂层，surge current 测试"
+    expected = analyzer.words(text)
+    assert "双极板" in expected and "燃料电池" in expected
+    assert pickle.loads(pickle.dumps(analyzer)).words(text) == expected
+    with ThreadPoolExecutor(4) as pool:
+        assert set(map(tuple, pool.map(analyzer.words, [text] * 40))) == {tuple(expected)}
