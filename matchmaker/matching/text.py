@@ -121,6 +121,10 @@ class Analyzer:
         self._synonym_re, self._synonym_token, self.synonym_display = self._compile_synonyms()
         self._translation_re = _automaton(
             (term, group[0]) for group in self.translations for term in group)
+        for head, *variants in self.translations:  # explanations show 二极管 / diode
+            english = next((t for t in variants if ascii_term(t)), None)
+            if english:
+                self.synonym_display.setdefault(head, f"{head} / {english}")
 
     def __getstate__(self) -> dict:
         """Pickle as constructor arguments: the segmenter does not pickle, and the synonym

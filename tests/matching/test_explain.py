@@ -77,3 +77,16 @@ def test_generic_words_are_named_only_when_nothing_specific_is_shared(mini_book)
     named = {term.split(" / ")[0] for term in shared["o9"]}  # synonyms show as "激光 / laser"
     assert named == {"激光", "测距", "起重机"}  # 技术 is shared too, but says nothing
     assert shared["o8"] == ["技术"]
+
+
+def test_explanation_names_translated_terms_in_both_languages(mini_book):
+    """An English output and a Chinese need meet on translated terms, and the explanation
+    shows both forms, so a broker reading either language sees why."""
+    diode = output("o3", "1200 V SiC JBS diode with high surge-current capability",
+                   "A merged PiN Schottky diode whose surge current reaches twelve times the "
+                   "rated current while the forward voltage drop stays low")
+    charger = need("n2", "车载充电机二极管浪涌失效", "车载充电机PFC电路上电时浪涌电流大，现用碳化硅二极管"
+                   "在浪涌试验中失效，希望引进抗浪涌电流能力强、正向压降低的二极管设计")
+    match = Matcher(mini_book).fit([diode, OTHER], [charger]).rank_outputs(charger).matches[0]
+    assert match.candidate_id == "o3"
+    assert "二极管 / diode" in match.explanation["shared_terms"]
