@@ -19,6 +19,7 @@ SEGMENT_VALUE = {0: 1.0, 1: 0.7}
 FAR_SEGMENT, UNKNOWN_SEGMENT, OTHER_CHAIN = 0.45, 0.6, 0.0
 CROSS_CHAIN = 1.0  # multiplies the chain-evidence overlap of profiles in different chains
 TRL_STEP = 0.25  # each missing TRL level costs a quarter
+NEGOTIABLE_MODE = 0.4  # no wanted mode offered, but the need lists several
 
 
 def mode_mask(modes) -> int:
@@ -59,11 +60,15 @@ def trl_fit(need_trl, output_trl) -> np.ndarray:
 
 
 def mode_fit(need_mask, need_compatible, output_mask) -> np.ndarray:
-    """1 for a wanted mode offered, 0.7 for a compatible one, 0 when none fits."""
+    """1 for a wanted mode offered, 0.7 for a compatible one; when none fits, 0 if the need
+    accepts a single mode (it left no room) and NEGOTIABLE_MODE if it lists several (brokers
+    renegotiate the mode of such a need)."""
     need_mask, need_compatible, output_mask = np.broadcast_arrays(need_mask, need_compatible,
                                                                   output_mask)
+    single = (need_mask & (need_mask - 1)) == 0  # one bit set
     value = np.where((need_mask & output_mask) != 0, 1.0,
-                     np.where((need_compatible & output_mask) != 0, 0.7, 0.0))
+                     np.where((need_compatible & output_mask) != 0, 0.7,
+                              np.where(single, 0.0, NEGOTIABLE_MODE)))
     return np.where((need_mask == 0) | (output_mask == 0), NEUTRAL, value)
 
 

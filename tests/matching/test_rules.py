@@ -73,6 +73,22 @@ def test_an_exclusive_licence_partly_satisfies_a_licence_wish(mini_book):
     assert ranking.matches[0].explanation["rules"][2]["code"] == "mode_compatible"
 
 
+def test_a_mode_mismatch_costs_less_when_the_need_lists_several_modes(mini_book):
+    """A need that accepts only a licence left no room; one that also accepts joint R&D or
+    equity is open to renegotiating the mode, so the same mismatch costs less."""
+    flexible = need(NEED.id, NEED.title, NEED.description, chain="hydrogen",
+                    segment="production", min_trl=6, modes=("licence", "joint_rd"),
+                    budget_max=100, region="西安市")
+    strict_order, strict = _order(mini_book, {"modes": ("assignment",)}, {})
+    flexible_order, loose = _order(mini_book, {"modes": ("assignment",)}, {}, query=flexible)
+    assert strict_order == flexible_order == ["b", "a"]
+    strict_mode = strict.matches[1].explanation["components"]["mode"]
+    loose_mode = loose.matches[1].explanation["components"]["mode"]
+    assert strict_mode == 0.0 and 0.0 < loose_mode < 0.7
+    assert strict.matches[1].score < loose.matches[1].score
+    assert "mode_mismatch" in {r["code"] for r in loose.matches[1].explanation["rules"]}
+
+
 @pytest.mark.parametrize("status", ["withdrawn", "transferred"])
 def test_withdrawn_and_transferred_outputs_never_appear(mini_book, status):
     outputs = [output("a", *TEXT, **BASE, status=status), output("b", *TEXT, **BASE), *FILLER]
