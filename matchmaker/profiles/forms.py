@@ -1,5 +1,6 @@
 """Forms for research outputs and technology needs (shape checks only)."""
 from datetime import date
+from typing import ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -54,7 +55,7 @@ def _text(label, message):
 class PatentListField(TextAreaField):
     """One patent per line: number; IPC codes separated by commas; status."""
 
-    STATUSES = {"filed": "filed", "granted": "granted", "pct": "pct",
+    STATUSES: ClassVar[dict[str, str]] = {"filed": "filed", "granted": "granted", "pct": "pct",
                 "申请中": "filed", "已授权": "granted", "授权": "granted"}
 
     def process_formdata(self, valuelist):

@@ -1,6 +1,7 @@
 """Research outputs (科技成果) and technology needs (技术需求)."""
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Numeric, String, Text
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
@@ -90,7 +91,7 @@ class ResearchOutput(db.Model):
         "mode_rows", "mode", creator=lambda mode: OutputMode(mode=mode)
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     @property
     def ipc_codes(self) -> list[str]:
@@ -148,7 +149,7 @@ class TechNeed(db.Model):
         "mode_rows", "mode", creator=lambda mode: NeedMode(mode=mode)
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     def __str__(self) -> str:
         return self.title

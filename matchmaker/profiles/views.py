@@ -203,9 +203,9 @@ class _Values:
 
 
 def _form_values(kind: Kind, item) -> _Values:
-    common = dict(title=item.title, keywords=item.keywords, modes=list(item.modes),
-                  chain=item.chain.key if item.chain else "",
-                  segment=str(item.segment_id or ""), version=str(item.version))
+    common = {"title": item.title, "keywords": item.keywords, "modes": list(item.modes),
+              "chain": item.chain.key if item.chain else "",
+              "segment": str(item.segment_id or ""), "version": str(item.version)}
     if kind is OUTPUTS:
         return _Values(**common, abstract=item.abstract, inventors=item.inventors, trl=item.trl,
                        patents=[{"number": p.number, "ipc": p.ipc_codes, "status": p.status}

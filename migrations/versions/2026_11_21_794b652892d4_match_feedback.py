@@ -5,9 +5,8 @@ Revises: a7e85d07486b
 Create Date: 2026-11-21 23:48:45.491757
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '794b652892d4'

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-21 23:32:14.680000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7e85d07486b'

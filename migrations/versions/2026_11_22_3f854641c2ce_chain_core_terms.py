@@ -5,9 +5,8 @@ Revises: 794b652892d4
 Create Date: 2026-11-22 02:33:37.789854
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3f854641c2ce'

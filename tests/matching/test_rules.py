@@ -4,8 +4,8 @@ import pytest
 from matchmaker.matching import Matcher
 from tests.matching.conftest import need, output
 
-TEXT = ("碱性电解槽复合隔膜", "聚苯硫醚基复合隔膜用于碱性电解槽，面电阻降低百分之三十，气体纯度提高，"
-        "适合兆瓦级电解水制氢装置长期运行")
+TEXT = ("碱性电解槽复合隔膜", ("聚苯硫醚基复合隔膜用于碱性电解槽，面电阻降低百分之三十，气体纯度提高，"
+                          "适合兆瓦级电解水制氢装置长期运行"))
 NEED = need("n1", "碱性电解槽隔膜升级", "现有碱性电解槽隔膜面电阻高、气体纯度下降，希望更换新型复合隔膜，"
             "用于兆瓦级电解水制氢项目", chain="hydrogen", segment="production", min_trl=6,
             modes=("licence",), budget_max=100, region="西安市")
@@ -14,8 +14,8 @@ FILLER = [
     output("f2", "光伏组件封装胶膜", "抗电势诱导衰减的封装胶膜，适用于双面光伏组件"),
     output("f3", "燃料电池金属双极板", "钛基双极板涂层，接触电阻低，适合车用燃料电池电堆"),
 ]
-BASE = dict(chain="hydrogen", segment="production", trl=7, modes=("licence",), price_min=50,
-            price_max=80, region="西安市")
+BASE = {"chain": "hydrogen", "segment": "production", "trl": 7, "modes": ("licence",),
+        "price_min": 50, "price_max": 80, "region": "西安市"}
 REGIONS = {"西安市": "陕西省", "宝鸡市": "陕西省", "上海市": "上海市"}
 
 
