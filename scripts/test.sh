@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the test dependencies and run the whole suite on SQLite and on PostgreSQL,
+# Install the test dependencies, lint, and run the whole suite on SQLite and on PostgreSQL,
 # browser tests included. Fails loudly when PostgreSQL or Chromium is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +31,8 @@ then
   exit 1
 fi
 
+echo "== lint (ruff) =="
+.venv/bin/ruff check .
 echo "== test suite on SQLite =="
 .venv/bin/python -m pytest "$@"
 echo "== test suite on PostgreSQL ($PG_URL) =="
