@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from matchmaker.auth.models import Broker, User
 from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.matching.rules import is_active_output
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
 from matchmaker.seed import load_seed
@@ -154,7 +155,7 @@ def test_as_posted_grades_lower_relevant_pairs_only_with_a_reason():
     technical = _technical_grades()
     status = {o["key"]: o["status"] for o in OUTPUTS}
     expected = {pair for pair, grade in technical.items()
-                if grade >= 1 and status[pair[1]] not in {"draft", "withdrawn", "transferred"}}
+                if grade >= 1 and is_active_output(status[pair[1]])}
     seen = Counter()
     lines = (SEED / "judgments" / "as-posted" / "grades.tsv").read_text(encoding="utf-8")
     for number, line in enumerate(lines.splitlines(), 1):

@@ -49,8 +49,6 @@ def _t2s() -> opencc.OpenCC:
 
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "data" / "glossary.json"
-
-
 TRANSLATIONS_PATH = GLOSSARY_PATH.with_name("translations.json")
 
 
