@@ -15,7 +15,7 @@ Outputs (the index side)
     replication factor of 7.29.
 
 Needs (the query side, 10,000 for the all-pairs run)
-    All 1,729 real ``tech_need`` listings (title + description), then two perturbed replicas of
+    All real ``tech_need`` listings except the held-out ones (HELD_OUT.md) (title + description), then two perturbed replicas of
     each (3,458), then CSL train-split titles (``paper_title_only``, shuffled with a fixed seed,
     only titles of at least 12 characters so that nearly all are rankable) as short queries with
     an empty description, until 10,000. Single-need latency uses 200 of the real tech needs
@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL_DATA = Path(os.environ.get("MATCHMAKER_EVAL_DATA",
                                 ROOT.parent / "shared" / "eval-data")).resolve()
 DOCS = EVAL_DATA / "docs.jsonl"
+HELD_OUT = EVAL_DATA / "HELD_OUT.md"
 
 OUTPUT_KINDS = ("paper", "paper_abstract_only", "research_output")
 SEED = 20260501
@@ -63,14 +64,26 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=\.)(?=[^\d\s.])")
 
 
 @lru_cache(maxsize=1)
+def held_out_ids(path: str | Path = HELD_OUT) -> frozenset[str]:
+    """Return the ids of the needs reserved for independent evaluation (HELD_OUT.md)."""
+    path = Path(path)
+    if not path.exists():
+        raise SystemExit(f"{path} not found: bench/ must exclude the held-out needs it lists")
+    return frozenset(re.findall(r"\btm-need-\d+\b", path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
 def load_docs(path: str | Path = DOCS) -> tuple[dict, ...]:
-    """Return every document of docs.jsonl (read-only, cached per process)."""
+    """Return every document of docs.jsonl except the held-out needs (read-only, cached per
+    process): no benchmark reads, judges or tunes on those."""
     path = Path(path)
     if not path.exists():
         raise SystemExit(f"{path} not found: the public evaluation data is expected in "
                          f"../shared/eval-data (or set MATCHMAKER_EVAL_DATA)")
+    held_out = held_out_ids()
     with path.open(encoding="utf-8") as handle:
-        return tuple(json.loads(line) for line in handle if line.strip())
+        docs = (json.loads(line) for line in handle if line.strip())
+        return tuple(d for d in docs if d["id"] not in held_out)
 
 
 @lru_cache(maxsize=1)
