@@ -24,7 +24,12 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis: the job queue (RQ) and the rate limiter's counters, shared by every process.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # rq (with REDIS_URL), thread (in-process fallback, the default without Redis) or sync.
+    JOBS_MODE = os.environ.get("JOBS_MODE") or None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
+        os.environ.get("REDIS_URL") or "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     PAGE_SIZE = 20
@@ -53,6 +58,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-only-not-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None
+    JOBS_MODE = "sync"  # queued jobs run at the end of each request, in the test's transaction
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
     MATCH_INDEX_PATH = None  # tests never read or write instance/
 

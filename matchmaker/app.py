@@ -5,6 +5,7 @@ from flask import Flask, session
 from flask_login import current_user
 
 from config import INSTANCE_DIR, get_config
+from matchmaker import jobs
 from matchmaker.extensions import babel, csrf, db, limiter, login, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "auth.login"
     login.login_message = None  # the login page explains itself; avoids an untranslated flash
+    jobs.init_app(app)
 
     import matchmaker.models  # noqa: F401  (the whole schema, for Alembic)
     from matchmaker.auth.models import User

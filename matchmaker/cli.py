@@ -10,7 +10,10 @@ from werkzeug.security import generate_password_hash
 
 from matchmaker.auth import services as auth_services
 from matchmaker.extensions import db
+from matchmaker.jobs import enqueue
+from matchmaker.jobs.cli import jobs
 from matchmaker.recommendations import services as recommendations
+from matchmaker.recommendations import store
 from matchmaker.seed import load_seed
 
 
@@ -19,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(create_admin)
     app.cli.add_command(match)
+    app.cli.add_command(jobs)
 
 
 @click.command("seed")
@@ -33,6 +37,8 @@ def seed(accounts: bool) -> None:
         generate_password_hash(password)
     loader = load_seed(db.session, current_app.config["SEED_DIR"], password_hash=password_hash,
                        with_accounts=accounts)
+    if store.current_generation(db.session) is None or loader.created or loader.updated:
+        enqueue(db.session, "matches.rebuild")  # the worker (or the web process) computes them
     db.session.commit()
     for label in sorted(set(loader.created) | set(loader.updated)):
         click.echo(f"{label:13} created {loader.created[label]:4}  "
@@ -65,22 +71,26 @@ match = AppGroup("match", help="The matcher's index and the feedback on its matc
 
 @match.command("rebuild")
 def match_rebuild() -> None:
-    """Refit the matcher on every published output and need, and save it for fast starts."""
-    index = recommendations.current_index()
+    """Refit the matcher on every published output and need and store a new generation of
+    matches now, in this process (pages switch to it when it is complete)."""
+    index = store.current_index()
     started = time.perf_counter()
-    with click.progressbar(length=1, label="Reading profiles", show_pos=True) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
+    with click.progressbar(length=1, label="Ranking", show_pos=True) as bar:
+        def progress(done: int, total: int | None, message: str = "") -> None:
+            if total:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
 
-        index.fit(db.session, progress=progress)
-    path = index.save()
+        result = store.rebuild(db.session, index, progress=progress)
+    db.session.commit()
     size = index.size
     click.echo(f"Indexed {size['outputs']} research outputs and {size['needs']} technology needs "
-               f"in {time.perf_counter() - started:.1f} s.")
+               f"and stored {result['sets']} match sets in {time.perf_counter() - started:.1f} s "
+               f"(generation {result['generation']}).")
     if index.matcher is None:
         click.echo("Too little text to fit a matcher; pages will show no recommendations.")
-    click.echo(f"Saved to {path}." if path else "MATCH_INDEX_PATH is not set: not saved.")
+    click.echo(f"Saved the index to {index.path}." if index.path else
+               "MATCH_INDEX_PATH is not set: the index was not saved.")
 
 
 @match.command("export-qrels")

@@ -6,6 +6,17 @@ import re
 from enum import StrEnum
 
 
+class Side(StrEnum):
+    """The two kinds of listing that are matched: a research output or a technology need."""
+
+    OUTPUT = "output"
+    NEED = "need"
+
+    @property
+    def other(self) -> "Side":
+        return Side.NEED if self is Side.OUTPUT else Side.OUTPUT
+
+
 class Role(StrEnum):
     INSTITUTION = "institution"
     ENTERPRISE = "enterprise"

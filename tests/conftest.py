@@ -11,6 +11,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from config import TestConfig
 from matchmaker import create_app
 from matchmaker.extensions import db, limiter
+from matchmaker.jobs import enqueue, run_queued
 from matchmaker.seed import demo_email, load_seed
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -50,6 +51,10 @@ def app(database_url):
         load_seed(db.session, app.config["SEED_DIR"],
                   password_hash=generate_password_hash(DEMO_PASSWORD, "pbkdf2:sha256:1000"))
         db.session.commit()
+        # The stored matches of the seed, computed once for the session as the worker would.
+        enqueue(db.session, "matches.rebuild")
+        db.session.commit()
+        run_queued(db.session)
         db.session.remove()
     yield app
     with app.app_context():

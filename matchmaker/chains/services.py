@@ -2,6 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker import signals
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.errors import MatchmakerError
 from matchmaker.profiles.models import ResearchOutput, TechNeed
@@ -25,6 +26,7 @@ def save_chain(session: Session, chain: Chain | None, values: dict) -> Chain:
         setattr(chain, name, value)
     session.add(chain)
     session.flush()
+    signals.chain_saved.send(chain, session=session)
     return chain
 
 
@@ -40,6 +42,7 @@ def save_segment(session: Session, chain: Chain, segment: ChainSegment | None,
         setattr(segment, name, value)
     session.add(segment)
     session.flush()
+    signals.chain_saved.send(chain, session=session)
     return segment
 
 
@@ -48,5 +51,7 @@ def delete_segment(session: Session, segment: ChainSegment) -> None:
     for model in (ResearchOutput, TechNeed):
         if session.scalar(select(model.id).where(model.segment_id == segment.id).limit(1)):
             raise SegmentInUseError(segment.key)
+    chain = segment.chain
     session.delete(segment)
     session.flush()
+    signals.chain_saved.send(chain, session=session)

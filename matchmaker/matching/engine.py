@@ -498,19 +498,24 @@ class Matcher:
         return self._rank(output, self.needs_, limit=limit, query_is_need=False,
                           explain=explain)
 
-    def all_pairs(self, *, limit: int = 10, chunk_size: int = 64,
-                  explain: bool = True) -> Iterator[Ranking]:
-        """Rank outputs for every indexed need (in index order), chunk by chunk.
+    def all_pairs(self, *, limit: int = 10, chunk_size: int = 64, explain: bool = True,
+                  queries: str = "needs") -> Iterator[Ranking]:
+        """Rank outputs for every indexed need (in index order), chunk by chunk; with
+        queries="outputs", needs for every indexed output.
 
-        Text similarities of a chunk of needs against all outputs come from one sparse matrix
-        product; the rules are vectorised over all outputs for each need.
+        Text similarities of a chunk of queries against all candidates come from one sparse
+        matrix product; the rules are vectorised over all candidates for each query.
         """
-        side = self.needs_
+        if queries not in ("needs", "outputs"):
+            raise ValueError(f"queries must be 'needs' or 'outputs', not {queries!r}")
+        query_is_need = queries == "needs"
+        side, other = (self.needs_, self.outputs_) if query_is_need else \
+            (self.outputs_, self.needs_)
         rows = list(side.row_of.values())
         for start in range(0, len(rows), chunk_size):
             chunk = rows[start:start + chunk_size]
             q_words, q_chars = side.rows(chunk)
-            sims, direct = self._similarities(self.outputs_, q_words, q_chars)
+            sims, direct = self._similarities(other, q_words, q_chars)
             for i, row in enumerate(chunk):
                 profile = side.profiles[row]
                 query = self._query(side.arrays, row)
@@ -518,8 +523,8 @@ class Matcher:
                     yield Ranking(profile.id, (), side.guesses[row], INSUFFICIENT)
                     continue
                 yield self._select(profile, side.guesses[row], query, sims[i], direct[i],
-                                   self.outputs_, side.row_view("words", row), limit,
-                                   query_is_need=True, explain=explain)
+                                   other, side.row_view("words", row), limit,
+                                   query_is_need=query_is_need, explain=explain)
 
     def _query(self, arrays: dict, row: int) -> _Query:
         return _Query(**{name: arrays[name][row].item() for name in _Query.__dataclass_fields__})

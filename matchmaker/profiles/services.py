@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from matchmaker import signals
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import (
@@ -19,6 +20,7 @@ from matchmaker.domain import (
     NeedStatus,
     OutputStatus,
     Role,
+    Side,
 )
 from matchmaker.errors import (
     InvalidTransitionError,
@@ -165,6 +167,7 @@ def create_output(session: Session, data: OutputData, *, owner: User,
     _apply_output(session, output, data)
     session.add(output)
     session.flush()
+    signals.profile_saved.send(output, session=session, side=Side.OUTPUT, change="created")
     return output
 
 
@@ -179,6 +182,7 @@ def update_output(session: Session, output: ResearchOutput, data: OutputData, *,
     # optimistic lock and the matcher index both read them), so touch the row itself.
     output.updated_at = utcnow()
     session.flush()
+    signals.profile_saved.send(output, session=session, side=Side.OUTPUT, change="updated")
     return output
 
 
@@ -193,6 +197,7 @@ def change_output_status(session: Session, output: ResearchOutput, status: str, 
     if status == OutputStatus.PUBLISHED and output.published_at is None:
         output.published_at = utcnow()
     session.flush()
+    signals.profile_saved.send(output, session=session, side=Side.OUTPUT, change="status")
     return output
 
 
@@ -227,6 +232,7 @@ def create_need(session: Session, data: NeedData, *, owner: User,
     _apply_need(session, need, data)
     session.add(need)
     session.flush()
+    signals.profile_saved.send(need, session=session, side=Side.NEED, change="created")
     return need
 
 
@@ -239,6 +245,7 @@ def update_need(session: Session, need: TechNeed, data: NeedData, *, editor: Use
     _apply_need(session, need, data)
     need.updated_at = utcnow()  # see update_output
     session.flush()
+    signals.profile_saved.send(need, session=session, side=Side.NEED, change="updated")
     return need
 
 
@@ -253,6 +260,7 @@ def change_need_status(session: Session, need: TechNeed, status: str, *,
     if status == NeedStatus.PUBLISHED and need.published_at is None:
         need.published_at = utcnow()
     session.flush()
+    signals.profile_saved.send(need, session=session, side=Side.NEED, change="status")
     return need
 
 

@@ -1,18 +1,16 @@
-"""The per-process matcher index: ORM rows → matcher profiles, kept in step with the database.
+"""The worker's matcher index: ORM rows -> matcher profiles, kept in step with the database.
 
-The index is fitted lazily from the database on first use (or loaded from the file that
-`flask match rebuild` saves) and checked on every use with a cheap fingerprint of the matchable
-rows. When the fingerprint moved, the version stamps of all matchable rows are compared with the
-indexed ones: changed rows are upserted, vanished rows removed, without a refit. That also
-catches changes made by other processes and rolled-back transactions.
+Only the process that computes the stored matches holds an index (the RQ worker of the
+"matching" queue; in the embedded default, the in-process job runner). Web processes never fit
+or query one: they read the stored matches. The index is fitted from the database (or loaded
+from the file `flask match rebuild` saves) and brought in step before each use: rows whose
+version stamp moved are upserted, vanished rows removed, without a refit.
 """
 import hashlib
 import json
 import logging
 import pickle
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -166,7 +164,6 @@ class MatchIndex:
         self.path = Path(path) if path else None
         self.weights = weights
         self.min_score = min_score
-        self._lock = threading.Lock()  # request threads of one process share the index
         self.reset()
 
     def reset(self) -> None:
@@ -178,13 +175,6 @@ class MatchIndex:
         self.pending = 0
         self._tried_file = False
 
-    @contextmanager
-    def use(self, session: Session) -> Iterator[Matcher | None]:
-        """Sync with the database, then lend the matcher (None if nothing can be indexed)."""
-        with self._lock:
-            self.sync(session)
-            yield self.matcher
-
     # --- keeping in step ---------------------------------------------------------------
 
     def _settings_digest(self, chains: list[dict], regions: dict) -> str:
@@ -192,23 +182,28 @@ class MatchIndex:
                           ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def sync(self, session: Session) -> None:
-        """Bring the index in step with the database: refit if the chains changed, else
-        upsert and remove the rows that changed since the last sync."""
-        if not self._tried_file:
-            self._tried_file = True
-            self.load()
-        chains, regions = chain_dicts(session), region_provinces(session)
-        digest, fingerprint = self._settings_digest(chains, regions), _fingerprint(session)
-        if digest == self.digest and fingerprint == self.fingerprint:
-            return
-        if self.matcher is None or digest != self.digest:
-            self.fit(session, chains=chains, regions=regions)
-        else:
-            self._apply_changes(session, chains, regions)
-        self.digest, self.fingerprint = digest, fingerprint
+    def settings_digest(self, session: Session) -> str:
+        """Return the digest of what a fit would use besides the listings (chains, regions,
+        weights): when it differs from the index's, only a refit brings the index in step."""
+        return self._settings_digest(chain_dicts(session), region_provinces(session))
 
-    def _apply_changes(self, session: Session, chains, regions) -> None:
+    def apply_changes(self, session: Session) -> None:
+        """Bring the indexed rows in step with the database (fit if nothing is fitted yet).
+
+        Unlike sync, a change of the chains does not refit here: the rebuild job refits and
+        swaps the new matches in at once, while this keeps the current ones fresh meanwhile.
+        """
+        if not self._tried_file:
+            self.load()
+        if self.matcher is None:
+            self.fit(session)
+            return
+        fingerprint = _fingerprint(session)
+        if fingerprint != self.fingerprint:
+            self._apply_changes(session)
+            self.fingerprint = fingerprint
+
+    def _apply_changes(self, session: Session) -> None:
         current = {kind.name: _stamps(session, kind) for kind in KINDS}
         changes = {kind.name: ([i for i, s in current[kind.name].items()
                                 if self.stamps[kind.name].get(i) != s],
@@ -217,7 +212,7 @@ class MatchIndex:
         size = sum(len(s) for s in current.values())
         count = sum(len(c) + len(r) for c, r in changes.values())
         if count + self.pending > max(REFIT_MIN, REFIT_SHARE * size):
-            self.fit(session, chains=chains, regions=regions)
+            self.fit(session)  # so many upserts that the vocabulary is worth learning again
             return
         for kind in KINDS:
             changed, removed = changes[kind.name]

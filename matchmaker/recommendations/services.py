@@ -1,13 +1,14 @@
-"""Recommendations: who sees which matches, ranking through the matcher index, and feedback.
+"""Recommendations for pages: who sees which matches, the stored matches, and feedback.
 
-Functions flush but never commit; the caller owns the transaction. The conversion between ORM
-rows and matcher profiles and the per-process matcher live in recommendations.index.
+Pages read the matches the worker stored (recommendations.store); nothing here fits or queries
+a matcher. Functions flush but never commit; the caller owns the transaction.
 """
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,21 +19,22 @@ from matchmaker.domain import (
     DeclineReason,
     FeedbackVerdict,
     Role,
+    Side,
 )
 from matchmaker.errors import PermissionDeniedError, ValidationFailedError
-from matchmaker.matching import INSUFFICIENT, Match, Ranking
+from matchmaker.matching import INSUFFICIENT, ChainGuess, Match
 from matchmaker.profiles.models import ResearchOutput, TechNeed
-from matchmaker.recommendations.index import (
-    MatchIndex,
-    chain_dicts,
-    iter_profiles,
-    need_profile,
-    output_profile,
+from matchmaker.recommendations.index import MatchIndex, chain_dicts, iter_profiles
+from matchmaker.recommendations.models import (
+    GenerationStatus,
+    MatchFeedback,
+    MatchGeneration,
+    MatchSet,
+    StoredMatch,
 )
-from matchmaker.recommendations.models import MatchFeedback
 from matchmaker.types import utcnow
 
-__all__ = ["INSUFFICIENT", "MatchIndex", "need_profile", "output_profile"]
+__all__ = ["INSUFFICIENT", "MatchState"]
 
 QREL_GRADES = {FeedbackVerdict.RELEVANT: 2, FeedbackVerdict.DECLINED: 0}
 
@@ -48,13 +50,24 @@ class Recommendation:
     feedback: tuple[MatchFeedback, ...] = ()
 
 
+class MatchState:
+    """How far the stored matches of a listing are."""
+
+    FRESH = "fresh"  # computed from the listing as it is now
+    UPDATING = "updating"  # the listing changed since: new matches are being computed
+    PENDING = "pending"  # published, first matches not computed yet
+    UNPUBLISHED = "unpublished"  # drafts, withdrawn or closed listings are not matched
+
+
 @dataclass(frozen=True)
 class MatchList:
-    """The recommendations for one profile; notice tells why there are none, if so."""
+    """The stored recommendations for one listing; notice tells why there are none, if so."""
 
     items: tuple[Recommendation, ...] = ()
     notice: str | None = None
-    ranking: Ranking | None = None
+    chain: ChainGuess | None = None
+    state: str = MatchState.FRESH
+    computed_at: datetime | None = None
 
 
 @dataclass
@@ -66,18 +79,14 @@ class FeedbackSummary:
     reasons: list[tuple[str, int]] = field(default_factory=list)
 
 
-# --- the index of this app -------------------------------------------------------------
+# --- the index of this app ---------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
-    """Give app its per-process matcher index (built on first use)."""
+    """Give app the matcher index its job runner uses (fitted by the first matching job)."""
     app.extensions["match_index"] = MatchIndex(
         path=app.config.get("MATCH_INDEX_PATH"), weights=app.config.get("MATCH_WEIGHTS"),
         min_score=app.config.get("MATCH_MIN_SCORE", 0.05))
-
-
-def current_index() -> MatchIndex:
-    """Return the matcher index of the current app."""
-    return current_app.extensions["match_index"]
+    from matchmaker.recommendations import store, subscribers  # noqa: F401  (tasks, signals)
 
 
 # --- permissions -----------------------------------------------------------------------
@@ -129,40 +138,54 @@ def _feedback_by_pair(session: Session, pairs: list[tuple[int, int]]) -> dict:
     return grouped
 
 
-def _match_list(session: Session, ranking: Ranking | None, *, query_is_need: bool,
-                query_id: int) -> MatchList:
-    if ranking is None:
-        return MatchList()
-    if ranking.notice:
-        return MatchList(notice=ranking.notice, ranking=ranking)
-    ids = [m.candidate_id for m in ranking.matches]
-    model, statuses = ((ResearchOutput, MATCHABLE_OUTPUT_STATUSES) if query_is_need
-                       else (TechNeed, MATCHABLE_NEED_STATUSES))
-    rows = _candidates(session, model, ids, statuses)
-    shown = [(m, rows[m.candidate_id]) for m in ranking.matches if m.candidate_id in rows]
-    pairs = [(query_id, row.id) if query_is_need else (row.id, query_id) for _, row in shown]
-    feedback = _feedback_by_pair(session, pairs)
-    items = tuple(Recommendation(m, row, *pair, tuple(feedback.get(pair, ())))
-                  for (m, row), pair in zip(shown, pairs))
-    return MatchList(items=items, ranking=ranking)
+def _guess(data: dict | None) -> ChainGuess | None:
+    if not data:
+        return None
+    return ChainGuess(data.get("chain"), data.get("segment"), data.get("confidence", 0.0),
+                      data.get("source", "none"))
 
 
-def recommend_outputs(session: Session, index: MatchIndex, need: TechNeed, *,
-                      limit: int = 10) -> MatchList:
-    """Return the research outputs recommended for need, best first."""
-    profile = need_profile(need)
-    with index.use(session) as matcher:
-        ranking = matcher.rank_outputs(profile, limit=limit) if matcher else None
-    return _match_list(session, ranking, query_is_need=True, query_id=need.id)
+def _is_matchable(side: Side, item) -> bool:
+    statuses = MATCHABLE_NEED_STATUSES if side == Side.NEED else MATCHABLE_OUTPUT_STATUSES
+    return item.status in statuses
 
 
-def recommend_needs(session: Session, index: MatchIndex, output: ResearchOutput, *,
-                    limit: int = 10) -> MatchList:
-    """Return the technology needs recommended for output, best first."""
-    profile = output_profile(output)
-    with index.use(session) as matcher:
-        ranking = matcher.rank_needs(profile, limit=limit) if matcher else None
-    return _match_list(session, ranking, query_is_need=False, query_id=output.id)
+def list_matches(session: Session, side: Side, item: ResearchOutput | TechNeed, *,
+                 limit: int = 10) -> MatchList:
+    """Return the stored recommendations of item (a listing of side), best first.
+
+    Candidates that have left the market since (withdrawn, closed) are left out.
+    """
+    if not _is_matchable(side, item):
+        return MatchList(state=MatchState.UNPUBLISHED)
+    match_set = session.scalar(
+        select(MatchSet).join(MatchGeneration)
+        .where(MatchGeneration.status == GenerationStatus.CURRENT, MatchSet.side == side,
+               MatchSet.profile_id == item.id))
+    if match_set is None:
+        return MatchList(state=MatchState.PENDING)
+    state = MatchState.FRESH if match_set.profile_version == item.version else \
+        MatchState.UPDATING
+    common = {"chain": _guess(match_set.chain_guess), "state": state,
+              "computed_at": match_set.computed_at}
+    if match_set.notice:
+        return MatchList(notice=match_set.notice, **common)
+    stored = session.scalars(select(StoredMatch).where(StoredMatch.set_id == match_set.id)
+                             .order_by(StoredMatch.rank).limit(limit)).all()
+    if side == Side.NEED:
+        ids = [m.output_id for m in stored]
+        rows = _candidates(session, ResearchOutput, ids, MATCHABLE_OUTPUT_STATUSES)
+    else:
+        ids = [m.need_id for m in stored]
+        rows = _candidates(session, TechNeed, ids, MATCHABLE_NEED_STATUSES)
+    shown = [m for m in stored if (m.output_id if side == Side.NEED else m.need_id) in rows]
+    feedback = _feedback_by_pair(session, [(m.need_id, m.output_id) for m in shown])
+    items = tuple(
+        Recommendation(Match(candidate, m.score, m.parts, m.explanation), rows[candidate],
+                       m.need_id, m.output_id, tuple(feedback.get((m.need_id, m.output_id), ())))
+        for m in shown
+        for candidate in [m.output_id if side == Side.NEED else m.need_id])
+    return MatchList(items=items, **common)
 
 
 # --- feedback --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from matchmaker.domain import Role
+from matchmaker.domain import Role, Side
 from matchmaker.errors import ValidationFailedError
 from matchmaker.extensions import db
 from matchmaker.profiles import services as profiles
@@ -33,13 +33,12 @@ FIELD_ERRORS = {
 def match_context(kind: str, item: ResearchOutput | TechNeed) -> dict:
     """Return what the match block of a need or output page shows to the current user."""
     limit = current_app.config.get("MATCH_LIMIT", 10)
-    index = services.current_index()
     context = {"matches": None, "feedback_summary": None, "may_judge": False}
     if kind == "needs" and services.can_see_need_matches(current_user, item):
-        context["matches"] = services.recommend_outputs(db.session, index, item, limit=limit)
+        context["matches"] = services.list_matches(db.session, Side.NEED, item, limit=limit)
         context["may_judge"] = services.can_give_feedback(current_user, item)
     elif kind == "outputs" and services.can_see_output_matches(current_user, item):
-        context["matches"] = services.recommend_needs(db.session, index, item, limit=limit)
+        context["matches"] = services.list_matches(db.session, Side.OUTPUT, item, limit=limit)
         context["may_judge"] = current_user.role == Role.BROKER
         context["feedback_summary"] = services.summarize_output_feedback(db.session, item)
     if context["matches"] is not None:

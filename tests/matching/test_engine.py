@@ -29,6 +29,19 @@ def test_all_pairs_equals_single_rankings_in_input_order(seed_data, seed_matcher
                [(m.candidate_id, m.score) for m in single.matches]
 
 
+def test_all_pairs_over_outputs_equals_single_need_rankings(seed_data, seed_matcher):
+    outputs, _ = seed_data
+    batch = list(seed_matcher.all_pairs(limit=10, chunk_size=41, queries="outputs"))
+    assert [r.query_id for r in batch] == [o.id for o in outputs]
+    by_id = {o.id: o for o in outputs}
+    for ranking in batch[:60]:
+        single = seed_matcher.rank_needs(by_id[ranking.query_id], limit=10)
+        assert [(m.candidate_id, m.score) for m in ranking.matches] == \
+               [(m.candidate_id, m.score) for m in single.matches]
+        assert [m.explanation for m in ranking.matches] == \
+               [m.explanation for m in single.matches]
+
+
 def test_needs_are_ranked_for_an_output_too(seed_data, seed_matcher):
     outputs, _ = seed_data
     output_ = next(o for o in outputs if o.id == "h2-o-001")

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from matchmaker.auth.models import User
+from matchmaker.jobs import enqueue, run_queued
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.seed import demo_email
 
@@ -35,3 +36,12 @@ def scores(html: str) -> list[int]:
 @pytest.fixture
 def need(db_session) -> TechNeed:
     return need_by_ref(db_session)
+
+
+def refresh_matches(app, session) -> None:
+    """Recompute the stored matches as the worker would after rows were written directly
+    (the services ask for it themselves)."""
+    with app.app_context():
+        enqueue(session, "matches.refresh")
+        session.commit()
+        run_queued(session)

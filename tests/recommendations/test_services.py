@@ -16,8 +16,8 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def _ranked_ids(index: MatchIndex, session, need) -> list:
-    with index.use(session) as matcher:
-        return [m.candidate_id for m in matcher.rank_outputs(need_profile(need)).matches]
+    index.apply_changes(session)
+    return [m.candidate_id for m in index.matcher.rank_outputs(need_profile(need)).matches]
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -52,13 +52,13 @@ def test_index_forgets_rows_of_a_rolled_back_transaction(app, db_session, need):
     assert twin_id not in _ranked_ids(index, db_session, need)
 
 
-def test_an_index_with_nothing_to_learn_from_recommends_nothing(db_session, need):
+def test_an_index_with_nothing_to_learn_from_ranks_nothing(db_session, need):
     db_session.execute(update(ResearchOutput).values(status="draft"))
     db_session.execute(update(TechNeed).values(status="draft"))
     index = MatchIndex()
-    matches = services.recommend_outputs(db_session, index, need)
-    assert matches.items == () and matches.notice is None
+    index.apply_changes(db_session)
     assert index.size == {"outputs": 0, "needs": 0}
+    assert index.matcher is None or index.matcher.rank_outputs(need_profile(need)).matches == ()
 
 
 def test_a_saved_index_from_other_engine_code_or_broken_is_ignored(tmp_path):
@@ -143,13 +143,13 @@ def test_rebuild_refits_reports_and_saves_an_index_that_loads_with_the_same_rank
         ResearchOutput.id.desc()))
     assert f"Indexed {index.size['outputs']} research outputs" in result.output
     assert index.size["outputs"] > 300 and published in index.stamps["outputs"]
-    assert "Saved to" in result.output and index.path.exists()
+    assert "Saved the index to" in result.output and index.path.exists()
     loaded = MatchIndex(path=index.path)
     assert loaded.load() is True
     for ref in ("h2-n-001", "pv-n-001", "am-n-001"):
         query = need_profile(need_by_ref(db_session, ref))
-        with index.use(db_session) as fitted, loaded.use(db_session) as restored:
-            first, second = fitted.rank_outputs(query), restored.rank_outputs(query)
+        first, second = index.matcher.rank_outputs(query), loaded.matcher.rank_outputs(query)
+        assert first.matches
         assert [(m.candidate_id, m.score) for m in first.matches] == \
             [(m.candidate_id, m.score) for m in second.matches]
 

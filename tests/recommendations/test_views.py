@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchFeedback
 from tests.conftest import submit
-from tests.recommendations.conftest import candidates, scores, user_by_key
+from tests.recommendations.conftest import candidates, refresh_matches, scores, user_by_key
 
 OWNER, OTHER_ENTERPRISE, BROKER, INSTITUTION = "h2-ent-02", "h2-ent-01", "broker-zhangmin", "shri"
 
@@ -123,29 +123,31 @@ def test_editing_an_output_to_fit_a_need_puts_it_in_the_need_recommendations(
 
 # --- odd data -----------------------------------------------------------------------------
 
-def test_thin_need_shows_not_enough_information(login_as, db_session, need):
+def test_thin_need_shows_not_enough_information(app, login_as, db_session, need):
     owner = user_by_key(db_session, OWNER)
     thin = TechNeed(title="氢能技术", description="待定", enterprise=owner.enterprise,
                     status="published", created_by=owner)
     db_session.add(thin)
-    db_session.flush()
+    refresh_matches(app, db_session)
     html = login_as(OWNER).get(f"/needs/{thin.id}").get_data(as_text=True)
     assert 'data-testid="match-notice"' in html and "信息不足" in html
     assert candidates(html) == [] and 'data-testid="score"' not in html
 
 
-def test_pages_work_with_no_chain_no_patents_and_an_empty_index(login_as, db_session, need):
+def test_pages_work_with_no_chain_no_patents_and_nothing_to_match(app, login_as, db_session,
+                                                                 need):
     db_session.execute(update(ResearchOutput).values(status="draft"))
-    db_session.execute(update(TechNeed).values(status="draft"))
+    db_session.execute(update(TechNeed).where(TechNeed.id != need.id).values(status="draft"))
     db_session.execute(update(TechNeed).where(TechNeed.id == need.id).values(
-        chain_id=None, segment_id=None))
+        chain_id=None, segment_id=None, version=TechNeed.version + 1))
+    refresh_matches(app, db_session)
     html = login_as(OWNER).get(f"/needs/{need.id}").get_data(as_text=True)
     assert 'data-testid="no-matches"' in html and candidates(html) == []
     output = db_session.scalar(select(ResearchOutput).where(~ResearchOutput.patents.any())
                                .order_by(ResearchOutput.id))
     response = login_as(output.institution.ref).get(f"/outputs/{output.id}")
     assert response.status_code == 200
-    assert 'data-testid="no-matches"' in response.get_data(as_text=True)
+    assert 'data-state="unpublished"' in response.get_data(as_text=True)
 
 
 # --- feedback -----------------------------------------------------------------------------
