@@ -32,21 +32,44 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
-    """Make SQLite enforce foreign keys and leave transaction control to SQLAlchemy.
+    """Make SQLite enforce foreign keys, wait for locks, and leave transactions to SQLAlchemy.
 
     pysqlite's own implicit BEGIN skips SAVEPOINT and DDL, which breaks nested transactions;
-    see SQLAlchemy's "Serializable isolation / Savepoints / Transactional DDL" notes.
+    see SQLAlchemy's "Serializable isolation / Savepoints / Transactional DDL" notes. WAL lets
+    readers go on while one connection writes (the in-process job runner writes beside the web
+    requests), and the busy timeout makes a writer wait for another instead of failing.
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def _reads_only() -> bool:
+    """Return whether the current work only reads: a GET or HEAD request."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in ("GET", "HEAD")
 
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection) -> None:
+    """Start SQLite transactions that may write with BEGIN IMMEDIATE.
+
+    A deferred transaction that read a row and then writes it fails at once with "database is
+    locked" when another connection committed in between (WAL gives it no busy wait, since its
+    snapshot is stale). Taking the write lock at BEGIN makes two racing saves wait in turn, so
+    the second one reads the first one's version and is refused as a stale edit, not a 500.
+    Page views (GET) begin deferred and never wait for writers.
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
