@@ -11,6 +11,14 @@ def _sqlite_default() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'matchmaker.sqlite3'}"
 
 
+def _index_path() -> Path | None:
+    """MATCH_INDEX_PATH from the environment ("none" disables saving), else instance/."""
+    value = os.environ.get("MATCH_INDEX_PATH")
+    if value is None:
+        return INSTANCE_DIR / "match-index.pickle"
+    return None if value.lower() in ("", "none") else Path(value)
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -28,6 +36,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # rq (with REDIS_URL), thread (in-process fallback, the default without Redis) or sync.
     JOBS_MODE = os.environ.get("JOBS_MODE") or None
+    # Extra modules that register tasks (comma-separated), e.g. a deployment's own jobs.
+    JOB_MODULES = tuple(m for m in os.environ.get("MATCHMAKER_JOB_MODULES", "").split(",") if m)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or (
         os.environ.get("REDIS_URL") or "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -37,7 +47,7 @@ class Config:
     # Demo accounts created by `flask seed` share this password; it is demo data, not a secret.
     DEMO_PASSWORD = os.environ.get("MATCHMAKER_DEMO_PASSWORD", "demo-pass-2026")
     # The fitted matcher saved by `flask match rebuild` and loaded at start (None: never saved).
-    MATCH_INDEX_PATH = INSTANCE_DIR / "match-index.pickle"
+    MATCH_INDEX_PATH = _index_path()
     MATCH_WEIGHTS = None  # None keeps the engine's defaults (matchmaker/matching/config.py)
     MATCH_MIN_SCORE = 0.05
     MATCH_LIMIT = 10

@@ -2,6 +2,7 @@
 transaction per test, and helpers to sign in and submit forms with their CSRF token."""
 import os
 import re
+import uuid
 
 import pytest
 from flask_migrate import upgrade
@@ -135,3 +136,46 @@ def login_as(app, client):
         login(fresh, key)
         return fresh
     return _login
+
+
+@pytest.fixture
+def isolated_database_url(tmp_path):
+    """The URL of a database of the test's own, empty: a SQLite file, or a new PostgreSQL
+    schema dropped afterwards. For tests that need real commits (races, worker processes)."""
+    if not IS_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
+        return
+    schema = f"own_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in TEST_DATABASE_URL else "?"
+    try:
+        yield f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def make_committed_app(url: str, **settings):
+    """Return an app on url, migrated and loaded with seed_data/ (committed for real)."""
+    from werkzeug.security import generate_password_hash
+
+    app = create_app(type("OwnConfig", (make_config(url),), settings))
+    with app.app_context():
+        upgrade()
+        load_seed(db.session, app.config["SEED_DIR"],
+                  password_hash=generate_password_hash(DEMO_PASSWORD, "pbkdf2:sha256:1000"))
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+@pytest.fixture
+def committed_app(isolated_database_url):
+    """An app on a seeded database of its own whose commits are real (sync jobs)."""
+    app = make_committed_app(isolated_database_url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()

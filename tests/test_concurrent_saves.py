@@ -5,50 +5,15 @@ Runs against a database of its own (a SQLite file, or a PostgreSQL schema) with 
 because the race needs two connections that really commit.
 """
 import threading
-import uuid
 
-import pytest
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
-from werkzeug.security import generate_password_hash
+from sqlalchemy import select
 
-from matchmaker import create_app
 from matchmaker.extensions import db, limiter
 from matchmaker.profiles.models import ResearchOutput
-from tests.conftest import DEMO_PASSWORD, IS_POSTGRES, TEST_DATABASE_URL, login, make_config
+from tests.conftest import login
 from tests.profiles.test_views import output_form
 
 STALE = "在您打开后，其他人已保存了这条记录"  # the stale-edit message, in Chinese
-
-
-@pytest.fixture
-def committed_app(tmp_path):
-    """An app on a migrated and seeded database of its own, whose commits are real."""
-    if IS_POSTGRES:
-        schema = f"race_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(TEST_DATABASE_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in TEST_DATABASE_URL else "?"
-        url = f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    app = create_app(make_config(url))
-    with app.app_context():
-        upgrade()
-        from matchmaker.seed import load_seed
-
-        load_seed(db.session, app.config["SEED_DIR"],
-                  password_hash=generate_password_hash(DEMO_PASSWORD, "pbkdf2:sha256:1000"))
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if IS_POSTGRES:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def _signed_in(app, key: str):

@@ -17,6 +17,22 @@ jobs = AppGroup("jobs", help="Background jobs: worker, scheduler, list, retry.")
 DEFAULT_QUEUES = ("matching", "default")
 
 
+def _worker_class():
+    from rq import SimpleWorker
+
+    class Worker(SimpleWorker):
+        """RQ's in-process worker whose command listener polls every second: RQ's default
+        (60 s) made every worker take a minute to stop, holding up restarts and deploys."""
+
+        def subscribe(self) -> None:
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
+
+    return Worker
+
+
 def _dispatcher():
     dispatcher = current_app.extensions["jobs"]
     if dispatcher.mode != "rq":
@@ -34,8 +50,6 @@ def _dispatcher():
 def worker(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
     """Run an RQ worker. Jobs run in this process, one after the other, so the matcher index
     it holds for the "matching" queue stays warm between jobs."""
-    from rq import SimpleWorker
-
     dispatcher = _dispatcher()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if "matching" in queues and not burst:
@@ -47,8 +61,8 @@ def worker(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
         db.session.remove()
         click.echo(f"Matcher index ready in {time.perf_counter() - started:.1f} s "
                    f"({current_index().size}).")
-    rq_worker = SimpleWorker([dispatcher.rq_queue(q) for q in queues],
-                             connection=dispatcher.redis(), name=name)
+    rq_worker = _worker_class()([dispatcher.rq_queue(q) for q in queues],
+                                connection=dispatcher.redis(), name=name)
     rq_worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
 
 

@@ -10,6 +10,7 @@ to a runner, by JOBS_MODE:
           run_queued), in the same session, one after the other.
 """
 import hashlib
+import importlib
 import json
 import logging
 import threading
@@ -219,6 +220,8 @@ def init_app(app: Flask) -> None:
         raise RuntimeError("JOBS_MODE=rq needs REDIS_URL")
     app.config["JOBS_MODE"] = mode
     app.extensions["jobs"] = Dispatcher(app)
+    for module in app.config.get("JOB_MODULES", ()):
+        importlib.import_module(module)
     if mode == "sync":
         from matchmaker.jobs.runner import run_after_request
 
