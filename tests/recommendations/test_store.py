@@ -1,0 +1,162 @@
+"""Stored matches: written by jobs, read by pages; fresh after saves, swapped after a refit."""
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from matchmaker.domain import Side
+from matchmaker.jobs import BackgroundJob, JobStatus
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations import services, store
+from matchmaker.recommendations.index import MatchIndex
+from matchmaker.recommendations.models import (
+    GenerationStatus,
+    MatchGeneration,
+    MatchSet,
+    StoredMatch,
+)
+from tests.conftest import submit
+from tests.recommendations.conftest import candidates, need_by_ref, output_by_ref
+
+BROKER = "broker-zhangmin"
+
+
+def _jobs(session, name: str) -> int:
+    return session.scalar(select(func.count()).select_from(BackgroundJob)
+                          .where(BackgroundJob.name == name))
+
+
+def _set(session, side: Side, profile_id: int) -> MatchSet:
+    return session.scalar(select(MatchSet).join(MatchGeneration).where(
+        MatchGeneration.status == GenerationStatus.CURRENT, MatchSet.side == side,
+        MatchSet.profile_id == profile_id))
+
+
+def test_every_published_listing_has_a_stored_set_after_the_rebuild(db_session):
+    generation = store.current_generation(db_session)
+    for side, model in ((Side.NEED, TechNeed), (Side.OUTPUT, ResearchOutput)):
+        published = set(db_session.scalars(select(model.id).where(
+            model.status.in_(store.MATCHABLE[side]))))
+        stored = set(db_session.scalars(select(MatchSet.profile_id).where(
+            MatchSet.generation_id == generation.id, MatchSet.side == side)))
+        assert published == stored and len(published) > 100
+
+
+def test_page_views_never_fit_or_sync_the_matcher(login_as, db_session, need, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a page view touched the matcher index")
+
+    for name in ("fit", "apply_changes", "load"):
+        monkeypatch.setattr(MatchIndex, name, refuse)
+    broker = login_as(BROKER)
+    assert len(candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))) == 10
+    output = output_by_ref(db_session, "h2-o-001")
+    assert broker.get(f"/outputs/{output.id}").status_code == 200
+
+
+def test_a_draft_save_asks_for_no_refresh_and_publishing_does(login_as, db_session):
+    institution = login_as("shri")
+    before = _jobs(db_session, "matches.refresh")
+    form = {"title": "高温质子交换膜燃料电池膜电极", "abstract": "磷酸掺杂聚苯并咪唑膜，160 ℃ 下运行，"
+            "耐一氧化碳中毒，适合甲醇重整制氢耦合。", "keywords": "高温膜，膜电极", "inventors": "",
+            "chain": "hydrogen", "segment": "", "trl": "5", "modes": ["licence"],
+            "price_min": "", "price_max": "", "reform_status": "none", "patents": ""}
+    response = submit(institution, "/outputs/new", form)
+    assert response.status_code == 302
+    new_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    assert _jobs(db_session, "matches.refresh") == before
+    submit(institution, f"/outputs/{new_id}/status", {"status": "published"},
+           form_url=f"/outputs/{new_id}")
+    assert _jobs(db_session, "matches.refresh") == before + 1
+    match_set = _set(db_session, Side.OUTPUT, new_id)
+    assert match_set is not None and match_set.profile_version == \
+        db_session.get(ResearchOutput, new_id).version
+
+
+def test_an_edited_output_leaves_the_lists_it_no_longer_fits(login_as, db_session, need):
+    broker = login_as(BROKER)
+    top = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))[0]
+    output = db_session.get(ResearchOutput, top)
+    owner = login_as(output.institution.ref)
+    form = {"title": "钙钛矿叠层太阳电池空穴传输层", "abstract": "自组装单分子层空穴传输材料，提升钙钛矿/晶硅"
+            "叠层电池开路电压与稳定性，适用于大面积狭缝涂布。", "keywords": "钙钛矿，叠层电池",
+            "inventors": "", "chain": "photovoltaics", "segment": "", "trl": "4",
+            "modes": ["licence"], "price_min": "", "price_max": "", "reform_status": "none",
+            "patents": "", "version": str(output.version)}
+    assert submit(owner, f"/outputs/{top}/edit", form).status_code == 302
+    assert top not in candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
+    holders = db_session.scalars(select(MatchSet.profile_id).join(StoredMatch).where(
+        StoredMatch.output_id == top, MatchSet.side == Side.NEED)).all()
+    assert need.id not in holders
+
+
+def test_a_listing_without_a_set_yet_shows_pending_not_an_error(login_as, db_session, need):
+    db_session.execute(delete(MatchSet).where(MatchSet.side == Side.NEED,
+                                              MatchSet.profile_id == need.id))
+    db_session.commit()
+    html = login_as(BROKER).get(f"/needs/{need.id}").get_data(as_text=True)
+    assert 'data-state="pending"' in html and candidates(html) == []
+
+
+def test_a_listing_changed_since_its_set_shows_the_previous_matches_marked_updating(
+        login_as, db_session, need):
+    before = candidates(login_as(BROKER).get(f"/needs/{need.id}").get_data(as_text=True))
+    db_session.execute(update(TechNeed).where(TechNeed.id == need.id)
+                       .values(version=TechNeed.version + 1))
+    db_session.commit()
+    html = login_as(BROKER).get(f"/needs/{need.id}").get_data(as_text=True)
+    assert 'data-state="updating"' in html and candidates(html) == before
+
+
+def test_a_chain_edit_rebuilds_and_pages_keep_the_previous_matches_until_the_swap(
+        app, db_session, need):
+    with app.app_context():
+        old_id = store.current_generation(db_session).id
+        shown_before = [r.item.id for r in services.list_matches(db_session, Side.NEED,
+                                                                 need).items]
+        seen_during = []
+
+        def progress(done, total, message=""):
+            listed = services.list_matches(db_session, Side.NEED, need)
+            seen_during.append((store.current_generation(db_session).id,
+                                [r.item.id for r in listed.items]))
+
+        result = store.rebuild(db_session, store.current_index(), progress=progress)
+        assert seen_during and all(generation == old_id and items == shown_before
+                                   for generation, items in seen_during)
+        new = store.current_generation(db_session)
+        assert new.id == result["generation"] != old_id
+        assert db_session.scalar(select(func.count()).select_from(MatchGeneration)) == 1
+        assert services.list_matches(db_session, Side.NEED, need).items
+
+
+def test_saving_a_chain_queues_one_rebuild_that_swaps_in_a_new_generation(login_as,
+                                                                           db_session):
+    from matchmaker.chains.models import Chain
+
+    old = store.current_generation(db_session).id
+    admin = login_as("admin")
+    chain = db_session.scalar(select(Chain).where(Chain.key == "hydrogen"))
+    form = {"key": chain.key, "name_zh": chain.name_zh, "name_en": chain.name_en,
+            "description_zh": chain.description_zh, "description_en": chain.description_en,
+            "core_terms": "，".join(chain.core_terms + ["氢冶金"]),
+            "synonyms": "\n".join(" | ".join(g) for g in chain.synonym_groups),
+            "is_active": "y"}
+    response = submit(admin, f"/admin/chains/{chain.id}/edit", form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    rebuilds = db_session.scalars(select(BackgroundJob)
+                                  .where(BackgroundJob.name == "matches.rebuild")).all()
+    assert [job.status for job in rebuilds][-1] == JobStatus.FINISHED
+    assert store.current_generation(db_session).id != old
+
+
+@pytest.mark.parametrize("side", [Side.NEED, Side.OUTPUT])
+def test_stored_sets_equal_what_the_matcher_ranks_now(app, db_session, side):
+    ref = "h2-n-003" if side == Side.NEED else "h2-o-003"
+    item = need_by_ref(db_session, ref) if side == Side.NEED else output_by_ref(db_session, ref)
+    with app.app_context():
+        index = store.current_index()
+        index.apply_changes(db_session)
+        fresh = store._rank(index, side, item, limit=10)
+    stored = services.list_matches(db_session, side, item).items
+    assert [(r.match.candidate_id, r.match.score) for r in stored] == \
+        [(m.candidate_id, m.score) for m in fresh.matches]
+    assert stored[0].match.explanation["shared_terms"]
