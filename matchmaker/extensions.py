@@ -73,3 +73,14 @@ def _begin_sqlite(connection) -> None:
     """
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
+
+
+def include_for_dialect(dialect_name: str):
+    """Return an Alembic include_object hook that leaves out what the models create only on
+    other databases (Index(...).ddl_if(dialect=...), e.g. PostgreSQL's GIN search indexes)."""
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect_name)
+
+    return include_object

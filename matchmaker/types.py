@@ -27,3 +27,25 @@ class TextList(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return [item for item in (value or "").split("\n") if item]
+
+
+class SearchVector(TypeDecorator):
+    """A listing's search index entry: a tsvector on PostgreSQL, normalised text elsewhere.
+
+    Assign a textsearch.Document; the dialect decides what is stored (see textsearch).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import TSVECTOR
+
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value, dialect):
+        if value is None or isinstance(value, str):
+            return value
+        return value.tsvector() if dialect.name == "postgresql" else value.plain()

@@ -8,7 +8,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from matchmaker import create_app
-from matchmaker.extensions import db
+from matchmaker.extensions import db, include_for_dialect
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, make_config
 
 
@@ -39,7 +39,9 @@ def test_upgrade_from_empty_to_head_matches_models_and_downgrades_cleanly(empty_
         assert {"users", "research_outputs", "tech_needs", "chains", "chain_segments",
                 "patents", "brokers", "institutions", "enterprises"} <= tables
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(conn, opts={
+                "include_object": include_for_dialect(conn.dialect.name)})
+            diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}

@@ -3,16 +3,27 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Numeric, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import NeedStatus, OutputStatus, ReformStatus
 from matchmaker.extensions import db
 from matchmaker.orgs.models import Enterprise, Institution, Region
-from matchmaker.types import TextList, utcnow
+from matchmaker.textsearch import Document
+from matchmaker.types import SearchVector, TextList, utcnow
 
 Money = Numeric(12, 2)  # 万元
 
@@ -52,6 +63,8 @@ class ResearchOutput(db.Model):
         CheckConstraint(
             "price_min IS NULL OR price_max IS NULL OR price_min <= price_max", name="price_order"
         ),
+        Index("ix_research_outputs_search_vector", "search_vector",
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +89,8 @@ class ResearchOutput(db.Model):
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)
+    # Kept by the flush hook below; see matchmaker.textsearch.
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
 
     institution: Mapped[Institution] = relationship(lazy="joined")
     chain: Mapped[Chain | None] = relationship(lazy="joined")
@@ -110,6 +125,8 @@ class TechNeed(db.Model):
             "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max",
             name="budget_order",
         ),
+        Index("ix_tech_needs_search_vector", "search_vector",
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +153,7 @@ class TechNeed(db.Model):
     )
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
 
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
     chain: Mapped[Chain | None] = relationship(lazy="joined")
@@ -153,3 +171,38 @@ class TechNeed(db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Lists are ordered newest first, unpublished drafts on top (published_at DESC NULLS FIRST,
+# id DESC): read backwards, these indexes give that order without a sort.
+for _model in (ResearchOutput, TechNeed):
+    Index(f"ix_{_model.__tablename__}_listing_order", _model.published_at, _model.id)
+
+
+def search_document(listing: ResearchOutput | TechNeed) -> Document:
+    """Return what list search finds a listing by: title, text, keywords, organisation."""
+    if isinstance(listing, ResearchOutput):
+        org = listing.institution
+        return Document.of(listing.title, listing.abstract, listing.keywords,
+                           org.name if org else None, org.name_en if org else None)
+    org = listing.enterprise
+    return Document.of(listing.title, listing.description, listing.keywords,
+                       org.name if org else None, org.name_en if org else None)
+
+
+_SEARCHED = {"title", "abstract", "description", "keywords", "institution", "enterprise",
+             "institution_id", "enterprise_id"}
+
+
+@event.listens_for(Session, "before_flush")
+def _index_for_search(session: Session, flush_context, instances) -> None:
+    """Keep search_vector in step whenever a listing's searchable fields change."""
+    from sqlalchemy import inspect
+
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, (ResearchOutput, TechNeed)):
+            continue
+        state = inspect(obj)
+        if obj in session.new or any(state.attrs[name].history.has_changes()
+                                     for name in _SEARCHED if name in state.attrs):
+            obj.search_vector = search_document(obj)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from matchmaker import signals
@@ -31,6 +31,7 @@ from matchmaker.errors import (
 )
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
+from matchmaker.profiles.search import search_condition
 from matchmaker.types import utcnow
 
 
@@ -266,17 +267,19 @@ def change_need_status(session: Session, need: TechNeed, status: str, *,
 
 # --- listing and search ------------------------------------------------------------------
 
-def _text_match(terms: list[str], *columns):
-    return and_(*(or_(*(col.contains(term, autoescape=True) for col in columns))
-                  for term in terms))
+def synonym_groups(session: Session) -> list[list[str]]:
+    """Return the synonym groups of the active chains, for search expansion."""
+    groups = []
+    for chain in session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)):
+        groups.extend(chain.synonym_groups)
+    return groups
 
 
-def _ci(column):
-    return func.lower(column)
+def list_outputs_query(filters: ListFilters, *, viewer: User, synonyms=()) -> Select:
+    """Return a SELECT of outputs visible to viewer that match filters, newest first.
 
-
-def list_outputs_query(filters: ListFilters, *, viewer: User) -> Select:
-    """Return a SELECT of outputs visible to viewer that match filters, newest first."""
+    synonyms: groups of equivalent terms a search also expands to (synonym_groups()).
+    """
     stmt = select(ResearchOutput).join(ResearchOutput.institution)
     if filters.mine and viewer.role == Role.INSTITUTION:
         stmt = stmt.where(ResearchOutput.institution_id == viewer.institution_id)
@@ -284,21 +287,19 @@ def list_outputs_query(filters: ListFilters, *, viewer: User) -> Select:
         own = (ResearchOutput.institution_id == viewer.institution_id
                if viewer.role == Role.INSTITUTION else false())
         stmt = stmt.where(or_(ResearchOutput.status.in_(PUBLIC_OUTPUT_STATUSES), own))
-    terms = filters.q.lower().split()
-    if terms:
-        stmt = stmt.where(_text_match(terms, _ci(ResearchOutput.title),
-                                      _ci(ResearchOutput.abstract), _ci(ResearchOutput.keywords),
-                                      _ci(Institution.name)))
+    found = search_condition(ResearchOutput.search_vector, filters.q, synonyms)
+    if found is not None:
+        stmt = stmt.where(found)
     stmt = _common_filters(stmt, ResearchOutput, filters, ResearchOutput.trl)
     if filters.mode:
         stmt = stmt.where(ResearchOutput.mode_rows.any(mode=filters.mode))
     if filters.region:
         stmt = stmt.where(Institution.region.has(Region.name == filters.region))
-    return stmt.order_by(ResearchOutput.published_at.desc().nulls_last(),
+    return stmt.order_by(ResearchOutput.published_at.desc().nulls_first(),
                          ResearchOutput.id.desc())
 
 
-def list_needs_query(filters: ListFilters, *, viewer: User) -> Select:
+def list_needs_query(filters: ListFilters, *, viewer: User, synonyms=()) -> Select:
     """Return a SELECT of needs visible to viewer that match filters, newest first."""
     stmt = select(TechNeed).join(TechNeed.enterprise)
     if filters.mine and viewer.role == Role.ENTERPRISE:
@@ -307,10 +308,9 @@ def list_needs_query(filters: ListFilters, *, viewer: User) -> Select:
         own = (TechNeed.enterprise_id == viewer.enterprise_id
                if viewer.role == Role.ENTERPRISE else false())
         stmt = stmt.where(or_(TechNeed.status.in_(PUBLIC_NEED_STATUSES), own))
-    terms = filters.q.lower().split()
-    if terms:
-        stmt = stmt.where(_text_match(terms, _ci(TechNeed.title), _ci(TechNeed.description),
-                                      _ci(TechNeed.keywords), _ci(Enterprise.name)))
+    found = search_condition(TechNeed.search_vector, filters.q, synonyms)
+    if found is not None:
+        stmt = stmt.where(found)
     stmt = _common_filters(stmt, TechNeed, filters, TechNeed.min_trl)
     if filters.mode:
         stmt = stmt.where(TechNeed.mode_rows.any(mode=filters.mode))
@@ -319,7 +319,7 @@ def list_needs_query(filters: ListFilters, *, viewer: User) -> Select:
         stmt = stmt.where(or_(TechNeed.region.has(in_region),
                               and_(TechNeed.region_id.is_(None),
                                    Enterprise.region.has(in_region))))
-    return stmt.order_by(TechNeed.published_at.desc().nulls_last(), TechNeed.id.desc())
+    return stmt.order_by(TechNeed.published_at.desc().nulls_first(), TechNeed.id.desc())
 
 
 def _common_filters(stmt: Select, model, filters: ListFilters, trl_column) -> Select:

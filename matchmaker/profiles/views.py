@@ -133,7 +133,8 @@ def make_blueprint(kind: Kind) -> Blueprint:
     @login_required
     def index():
         filters = _filters()
-        page = db.paginate(kind.list_query(filters, viewer=current_user),
+        synonyms = services.synonym_groups(db.session) if filters.q else ()
+        page = db.paginate(kind.list_query(filters, viewer=current_user, synonyms=synonyms),
                            per_page=current_app.config["PAGE_SIZE"], max_per_page=100)
         chains = db.session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()

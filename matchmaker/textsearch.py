@@ -1,0 +1,142 @@
+"""List search: what a listing is indexed as, and what a search box query asks for.
+
+Plain Python (no Flask, no SQLAlchemy). Text is normalised as the matcher does (NFKC, so
+full-width ＰＥＭ is PEM; traditional characters simplified; lower case). Chinese is indexed as
+overlapping character bigrams, the approach of Lucene's CJK analyser: a query finds every
+listing that contains it as a substring, with no dictionary to miss new terms. Other words
+(English, numbers, model names) are indexed whole and found by prefix.
+
+On PostgreSQL the tokens become a tsvector with positions (GIN-indexed) and a query a tsquery
+whose Chinese bigrams must be adjacent (<->). On SQLite the normalised text is kept and
+searched with LIKE. A query term that belongs to a synonym group (a chain's, or the matcher's
+glossary and technical translations: 质子交换膜 = PEM = proton exchange membrane) also finds
+the listings that use any other term of the group.
+"""
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matchmaker.matching.text import load_glossary, load_translations, normalize
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUNS = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions per lexeme
+MAX_POSITION = 16383  # and positions up to 16383
+MAX_TERMS = 8  # query terms considered; more narrow nothing a broker would notice
+
+
+def _runs(text: str) -> list[str]:
+    return _RUNS.findall(normalize(text))
+
+
+def tokens(text: str) -> list[str]:
+    """Return the index tokens of text in order: Chinese runs as bigrams followed by their
+    last character (so that a single character is found by prefix), other words whole."""
+    out: list[str] = []
+    for run in _runs(text):
+        if _IS_CJK.match(run):
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            out.append(run[-1])
+        else:
+            out.append(run)
+    return out
+
+
+@dataclass(frozen=True)
+class Document:
+    """The searchable text of one listing."""
+
+    parts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, *parts: str | Iterable[str] | None) -> "Document":
+        """Build a document from strings and lists of strings (keywords); None is skipped."""
+        texts = []
+        for part in parts:
+            if part is None:
+                continue
+            texts.extend([part] if isinstance(part, str) else [str(p) for p in part])
+        return cls(tuple(t for t in texts if t))
+
+    def plain(self) -> str:
+        """Return the normalised text (what SQLite searches with LIKE)."""
+        return "\n".join(normalize(part) for part in self.parts)
+
+    def tsvector(self) -> str:
+        """Return the PostgreSQL tsvector literal of the tokens, with their positions."""
+        positions: dict[str, list[int]] = {}
+        position = 0
+        for part in self.parts:
+            for token in tokens(part):
+                position = min(position + 1, MAX_POSITION)
+                slots = positions.setdefault(token, [])
+                if len(slots) < MAX_POSITIONS:
+                    slots.append(position)
+            position = min(position + 1, MAX_POSITION)  # no phrase spans two fields
+        return " ".join(f"'{lexeme}':{','.join(map(str, slots))}"
+                        for lexeme, slots in positions.items())
+
+
+def _phrase(term: str) -> str | None:
+    """Return the tsquery of one term (its words in order), or None if it has none."""
+    parts = []
+    for run in _runs(term):
+        if _IS_CJK.match(run):
+            if len(run) == 1:
+                parts.append(f"'{run}':*")
+            else:
+                parts.extend(f"'{run[i:i + 2]}'" for i in range(len(run) - 1))
+        else:
+            parts.append(f"'{run}':*")
+    return " <-> ".join(parts) if parts else None
+
+
+@lru_cache(maxsize=1)
+def _packaged_groups() -> tuple[tuple[str, ...], ...]:
+    return tuple(load_glossary()) + tuple(load_translations())
+
+
+def _synonym_table(groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    for group in (*_packaged_groups(), *groups):
+        members = tuple(dict.fromkeys(normalize(t).strip() for t in group if t.strip()))
+        for member in members:
+            table[member] = tuple(dict.fromkeys(table.get(member, ()) + members))
+    return table
+
+
+def query_terms(query: str, synonyms: Sequence[Sequence[str]] = ()) -> list[tuple[str, ...]]:
+    """Return the alternatives of each term of a search box query (all terms must match, any
+    alternative of a term will do); terms with nothing searchable in them are dropped.
+
+    synonyms: extra groups of equivalent terms (the chains' synonym groups).
+    """
+    table = _synonym_table(synonyms) if synonyms is not None else {}
+    text = " ".join(normalize(query).split())
+    found: list[tuple[str, ...]] = []
+    # A group member of several words ("proton exchange membrane") is one term.
+    for member in sorted((m for m in table if " " in m and m in text), key=len, reverse=True):
+        pattern = rf"(?<![^\W_]){re.escape(member)}(?![^\W_])"
+        if re.search(pattern, text):
+            found.append(table[member])
+            text = re.sub(pattern, " ", text)
+    for term in text.split():
+        if _runs(term):
+            found.append(table.get(term, (term,)))
+    return found[:MAX_TERMS]
+
+
+def tsquery(terms: list[tuple[str, ...]]) -> str:
+    """Return the PostgreSQL tsquery literal of query_terms' result."""
+    clauses = []
+    for alternatives in terms:
+        phrases = [p for p in (_phrase(a) for a in alternatives) if p]
+        clauses.append("(" + " | ".join(f"({p})" for p in phrases) + ")")
+    return " & ".join(clauses)
+
+
+def like_patterns(terms: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Return, per term, the normalised substrings SQLite looks for (any one will do)."""
+    return [tuple(normalize(a) for a in alternatives) for alternatives in terms]

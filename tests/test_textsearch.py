@@ -1,0 +1,45 @@
+"""List search: tokens, queries and synonym expansion (plain Python), and on PostgreSQL the
+GIN index that serves it."""
+import pytest
+from sqlalchemy import select, text
+
+from matchmaker import textsearch
+from matchmaker.profiles.models import ResearchOutput
+from matchmaker.profiles.search import search_condition
+from tests.conftest import IS_POSTGRES
+
+
+def test_chinese_is_indexed_as_bigrams_and_words_whole_after_normalising():
+    assert textsearch.tokens("ＰＥＭ電解槽 C25B") == ["pem", "电解", "解槽", "槽", "c25b"]
+
+
+def test_positions_leave_a_gap_between_fields_so_no_phrase_spans_two():
+    vector = textsearch.Document.of("燃料电池", ["电池"]).tsvector()
+    assert vector == "'燃料':1 '料电':2 '电池':3,6 '池':4,7"  # a gap between fields
+
+
+def test_a_query_term_is_a_phrase_of_adjacent_bigrams_and_words_match_by_prefix():
+    terms = textsearch.query_terms("燃料电池 electroly 氢", synonyms=None)
+    assert textsearch.tsquery(terms) == ("(('燃料' <-> '料电' <-> '电池')) & "
+                                         "(('electroly':*)) & (('氢':*))")
+
+
+def test_synonyms_expand_single_and_multi_word_terms():
+    group = [["双极板", "bipolar plate", "BPP"]]
+    assert textsearch.query_terms("Bipolar Plate 涂层", group) == [
+        ("双极板", "bipolar plate", "bpp"), ("涂层", "coating")]
+    assert textsearch.query_terms("ＢＰＰ", group) == [("双极板", "bipolar plate", "bpp")]
+
+
+def test_queries_without_searchable_characters_have_no_terms():
+    assert textsearch.query_terms("!!! ，。 %_% <-> :*") == []
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the GIN index exists on PostgreSQL only")
+def test_postgres_search_uses_the_gin_index(db_session):
+    db_session.execute(text("SET LOCAL enable_seqscan = off"))
+    condition = search_condition(ResearchOutput.search_vector, "双极板 涂层")
+    stmt = select(ResearchOutput.id).where(condition)
+    compiled = stmt.compile(db_session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = "\n".join(db_session.execute(text(f"EXPLAIN {compiled}")).scalars())
+    assert "ix_research_outputs_search_vector" in plan, plan
