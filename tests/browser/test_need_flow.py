@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from matchmaker.extensions import db
+from matchmaker.jobs import enqueue, run_queued
 from matchmaker.profiles.models import TechNeed
 from tests.browser.conftest import sign_in
 
@@ -21,7 +22,10 @@ def need_title(app):
     yield title
     with app.app_context():
         db.session.execute(delete(TechNeed).where(TechNeed.title == title))
+        enqueue(db.session, "matches.refresh")  # its stored matches go with it
         db.session.commit()
+        run_queued(db.session)
+        db.session.remove()
 
 
 def test_enterprise_posts_a_need_fixes_an_error_and_finds_it_in_the_list(live_server, page, app,
