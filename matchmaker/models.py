@@ -1,11 +1,12 @@
 """Import every model so that Alembic's autogenerate and the shell see the whole schema."""
-from matchmaker.auth.models import Broker, User, broker_chains
+from matchmaker.auth.models import Broker, JoinRequest, User, UserSession, broker_chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import NeedMode, OutputMode, Patent, ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchFeedback
 
 __all__ = [
-    "Broker", "Chain", "ChainSegment", "Enterprise", "Institution", "MatchFeedback", "NeedMode",
-    "OutputMode", "Patent", "Region", "ResearchOutput", "TechNeed", "User", "broker_chains",
+    "Broker", "Chain", "ChainSegment", "Enterprise", "Institution", "JoinRequest", "MatchFeedback",
+    "NeedMode", "OutputMode", "Patent", "Region", "ResearchOutput", "TechNeed", "User",
+    "UserSession", "broker_chains",
 ]
