@@ -158,6 +158,16 @@ def decide_join_request(request_id: int):
     return redirect(url_for("account.index"))
 
 
+@bp.route("/account/consent", methods=["POST"])
+@login_required
+def consent():
+    """Accept the current privacy notice (asked again whenever the notice changes)."""
+    privacy.record_consent(db.session, current_user)
+    db.session.commit()
+    flash(_("Thank you: your consent to the current privacy notice is recorded."), "success")
+    return redirect(url_for("account.index"))
+
+
 @bp.route("/privacy")
 def privacy_notice():
     return render_template("main/privacy.html", version=privacy.PRIVACY_NOTICE_VERSION)

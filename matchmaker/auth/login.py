@@ -2,7 +2,7 @@
 from flask import Flask, current_app, request
 from flask_login import current_user
 
-from matchmaker.auth import sessions
+from matchmaker.auth import privacy, sessions
 from matchmaker.auth.models import User
 from matchmaker.extensions import db, login
 
@@ -36,9 +36,16 @@ def _touch_session() -> None:
         db.session.commit()
 
 
+def _consent_banner() -> dict:
+    """Tell base.html whether to ask the signed-in person to accept the current notice."""
+    due = current_user.is_authenticated and privacy.consent_due(current_user)
+    return {"privacy_consent_due": due}
+
+
 def init_app(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "auth.login"
     login.login_message = None  # the login page explains itself; avoids an untranslated flash
     login.user_loader(load_user)
     app.before_request(_touch_session)
+    app.context_processor(_consent_banner)

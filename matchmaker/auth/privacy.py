@@ -105,6 +105,18 @@ def export_personal_data(session: Session, user: User) -> dict:
     return data
 
 
+def consent_due(user: User) -> bool:
+    """Return whether user has not yet accepted the current privacy notice."""
+    return user.privacy_notice_version != PRIVACY_NOTICE_VERSION
+
+
+def record_consent(session: Session, user: User) -> None:
+    """Record that user accepted the current privacy notice now."""
+    user.privacy_consent_at = utcnow()
+    user.privacy_notice_version = PRIVACY_NOTICE_VERSION
+    session.flush()
+
+
 def _is_last_operator(session: Session, user: User) -> bool:
     if user.role != Role.ADMIN or not user.is_active:
         return False
