@@ -31,7 +31,7 @@ def clean_line(text: str, *, keep: str = "") -> str:
     such as tab and newline become a space), leading and trailing blanks stripped, and blank
     text becomes "". Characters in keep are left alone (a list field keeps its newlines)."""
     out = []
-    for char in text:
+    for char in _LINE_BREAKS.sub("\n", text):
         if char in keep:
             out.append(char)
         elif unicodedata.category(char) in ("Cc", "Cf") or char in _BLANK_LOOKING:

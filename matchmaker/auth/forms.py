@@ -53,7 +53,7 @@ class SignupForm(BaseForm):
                                             "without it we cannot create an account."))])
 
     def validate_organisation_name(self, field):
-        if self.role.data != Role.BROKER and not field.data.strip():
+        if self.role.data != Role.BROKER and not (field.data or "").strip():
             raise ValidationError(_l("Enter the name of your organisation."))
 
     def validate_organisation_type(self, field):
