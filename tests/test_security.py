@@ -147,7 +147,7 @@ def test_the_cleaners(text, line, multi):
 GARBAGE = {"email": "x" * 5000, "password": "\u200b", "confirm": ["a", "b"],
            "display_name": "a" * 300, "role": "admin", "organisation_name": "\U0001F600" * 200,
            "organisation_type": "unicorn", "region": "月球", "join_existing": "y",
-           "join_organisation_id": "99999999999999999999999999", "accept_privacy": "maybe",
+           "join_organisation": "institution:99999999999999999999999999", "accept_privacy": "maybe",
            "current_password": "", "new_password": "x" * 1000, "decision": "pending",
            "status": "superuser", "title": "\u202e" * 10, "trl": "nine", "modes": "teleport",
            "chain": "../etc", "segment": "-1", "deadline": "32/13/2026", "budget_min": "1e999",

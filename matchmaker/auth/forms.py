@@ -44,7 +44,7 @@ class SignupForm(BaseForm):
     organisation_type = SelectField(_l("Organisation type"), validate_choice=False)
     region = SelectField(_l("Region"), validate_choice=True)
     # Shown when the organisation is already on the platform: the person asks to join it.
-    join_organisation_id = HiddenField()
+    join_organisation = HiddenField()  # orgs.services.organisation_key of the one shown
     join_existing = BooleanField(_l("Yes, I work there: ask to join this organisation"))
     accept_privacy = BooleanField(
         _l("I have read the privacy notice and agree that my personal information is "
@@ -62,11 +62,9 @@ class SignupForm(BaseForm):
         if allowed is not None and field.data not in allowed:
             raise ValidationError(_l("Choose a type that fits your role."))
 
-    def join_organisation(self) -> int | None:
-        """Return the id of the organisation the person asked to join, if they ticked it."""
-        value = self.join_organisation_id.data or ""
-        return int(value) if self.join_existing.data and value.isascii() and value.isdigit() \
-            else None
+    def organisation_to_join(self) -> str | None:
+        """Return the key of the organisation the person asked to join, if they ticked it."""
+        return (self.join_organisation.data or None) if self.join_existing.data else None
 
 
 class PasswordChangeForm(BaseForm):

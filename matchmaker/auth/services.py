@@ -1,7 +1,7 @@
 """Accounts: sign-up, authentication, passwords, joining an organisation and approval."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -44,8 +44,9 @@ class SignupData:
     organisation_name: str = ""
     organisation_type: str = ""  # institution type or enterprise tier
     region_name: str = ""
-    # Set when the person ticked "ask to join" for the organisation the sign-up page showed.
-    join_organisation_id: int | None = None
+    # Set when the person ticked "ask to join" for the organisation the sign-up page showed:
+    # its orgs.services.organisation_key.
+    join_organisation: str | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -91,7 +92,7 @@ def _attach_organisation(session: Session, user: User, data: SignupData) -> None
                                        region=region)
         setattr(user, "institution" if model is Institution else "enterprise", org)
         return
-    if data.join_organisation_id != match.organisation.id:
+    if data.join_organisation != orgs.organisation_key(match.organisation):
         raise OrganisationExistsError(match)
     user.join_requests.append(JoinRequest(
         institution=match.organisation if model is Institution else None,
@@ -207,11 +208,6 @@ def pending_requests_for(session: Session, user: User) -> list[JoinRequest]:
         .where(column == user.organisation.id, JoinRequest.status == JoinRequestStatus.PENDING,
                User.status == AccountStatus.PENDING)
         .order_by(JoinRequest.created_at, JoinRequest.id)))
-
-
-def count_pending_requests(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(JoinRequest)
-                          .where(JoinRequest.status == JoinRequestStatus.PENDING)) or 0
 
 
 def decide_join_request(session: Session, request: JoinRequest, decision: str, *,

@@ -23,6 +23,7 @@ from matchmaker.auth.login import sign_in
 from matchmaker.domain import AccountStatus
 from matchmaker.errors import ValidationFailedError
 from matchmaker.extensions import db, limiter
+from matchmaker.orgs import services as orgs
 from matchmaker.orgs.models import Region
 from matchmaker.templating import localized
 
@@ -96,7 +97,7 @@ def _signup_data(form: SignupForm) -> services.SignupData:
         display_name=form.display_name.data, role=form.role.data,
         organisation_name=form.organisation_name.data,
         organisation_type=form.organisation_type.data, region_name=form.region.data,
-        join_organisation_id=form.join_organisation())
+        join_organisation=form.organisation_to_join())
 
 
 def _register(form: SignupForm):
@@ -116,7 +117,7 @@ def _register(form: SignupForm):
         form.organisation_name.errors.append(_(
             "This organisation is already on the platform. Tick “ask to join” below, or enter "
             "the full name of a different organisation."))
-        form.join_organisation_id.data = str(error.match.organisation.id)
+        form.join_organisation.data = orgs.organisation_key(error.match.organisation)
         form.join_existing.data = False
         return None, error.match
     except ValidationFailedError:

@@ -21,6 +21,11 @@ class OrgMatch:
         return self.similarity == 100
 
 
+def organisation_key(org: Organisation) -> str:
+    """Return "institution:5" or "enterprise:5": ids alone repeat across the two kinds."""
+    return f"{type(org).__name__.lower()}:{org.id}"
+
+
 def find_existing(session: Session, model: type[Organisation], name: str) -> OrgMatch | None:
     """Return the organisation of this kind whose name, English name or alias equals name
     (after normalisation) or looks like it, else None."""

@@ -25,9 +25,9 @@ def newcomer(db_session, email: str = NEWCOMER["email"]) -> User | None:
     return db_session.scalar(select(User).where(User.email == email))
 
 
-def ask_to_join(client, form: dict, org_id: int):
+def ask_to_join(client, form: dict, org_id: int, kind: str = "institution"):
     return submit(client, "/auth/signup", form | {"join_existing": "y",
-                                                  "join_organisation_id": str(org_id)})
+                                                  "join_organisation": f"{kind}:{org_id}"})
 
 
 def sign_up_asking_to_join(client, db_session, form: dict = NEWCOMER,
@@ -56,7 +56,7 @@ def test_a_name_matching_an_existing_institution_asks_before_anything_is_created
     assert response.status_code == 200
     assert 'data-testid="existing-organisation"' in page
     assert "“陕西氢能技术研究院”已在平台上" in page and "该单位已在平台上" in page
-    assert f'name="join_organisation_id" type="hidden" value="{shri.id}"' in page
+    assert f'name="join_organisation" type="hidden" value="institution:{shri.id}"' in page
     assert db_session.scalar(select(func.count()).select_from(User)) == users_before
     assert db_session.scalar(select(func.count()).select_from(Institution)) == orgs_before
 
@@ -75,7 +75,8 @@ def test_a_look_alike_enterprise_name_with_a_typo_asks_to_join(client, db_sessio
                        "organisation_name": "西安铂熔激光成形技术有限公司", "region": "西安市"}
     page = submit(client, "/auth/signup", form).get_data(as_text=True)
     assert "“西安铂镕激光成形技术有限公司”已在平台上" in page and "相似度 92/100" in page
-    assert ask_to_join(client, form, borong.id).status_code == 302
+    assert ask_to_join(client, form, borong.id).status_code == 200  # an institution's id
+    assert ask_to_join(client, form, borong.id, "enterprise").status_code == 302
     user = newcomer(db_session)
     assert user.enterprise is None and user.pending_join_request.enterprise == borong
 

@@ -108,8 +108,9 @@ def test_downgrade_removes_only_the_accounts_the_old_schema_cannot_hold(migrated
         upgrade(revision=BEFORE)
         _fill_old_schema()
         upgrade(revision=REVISION)
-        _run("INSERT INTO users (email, password_hash, display_name, role, status, created_at) "
-             "VALUES ('wait@example.com', 'x', 'n', 'institution', 'pending', :now)", now=NOW)
+        _run("INSERT INTO users (id, email, password_hash, display_name, role, status, "
+             "created_at) VALUES (3, 'wait@example.com', 'x', 'n', 'institution', 'pending', "
+             ":now)", now=NOW)
         _run("INSERT INTO join_requests (user_id, institution_id, requested_name, "
              "requested_type, region_id, similarity, status, created_at) SELECT id, 1, "
              "'秦川理工大学', 'university', 1, 100, 'pending', :now FROM users "
@@ -117,6 +118,6 @@ def test_downgrade_removes_only_the_accounts_the_old_schema_cannot_hold(migrated
         downgrade(revision=BEFORE)
         assert (_count("users"), _count("brokers"), _count("broker_chains")) == (2, 1, 1)
         with pytest.raises(IntegrityError):  # the old constraint is back
-            _run("INSERT INTO users (email, password_hash, display_name, role, status, "
-                 "created_at) VALUES ('w2@example.com', 'x', 'n', 'institution', 'pending', "
+            _run("INSERT INTO users (id, email, password_hash, display_name, role, status, "
+                 "created_at) VALUES (4, 'w2@example.com', 'x', 'n', 'institution', 'pending', "
                  ":now)", now=NOW)
