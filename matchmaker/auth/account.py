@@ -20,6 +20,7 @@ from matchmaker import labels
 from matchmaker.auth import passwords, privacy, services, sessions
 from matchmaker.auth.errors import LastOperatorError
 from matchmaker.auth.forms import DeleteAccountForm, PasswordChangeForm
+from matchmaker.auth.login import session_lifetimes
 from matchmaker.auth.models import JoinRequest, UserSession
 from matchmaker.domain import JoinRequestStatus
 from matchmaker.extensions import db, limiter
@@ -35,20 +36,15 @@ def _password_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _lifetimes() -> dict:
-    return {"idle": current_app.config["SESSION_IDLE_TIMEOUT"],
-            "remembered": current_app.config["REMEMBER_COOKIE_DURATION"]}
-
-
-def _render(password_form=None, delete_form=None, status=200):
-    live = sessions.list_live(db.session, current_user, **_lifetimes())
+def _render(password_form=None, delete_form=None):
+    live = sessions.list_live(db.session, current_user, **session_lifetimes())
     return render_template(
         "account/index.html", user=current_user,
         password_form=password_form or PasswordChangeForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
         sessions=live, current_session=current_user.current_session,
         join_requests=services.pending_requests_for(db.session, current_user),
-        notice_version=privacy.PRIVACY_NOTICE_VERSION), status
+        notice_version=privacy.PRIVACY_NOTICE_VERSION)
 
 
 @bp.route("/account")
@@ -77,7 +73,7 @@ def change_password():
                   "success")
             return redirect(url_for("account.index"))
         db.session.rollback()
-    return _render(password_form=form, status=400)
+    return _render(password_form=form)
 
 
 @bp.route("/account/sessions/<int:session_id>/revoke", methods=["POST"])
@@ -135,7 +131,7 @@ def delete():
             flash(_("Your account is deleted and your personal information erased."), "info")
             return redirect(url_for("main.index"))
         db.session.rollback()
-    return _render(delete_form=form, status=400)
+    return _render(delete_form=form)
 
 
 @bp.route("/account/join-requests/<int:request_id>", methods=["POST"])

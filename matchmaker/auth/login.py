@@ -7,7 +7,8 @@ from matchmaker.auth.models import User
 from matchmaker.extensions import db, login
 
 
-def _lifetimes() -> dict:
+def session_lifetimes() -> dict:
+    """The idle and remembered lifetimes of sessions (sessions.is_expired's keywords)."""
     config = current_app.config
     return {"idle": config["SESSION_IDLE_TIMEOUT"],
             "remembered": config["REMEMBER_COOKIE_DURATION"]}
@@ -16,7 +17,7 @@ def _lifetimes() -> dict:
 def load_user(token: str) -> User | None:
     """Flask-Login's user loader: the session cookie and the remember-me cookie both carry a
     session token; a revoked, expired or unknown one signs nobody in."""
-    return sessions.resolve(db.session, token, **_lifetimes())
+    return sessions.resolve(db.session, token, **session_lifetimes())
 
 
 def sign_in(user: User, *, remember: bool) -> None:
