@@ -32,8 +32,8 @@ ACCOUNT_STATUS = {
 }
 JOIN_REQUEST_STATUS = {
     JoinRequestStatus.PENDING: _l("Waiting for confirmation"),
-    JoinRequestStatus.CONFIRMED: _l("Confirmed"),
-    JoinRequestStatus.DECLINED: _l("Declined"),
+    JoinRequestStatus.CONFIRMED: _l("Membership confirmed"),
+    JoinRequestStatus.DECLINED: _l("Request declined"),
     JoinRequestStatus.SEPARATE: _l("Registered as a separate organisation"),
 }
 DELETED_USER = _l("Deleted user")

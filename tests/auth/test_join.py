@@ -118,7 +118,7 @@ def test_a_member_confirms_and_then_the_operator_approves(client, login_as, db_s
     request = user.pending_join_request
     response = submit(member, f"/account/join-requests/{request.id}",
                       {"decision": "confirmed"}, form_url="/account", follow_redirects=True)
-    assert "赵研究员：已确认" in response.get_data(as_text=True)
+    assert "赵研究员：已确认成员身份" in response.get_data(as_text=True)
     db_session.refresh(user)
     db_session.refresh(request)
     assert user.institution.ref == "shri" and request.status == "confirmed"
