@@ -1,5 +1,6 @@
 """Configuration classes; every secret and location comes from the environment."""
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,6 +33,13 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Sign-in sessions live on the server (auth/sessions.py). One without "keep me signed in"
+    # ends after SESSION_IDLE_TIMEOUT without a request; a remembered one after
+    # REMEMBER_COOKIE_DURATION, which is also the longest any session lives.
+    SESSION_IDLE_TIMEOUT = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    SESSION_TOUCH_INTERVAL = timedelta(minutes=5)  # how often last_seen_at is written
     # Redis: the job queue (RQ) and the rate limiter's counters, shared by every process.
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # rq (with REDIS_URL), thread (in-process fallback, the default without Redis) or sync.
@@ -42,7 +50,10 @@ class Config:
         os.environ.get("REDIS_URL") or "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "5 per hour;20 per day")
     PAGE_SIZE = 20
+    # Shown in the privacy notice as the address for questions about personal information.
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
     SEED_DIR = BASE_DIR / "seed_data"
     # Demo accounts created by `flask seed` share this password; it is demo data, not a secret.
     DEMO_PASSWORD = os.environ.get("MATCHMAKER_DEMO_PASSWORD", "demo-pass-2026")
@@ -75,10 +86,15 @@ class TestConfig(Config):
 
 
 class ProdConfig(Config):
-    """Production: PostgreSQL through DATABASE_URL, SECRET_KEY required, secure cookies."""
+    """Production: PostgreSQL through DATABASE_URL, SECRET_KEY required, HTTPS only: secure
+    cookies (with the __Host- prefix: this host, path /, never sent over plain HTTP) and HSTS
+    (security.py sends it whenever SESSION_COOKIE_SECURE is on)."""
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember_token"
+    PREFERRED_URL_SCHEME = "https"
 
 
 CONFIGS = {"development": DevConfig, "testing": TestConfig, "production": ProdConfig}

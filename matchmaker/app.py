@@ -1,12 +1,12 @@
 """matchmaker: a technology-transfer matchmaking platform."""
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_login import current_user
 
 from config import INSTANCE_DIR, get_config
 from matchmaker import jobs
-from matchmaker.extensions import babel, csrf, db, limiter, login, migrate
+from matchmaker.extensions import babel, csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,21 +42,19 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    login.init_app(app)
-    login.login_view = "auth.login"
-    login.login_message = None  # the login page explains itself; avoids an untranslated flash
     jobs.init_app(app)
 
     import matchmaker.models  # noqa: F401  (the whole schema, for Alembic)
-    from matchmaker.auth.models import User
+    from matchmaker import personal_data
+    from matchmaker.auth import login as auth_login
 
-    @login.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    auth_login.init_app(app)
+    personal_data.register()
 
 
 def _register_blueprints(app: Flask) -> None:
     from matchmaker.admin.views import bp as admin_bp
+    from matchmaker.auth.account import bp as account_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.orgs.views import bp as orgs_bp
@@ -64,7 +62,8 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.recommendations import services as recommendations
     from matchmaker.recommendations.views import bp as recommendations_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, orgs_bp, outputs_bp, needs_bp, recommendations_bp):
+    for bp in (main_bp, auth_bp, account_bp, admin_bp, orgs_bp, outputs_bp, needs_bp,
+               recommendations_bp):
         app.register_blueprint(bp)
     recommendations.init_app(app)
 
@@ -74,6 +73,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

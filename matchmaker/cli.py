@@ -6,8 +6,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 from werkzeug.security import generate_password_hash
 
+from matchmaker.auth import passwords
 from matchmaker.auth import services as auth_services
 from matchmaker.extensions import db
 from matchmaker.jobs import enqueue
@@ -54,14 +56,16 @@ def seed(accounts: bool) -> None:
 @click.option("--name", default="Operator", show_default=True)
 @click.password_option()
 def create_admin(email: str, name: str, password: str) -> None:
-    """Create an operator account (or reset its password)."""
-    if len(password) < 10:
-        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    """Create an operator account (or reset its password; its sessions then end)."""
     try:
         auth_services.create_admin(db.session, email, password, name,
                                    hash_method=current_app.config.get("PASSWORD_HASH_METHOD"))
     except auth_services.DuplicateEmailError:
         raise click.ClickException(f"{email} belongs to a non-operator account.")
+    except auth_services.WeakPasswordError as error:
+        db.session.rollback()
+        with force_locale("en"):
+            raise click.BadParameter(passwords.describe(error.reason), param_hint="password")
     db.session.commit()
     click.echo(f"Operator {email} is ready.")
 

@@ -31,6 +31,15 @@ class AccountStatus(StrEnum):
     DISABLED = "disabled"
 
 
+class JoinRequestStatus(StrEnum):
+    """A sign-up's request to join an organisation already on the platform."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"  # a member of the organisation or an operator said yes
+    DECLINED = "declined"
+    SEPARATE = "separate"  # an operator found it a different organisation and registered it
+
+
 class InstitutionType(StrEnum):
     UNIVERSITY = "university"
     INSTITUTE = "institute"

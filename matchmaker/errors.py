@@ -1,9 +1,12 @@
 """Domain errors and their HTTP handlers."""
+import math
+import time
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from matchmaker.extensions import db
+from matchmaker.extensions import db, limiter
 
 
 class MatchmakerError(Exception):
@@ -38,10 +41,19 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(status: int, title: str, message: str):
+def error_response(status: int, title: str, message: str):
+    """Return an error page (or JSON under /api/) with a translated title and message."""
     if _wants_json():
         return jsonify(error=title, message=message), status
     return render_template("errors/error.html", title=title, message=message), status
+
+
+def _minutes_until_reset() -> int:
+    """Minutes until the breached rate limit lets this client in again (0 if unknown)."""
+    limit = limiter.current_limit
+    if limit is None:
+        return 0
+    return max(1, math.ceil((limit.reset_at - time.time()) / 60))
 
 
 def register(app: Flask) -> None:
@@ -49,29 +61,35 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
-        return _render(400, _("Bad request"), _("The request could not be understood."))
+        return error_response(400, _("Bad request"), _("The request could not be understood."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _render(400, _("Form expired"), _("The form expired or was tampered with. "
-                                                 "Go back, reload the page and try again."))
+        return error_response(400, _("Form expired"), _(
+            "The form expired or was tampered with. Go back, reload the page and try again."))
 
     @app.errorhandler(PermissionDeniedError)
     @app.errorhandler(403)
     def forbidden(error):
-        return _render(403, _("Not allowed"), _("You do not have permission to do that."))
+        return error_response(403, _("Not allowed"), _("You do not have permission to do that."))
 
     @app.errorhandler(NotFoundError)
     @app.errorhandler(404)
     def not_found(error):
-        return _render(404, _("Not found"), _("That page does not exist or is not visible to you."))
+        return error_response(404, _("Not found"),
+                              _("That page does not exist or is not visible to you."))
 
     @app.errorhandler(429)
     def too_many(error):
-        return _render(429, _("Too many attempts"),
-                       _("Too many attempts. Wait a minute and try again."))
+        minutes = _minutes_until_reset()
+        if minutes > 1:
+            message = _("Too many attempts from your network address. Try again in "
+                        "%(minutes)d minutes.", minutes=minutes)
+        else:
+            message = _("Too many attempts. Wait a minute and try again.")
+        return error_response(429, _("Too many attempts"), message)
 
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return _render(500, _("Server error"), _("Something went wrong; nothing was saved."))
+        return error_response(500, _("Server error"), _("Something went wrong; nothing was saved."))

@@ -1,12 +1,15 @@
-"""Form fields and validators shared by several features."""
+"""Form fields, validators and the base form shared by every feature."""
 import re
 
 from flask_babel import gettext as _
-from wtforms import SelectMultipleField, StringField
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matchmaker.domain import KEYWORD_LEN_MAX, KEYWORDS_MAX
+from matchmaker.textclean import clean_line, clean_text, is_blank
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
 
@@ -60,3 +63,42 @@ def ordered_range(low_field: str, message):
             raise ValidationError(message)
 
     return check
+
+
+def _cleaner(field):
+    """Return the hygiene function for the submitted values of field."""
+    if isinstance(field, PasswordField):
+        # A password is kept exactly as typed (sign-in must see what sign-up saw); only a
+        # password made of invisible characters counts as empty.
+        return lambda value: "" if is_blank(value) else value
+    if isinstance(field, TextAreaField):
+        return clean_text
+    if isinstance(field, TermListField):
+        return lambda value: clean_line(value, keep="\n")  # newline separates terms
+    return clean_line
+
+
+def clean_formdata(form, formdata) -> MultiDict:
+    """Return formdata with every text value cleaned for the field it belongs to: no NUL or
+    control characters, no zero-width characters in single-line fields, and text made only of
+    invisible characters turned into "" so that required fields say "required"."""
+    fields = {field.name: field for field in form}
+    cleaned = MultiDict()
+    for key, values in formdata.lists():
+        field = fields.get(key)
+        clean = _cleaner(field) if field is not None else clean_line
+        for value in values:
+            cleaned.add(key, clean(value) if isinstance(value, str) else value)
+    return cleaned
+
+
+class BaseForm(FlaskForm):
+    """The base of every form in matchmaker: submitted values are cleaned before any field
+    parses them (see clean_formdata), so every feature gets the same input hygiene."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is None or not hasattr(formdata, "lists"):
+                return formdata
+            return clean_formdata(form, formdata)

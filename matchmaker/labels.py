@@ -9,6 +9,7 @@ from matchmaker.domain import (
     EnterpriseTier,
     FeedbackVerdict,
     InstitutionType,
+    JoinRequestStatus,
     NeedStatus,
     OutputStatus,
     PatentStatus,
@@ -29,6 +30,13 @@ ACCOUNT_STATUS = {
     AccountStatus.REJECTED: _l("Rejected"),
     AccountStatus.DISABLED: _l("Disabled"),
 }
+JOIN_REQUEST_STATUS = {
+    JoinRequestStatus.PENDING: _l("Waiting for confirmation"),
+    JoinRequestStatus.CONFIRMED: _l("Membership confirmed"),
+    JoinRequestStatus.DECLINED: _l("Request declined"),
+    JoinRequestStatus.SEPARATE: _l("Registered as a separate organisation"),
+}
+DELETED_USER = _l("Deleted user")
 INSTITUTION_TYPE = {
     InstitutionType.UNIVERSITY: _l("University"),
     InstitutionType.INSTITUTE: _l("Research institute"),

@@ -1,5 +1,5 @@
 """Import every model so that Alembic's autogenerate and the shell see the whole schema."""
-from matchmaker.auth.models import Broker, User, broker_chains
+from matchmaker.auth.models import Broker, JoinRequest, User, UserSession, broker_chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.jobs.models import BackgroundJob
 from matchmaker.orgs.models import Enterprise, Institution, Region
@@ -13,6 +13,7 @@ from matchmaker.recommendations.models import (
 
 __all__ = [
     "BackgroundJob", "Broker", "Chain", "ChainSegment", "Enterprise", "Institution",
-    "MatchFeedback", "MatchGeneration", "MatchSet", "NeedMode", "OutputMode", "Patent", "Region",
-    "ResearchOutput", "StoredMatch", "TechNeed", "User", "broker_chains",
+    "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet", "NeedMode", "OutputMode",
+    "Patent", "Region", "ResearchOutput", "StoredMatch", "TechNeed", "User", "UserSession",
+    "broker_chains",
 ]

@@ -1,5 +1,11 @@
-"""Security headers added to every response."""
-from flask import Flask, Response
+"""Security headers on every response, no caching of signed-in pages, and the request-level
+guard against NUL bytes."""
+from flask import Flask, Response, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from matchmaker.errors import error_response
+from matchmaker.textclean import NUL
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -7,8 +13,39 @@ CSP = (
 )
 
 
+def _has_nul(value) -> bool:
+    """Return whether a NUL byte hides anywhere in value (strings, lists, dicts)."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def request_has_nul() -> bool:
+    """Return whether a query or form value (or name), or a JSON body, carries a NUL byte.
+
+    PostgreSQL cannot store NUL in text and nothing typed by a person contains one, so such a
+    request is refused before any view sees it.
+    """
+    for values in (request.args, request.form):
+        if any(_has_nul(key) or _has_nul(items) for key, items in values.lists()):
+            return True
+    return request.is_json and _has_nul(request.get_json(silent=True))
+
+
 def register(app: Flask) -> None:
-    """Attach the security-header hook to app."""
+    """Attach the NUL guard and the security-header hook to app."""
+
+    @app.before_request
+    def refuse_nul_bytes():
+        if request_has_nul():
+            return error_response(400, _("Invalid characters"),
+                                  _("The request contains a NUL character (\\0), which no text "
+                                    "field accepts. Remove it and send the form again."))
+        return None
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
@@ -20,4 +57,9 @@ def register(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # A signed-in page may hold personal or unpublished data: no browser or proxy
+            # cache keeps it (the back button after sign-out shows nothing).
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
         return response

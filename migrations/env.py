@@ -102,6 +102,14 @@ def run_migrations_online():
     conf_args.setdefault("include_object", include_for_dialect(connectable.dialect.name))
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch operations rebuild a table on SQLite (new table, copy, drop old, rename).
+            # With foreign keys on, dropping the old table deletes every row that references it
+            # through ON DELETE CASCADE (brokers, match feedback, ...). SQLite's documented
+            # procedure turns them off around the rebuild; the switch only works outside a
+            # transaction, hence on the raw connection before Alembic begins one.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -110,6 +118,17 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
+        if sqlite:
+            if connection.in_transaction():  # the check above began one of its own
+                connection.commit()
+            raw = connection.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys=ON")
+            # The pooled connection goes back to the app: it must enforce foreign keys again.
+            assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
 if context.is_offline_mode():

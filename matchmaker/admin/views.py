@@ -5,16 +5,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from matchmaker import labels
 from matchmaker.auth import services as auth_services
-from matchmaker.auth.models import User
+from matchmaker.auth.models import JoinRequest, User
 from matchmaker.chains import services as chain_services
 from matchmaker.chains.forms import ChainForm, SegmentForm
 from matchmaker.chains.models import Chain, ChainSegment
-from matchmaker.domain import AccountStatus
+from matchmaker.domain import AccountStatus, JoinRequestStatus
 from matchmaker.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+ACCOUNT_TABS = tuple(AccountStatus)
 
 
 def admin_required(view):
@@ -34,12 +37,27 @@ def admin_required(view):
 @admin_required
 def users():
     status = request.args.get("status", AccountStatus.PENDING)
-    stmt = select(User).order_by(User.created_at.desc(), User.id.desc())
+    stmt = (select(User).options(selectinload(User.join_requests))
+            .order_by(User.created_at.desc(), User.id.desc()))
     if status in AccountStatus.__members__.values():
         stmt = stmt.where(User.status == status)
     page = db.paginate(stmt, per_page=50)
     counts = dict(db.session.execute(select(User.status, func.count()).group_by(User.status)).all())
     return render_template("admin/users.html", page=page, status=status, counts=counts)
+
+
+def _back():
+    back = request.form.get("back", "pending")
+    return redirect(url_for("admin.users", status=back if back in ACCOUNT_TABS else "pending"))
+
+
+ACTIVATION_BLOCKED = {
+    "join_pending": lambda: _("It asks to join an existing organisation: confirm or decline "
+                              "the request first."),
+    "no_organisation": lambda: _("It has no organisation (its join request was declined): "
+                                 "reject it, or register its organisation separately."),
+    "deleted": lambda: _("The account was deleted by its owner."),
+}
 
 
 @bp.route("/users/<int:user_id>/status", methods=["POST"])
@@ -49,10 +67,44 @@ def set_user_status(user_id: int):
     status = request.form.get("status", "")
     if status not in AccountStatus.__members__.values() or user.id == current_user.id:
         abort(400)
-    auth_services.set_account_status(db.session, user, status)
-    db.session.commit()
-    flash(_("%(name)s: account updated.", name=user.display_name), "success")
-    return redirect(url_for("admin.users", status=request.form.get("back", "pending")))
+    try:
+        auth_services.set_account_status(db.session, user, status)
+    except auth_services.ActivationBlockedError as error:
+        db.session.rollback()
+        flash(_("%(name)s cannot be approved yet. %(reason)s", name=user.display_name,
+                reason=ACTIVATION_BLOCKED[error.reason]()), "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s: account updated.", name=user.display_name), "success")
+    return _back()
+
+
+@bp.route("/join-requests/<int:request_id>", methods=["POST"])
+@admin_required
+def decide_join_request(request_id: int):
+    """An operator confirms, declines or separates a sign-up's request to join an existing
+    organisation."""
+    join_request = db.get_or_404(JoinRequest, request_id)
+    decision = request.form.get("decision", "")
+    if decision not in JoinRequestStatus.__members__.values() or \
+            decision == JoinRequestStatus.PENDING:
+        abort(400)
+    try:
+        auth_services.decide_join_request(db.session, join_request, decision,
+                                          decider=current_user)
+    except auth_services.AlreadyDecidedError:
+        db.session.rollback()
+        flash(_("Someone already decided this request."), "warning")
+    except auth_services.NameTakenError:
+        db.session.rollback()
+        flash(_("“%(name)s” is exactly the name of an organisation already on the platform; "
+                "it cannot be registered separately.", name=join_request.requested_name),
+              "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s: %(decision)s.", name=join_request.user.display_name,
+                decision=labels.JOIN_REQUEST_STATUS[decision]), "success")
+    return _back()
 
 
 @bp.route("/chains")

@@ -1,14 +1,15 @@
-"""Sign-in and sign-up forms."""
+"""Sign-in, sign-up and account forms (shape checks; the password policy is in services)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from matchmaker import labels
+from matchmaker.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from matchmaker.domain import Role
+from matchmaker.forms_common import BaseForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail."))])
     password = PasswordField(_l("Password"),
                              validators=[DataRequired(message=_l("Enter your password."))])
@@ -19,7 +20,13 @@ SIGNUP_ROLES = labels.choices({r: labels.ROLE[r]
                                for r in (Role.INSTITUTION, Role.ENTERPRISE, Role.BROKER)})
 
 
-class SignupForm(FlaskForm):
+def _new_password(label, required_message):
+    return PasswordField(label, validators=[
+        DataRequired(message=required_message),
+        Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("Use 10 to 128 characters."))])
+
+
+class SignupForm(BaseForm):
     display_name = StringField(_l("Your name"), validators=[
         DataRequired(message=_l("Enter your name.")),
         Length(max=80, message=_l("At most 80 characters."))])
@@ -27,9 +34,7 @@ class SignupForm(FlaskForm):
         DataRequired(message=_l("Enter your e-mail.")),
         Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
         Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(message=_l("Choose a password.")),
-        Length(min=10, max=128, message=_l("Use 10 to 128 characters."))])
+    password = _new_password(_l("Password"), _l("Choose a password."))
     confirm = PasswordField(_l("Repeat password"), validators=[
         EqualTo("password", message=_l("The passwords do not match."))])
     role = SelectField(_l("I sign up as"), choices=SIGNUP_ROLES)
@@ -38,9 +43,17 @@ class SignupForm(FlaskForm):
         description=_l("The university, institute or company you represent."))
     organisation_type = SelectField(_l("Organisation type"), validate_choice=False)
     region = SelectField(_l("Region"), validate_choice=True)
+    # Shown when the organisation is already on the platform: the person asks to join it.
+    join_organisation = HiddenField()  # orgs.services.organisation_key of the one shown
+    join_existing = BooleanField(_l("Yes, I work there: ask to join this organisation"))
+    accept_privacy = BooleanField(
+        _l("I have read the privacy notice and agree that my personal information is "
+           "processed as it describes."),
+        validators=[DataRequired(message=_l("Tick the box to accept the privacy notice; "
+                                            "without it we cannot create an account."))])
 
     def validate_organisation_name(self, field):
-        if self.role.data != Role.BROKER and not field.data.strip():
+        if self.role.data != Role.BROKER and not (field.data or "").strip():
             raise ValidationError(_l("Enter the name of your organisation."))
 
     def validate_organisation_type(self, field):
@@ -48,3 +61,22 @@ class SignupForm(FlaskForm):
             labels.ENTERPRISE_TIER if self.role.data == Role.ENTERPRISE else None
         if allowed is not None and field.data not in allowed:
             raise ValidationError(_l("Choose a type that fits your role."))
+
+    def organisation_to_join(self) -> str | None:
+        """Return the key of the organisation the person asked to join, if they ticked it."""
+        return (self.join_organisation.data or None) if self.join_existing.data else None
+
+
+class PasswordChangeForm(BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(message=_l("Enter your current password."))])
+    new_password = _new_password(_l("New password"), _l("Choose a new password."))
+    confirm = PasswordField(_l("Repeat new password"), validators=[
+        EqualTo("new_password", message=_l("The passwords do not match."))])
+
+
+class DeleteAccountForm(BaseForm):
+    password = PasswordField(_l("Your password"), validators=[
+        DataRequired(message=_l("Enter your password to confirm."))])
+    confirm = BooleanField(_l("I understand that this cannot be undone."), validators=[
+        DataRequired(message=_l("Tick the box to confirm that you want to delete the account."))])

@@ -1,14 +1,17 @@
-"""Accounts: users with one role, and the broker profile."""
+"""Accounts: users with one role, their sign-in sessions, requests to join an organisation,
+and the broker profile."""
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from matchmaker import labels
 from matchmaker.chains.models import Chain
-from matchmaker.domain import AccountStatus, Role
+from matchmaker.domain import AccountStatus, JoinRequestStatus, Role
 from matchmaker.extensions import db
-from matchmaker.orgs.models import Enterprise, Institution
+from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.types import utcnow
 
 COMPETENCIES = ("technology", "industry", "capital", "market", "investment", "cultivation")
@@ -24,18 +27,25 @@ broker_chains = Table(
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(
-            "(role = 'institution') = (institution_id IS NOT NULL)", name="institution_matches_role"
-        ),
-        CheckConstraint(
-            "(role = 'enterprise') = (enterprise_id IS NOT NULL)", name="enterprise_matches_role"
-        ),
+        # Only institution accounts belong to an institution, only enterprise accounts to an
+        # enterprise. A new account may have none yet: its request to join an existing
+        # organisation waits for a member or an operator (JoinRequest). An active account of
+        # either role always has its organisation, so approval cannot skip that step.
+        CheckConstraint("role = 'institution' OR institution_id IS NULL",
+                        name="institution_only_for_institutions"),
+        CheckConstraint("role = 'enterprise' OR enterprise_id IS NULL",
+                        name="enterprise_only_for_enterprises"),
+        CheckConstraint("role <> 'institution' OR status <> 'active' OR institution_id IS NOT NULL",
+                        name="active_institution_has_org"),
+        CheckConstraint("role <> 'enterprise' OR status <> 'active' OR enterprise_id IS NOT NULL",
+                        name="active_enterprise_has_org"),
+        CheckConstraint("deleted_at IS NULL OR status = 'disabled'", name="deleted_is_disabled"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    display_name: Mapped[str] = mapped_column(String(80))
+    _display_name: Mapped[str] = mapped_column("display_name", String(80))
     role: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=AccountStatus.PENDING)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
@@ -43,15 +53,57 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Consent to the privacy notice given at sign-up (PIPL): when, and to which version.
+    privacy_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
+    # Set when the person deleted the account: personal fields are erased, the row stays so
+    # that the organisation's records and history keep pointing at an anonymous account.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     institution: Mapped[Institution | None] = relationship(lazy="joined")
     enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
     broker: Mapped["Broker | None"] = relationship(back_populates="user", uselist=False)
+    join_requests: Mapped[list["JoinRequest"]] = relationship(
+        back_populates="user", foreign_keys="JoinRequest.user_id",
+        order_by="JoinRequest.id", cascade="all, delete-orphan")
+
+    # The raw token of the sign-in session this object was loaded for (never stored).
+    session_token = None
+    current_session = None  # the UserSession row that session_token opened
+
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the session and the remember-me cookie: the random token
+        of a server-side session (UserSession), never the user's id, so signing out or
+        revoking the session makes every copy of those cookies worthless."""
+        if not self.session_token:
+            raise AttributeError("user has no sign-in session; use auth.sessions.start")
+        return self.session_token
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name to show; a deleted account shows a translated "deleted user" label."""
+        if self.deleted_at is not None:
+            return str(labels.DELETED_USER)
+        return self._display_name
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self._display_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        return cls._display_name
 
     @property
     def is_active(self) -> bool:
         """Only approved accounts may sign in (Flask-Login reads this)."""
         return self.status == AccountStatus.ACTIVE
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -61,8 +113,75 @@ class User(UserMixin, db.Model):
     def organisation(self) -> Institution | Enterprise | None:
         return self.institution or self.enterprise
 
+    @property
+    def pending_join_request(self) -> "JoinRequest | None":
+        return next((r for r in self.join_requests if r.status == JoinRequestStatus.PENDING),
+                    None)
+
     def __str__(self) -> str:
         return self.display_name
+
+
+class UserSession(db.Model):
+    """One signed-in browser: created at sign-in, revoked at sign-out, password change,
+    deletion or when an operator disables the account. Only a hash of its token is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(String(120), default="")  # "Chrome 120 · Windows"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class JoinRequest(db.Model):
+    """A new account's request to join an organisation already on the platform (the name given
+    at sign-up matched it exactly or looked like it). Exactly one organisation is named."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        CheckConstraint("(institution_id IS NULL) <> (enterprise_id IS NULL)",
+                        name="one_organisation"),
+        CheckConstraint("status IN ('pending', 'confirmed', 'declined', 'separate')",
+                        name="status_known"),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_once"),
+        CheckConstraint("similarity BETWEEN 0 AND 100", name="similarity_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    # What the person typed at sign-up, kept so that an operator can register it separately.
+    requested_name: Mapped[str] = mapped_column(String(120))
+    requested_type: Mapped[str] = mapped_column(String(20))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    similarity: Mapped[int]  # 100: the same name once normalised; less: a look-alike
+    status: Mapped[str] = mapped_column(String(12), default=JoinRequestStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(back_populates="join_requests", foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    institution: Mapped[Institution | None] = relationship(lazy="joined")
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
+    region: Mapped[Region] = relationship()
+
+    @property
+    def organisation(self) -> Institution | Enterprise:
+        return self.institution or self.enterprise
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == JoinRequestStatus.PENDING
 
 
 class Broker(db.Model):

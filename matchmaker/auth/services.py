@@ -1,13 +1,26 @@
-"""Accounts: sign-up, authentication and approval by an operator."""
+"""Accounts: sign-up, authentication, passwords, joining an organisation and approval."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from matchmaker.auth.models import Broker, User
-from matchmaker.domain import AccountStatus, Role
-from matchmaker.errors import MatchmakerError, ValidationFailedError
+from matchmaker.auth import sessions
+from matchmaker.auth.errors import (
+    ActivationBlockedError,
+    AlreadyDecidedError,
+    DuplicateEmailError,
+    NameTakenError,
+    OrganisationExistsError,
+    WeakPasswordError,
+    WrongPasswordError,
+)
+from matchmaker.auth.models import Broker, JoinRequest, User
+from matchmaker.auth.passwords import password_problem
+from matchmaker.auth.privacy import PRIVACY_NOTICE_VERSION
+from matchmaker.domain import AccountStatus, JoinRequestStatus, Role
+from matchmaker.errors import PermissionDeniedError, ValidationFailedError
+from matchmaker.orgs import services as orgs
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.types import utcnow
 
@@ -15,9 +28,11 @@ from matchmaker.types import utcnow
 # so response time does not reveal which e-mail addresses exist.
 _DUMMY_HASH = generate_password_hash("timing-equaliser")
 
-
-class DuplicateEmailError(MatchmakerError):
-    """An account with this e-mail address already exists."""
+ORG_ROLES = {Role.INSTITUTION: Institution, Role.ENTERPRISE: Enterprise}
+__all__ = [  # the account errors, re-exported for the views
+    "ActivationBlockedError", "AlreadyDecidedError", "DuplicateEmailError", "NameTakenError",
+    "OrganisationExistsError", "WeakPasswordError", "WrongPasswordError",
+]
 
 
 @dataclass
@@ -29,6 +44,9 @@ class SignupData:
     organisation_name: str = ""
     organisation_type: str = ""  # institution type or enterprise tier
     region_name: str = ""
+    # Set when the person ticked "ask to join" for the organisation the sign-up page showed:
+    # its orgs.services.organisation_key.
+    join_organisation: str | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -38,6 +56,13 @@ def normalize_email(email: str) -> str:
 def hash_password(password: str, method: str | None = None) -> str:
     return generate_password_hash(password, method=method) if method else \
         generate_password_hash(password)
+
+
+def check_password_policy(password: str, *user_inputs: str) -> None:
+    """Raise WeakPasswordError unless password is long and hard enough to guess."""
+    reason = password_problem(password, user_inputs=user_inputs)
+    if reason is not None:
+        raise WeakPasswordError(reason)
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -53,37 +78,44 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def _find_or_create_org(session: Session, data: SignupData):
+def _attach_organisation(session: Session, user: User, data: SignupData) -> None:
+    """Create the organisation named at sign-up, or, if it exists (or looks like one that
+    does), file a request to join it. Never attaches the account to an existing one."""
     region = session.scalar(select(Region).where(Region.name == data.region_name))
     if region is None:
         raise ValidationFailedError({"region": "unknown_region"})
-    model = Institution if data.role == Role.INSTITUTION else Enterprise
+    model = ORG_ROLES[data.role]
     name = data.organisation_name.strip()
-    org = session.scalar(select(model).where(func.lower(model.name) == name.lower()))
-    if org is not None:
-        return org
-    if model is Institution:
-        org = Institution(name=name, type=data.organisation_type, region=region, aliases=[])
-    else:
-        org = Enterprise(name=name, tier=data.organisation_type, size="small", region=region,
-                         aliases=[])
-    session.add(org)
-    return org
+    match = orgs.find_existing(session, model, name)
+    if match is None:
+        org = orgs.create_organisation(session, model, name=name, type_=data.organisation_type,
+                                       region=region)
+        setattr(user, "institution" if model is Institution else "enterprise", org)
+        return
+    if data.join_organisation != orgs.organisation_key(match.organisation):
+        raise OrganisationExistsError(match)
+    user.join_requests.append(JoinRequest(
+        institution=match.organisation if model is Institution else None,
+        enterprise=match.organisation if model is Enterprise else None,
+        requested_name=name, requested_type=data.organisation_type, region=region,
+        similarity=match.similarity))
 
 
 def register_user(session: Session, data: SignupData, *, hash_method: str | None = None) -> User:
-    """Create a pending account (and its organisation if new) awaiting an operator's approval."""
+    """Create a pending account awaiting an operator's approval, with its consent to the
+    current privacy notice; see _attach_organisation for the organisation."""
     if data.role not in (Role.INSTITUTION, Role.ENTERPRISE, Role.BROKER):
         raise ValidationFailedError({"role": "invalid_role"})
     if find_user_by_email(session, data.email):
         raise DuplicateEmailError(data.email)
+    check_password_policy(data.password, data.email, data.display_name, data.organisation_name)
+    now = utcnow()
     user = User(email=normalize_email(data.email), display_name=data.display_name.strip(),
                 password_hash=hash_password(data.password, hash_method), role=data.role,
-                status=AccountStatus.PENDING)
-    if data.role == Role.INSTITUTION:
-        user.institution = _find_or_create_org(session, data)
-    elif data.role == Role.ENTERPRISE:
-        user.enterprise = _find_or_create_org(session, data)
+                status=AccountStatus.PENDING, password_changed_at=now,
+                privacy_consent_at=now, privacy_notice_version=PRIVACY_NOTICE_VERSION)
+    if data.role in ORG_ROLES:
+        _attach_organisation(session, user, data)
     else:
         user.broker = Broker()
     session.add(user)
@@ -91,11 +123,39 @@ def register_user(session: Session, data: SignupData, *, hash_method: str | None
     return user
 
 
+def change_password(session: Session, user: User, current: str, new: str, *,
+                    hash_method: str | None = None) -> int:
+    """Set a new password after checking the current one; end every other session of user.
+
+    Return how many other sessions were ended.
+    """
+    if not check_password_hash(user.password_hash, current):
+        raise WrongPasswordError()
+    organisation = user.organisation.name if user.organisation else ""
+    check_password_policy(new, user.email, user.display_name, organisation)
+    user.password_hash = hash_password(new, hash_method)
+    user.password_changed_at = utcnow()
+    ended = sessions.revoke_all(session, user, keep=user.current_session)
+    session.flush()
+    return ended
+
+
 def set_account_status(session: Session, user: User, status: str) -> User:
-    """Approve, reject or disable an account (operator action)."""
-    user.status = AccountStatus(status)
-    if status == AccountStatus.ACTIVE and user.approved_at is None:
-        user.approved_at = utcnow()
+    """Approve, reject or disable an account (operator action). Anything but approval ends
+    the account's sessions at once."""
+    status = AccountStatus(status)
+    if user.is_deleted:
+        raise ActivationBlockedError("deleted")
+    if status == AccountStatus.ACTIVE:
+        if user.pending_join_request is not None:
+            raise ActivationBlockedError("join_pending")
+        if user.role in ORG_ROLES and user.organisation is None:
+            raise ActivationBlockedError("no_organisation")
+        if user.approved_at is None:
+            user.approved_at = utcnow()
+    user.status = status
+    if status != AccountStatus.ACTIVE:
+        sessions.revoke_all(session, user)
     session.flush()
     return user
 
@@ -106,11 +166,73 @@ def create_admin(session: Session, email: str, password: str, name: str,
     user = find_user_by_email(session, email)
     if user is not None and user.role != Role.ADMIN:
         raise DuplicateEmailError(email)
+    check_password_policy(password, email, name)
     if user is None:
         user = User(email=normalize_email(email), role=Role.ADMIN, display_name=name)
         session.add(user)
     user.password_hash = hash_password(password, hash_method)
+    user.password_changed_at = utcnow()
     user.status = AccountStatus.ACTIVE
     user.approved_at = user.approved_at or utcnow()
     session.flush()
+    sessions.revoke_all(session, user)  # a reset password ends the old sessions
     return user
+
+
+# --- joining an existing organisation ------------------------------------------------------
+
+def is_member_of(user: User, organisation) -> bool:
+    """Return whether user is an active account of organisation."""
+    if not user.is_active or user.is_deleted:
+        return False
+    if isinstance(organisation, Institution):
+        return user.role == Role.INSTITUTION and user.institution_id == organisation.id
+    return user.role == Role.ENTERPRISE and user.enterprise_id == organisation.id
+
+
+def can_decide(user: User, request: JoinRequest) -> bool:
+    """Operators and active members of the organisation decide a join request."""
+    if user.id == request.user_id:
+        return False
+    return (user.is_admin and user.is_active) or is_member_of(user, request.organisation)
+
+
+def pending_requests_for(session: Session, user: User) -> list[JoinRequest]:
+    """Return the pending requests to join user's organisation (for its members)."""
+    if not user.is_active or user.organisation is None:
+        return []
+    column = JoinRequest.institution_id if user.role == Role.INSTITUTION else \
+        JoinRequest.enterprise_id
+    return list(session.scalars(
+        select(JoinRequest).join(JoinRequest.user)
+        .where(column == user.organisation.id, JoinRequest.status == JoinRequestStatus.PENDING,
+               User.status == AccountStatus.PENDING)
+        .order_by(JoinRequest.created_at, JoinRequest.id)))
+
+
+def decide_join_request(session: Session, request: JoinRequest, decision: str, *,
+                        decider: User) -> JoinRequest:
+    """Confirm or decline a join request; an operator may instead register the newcomer's
+    organisation separately (decision "separate") when the look-alike was a false alarm."""
+    decision = JoinRequestStatus(decision)
+    if not can_decide(decider, request) or (decision == JoinRequestStatus.SEPARATE
+                                            and not decider.is_admin):
+        raise PermissionDeniedError()
+    if not request.is_pending or decision == JoinRequestStatus.PENDING:
+        raise AlreadyDecidedError()
+    user = request.user
+    model = type(request.organisation)
+    attr = "institution" if model is Institution else "enterprise"
+    if decision == JoinRequestStatus.CONFIRMED:
+        setattr(user, attr, request.organisation)
+    elif decision == JoinRequestStatus.SEPARATE:
+        found = orgs.find_existing(session, model, request.requested_name)
+        if found is not None and found.exact:
+            raise NameTakenError(request.requested_name)
+        setattr(user, attr, orgs.create_organisation(
+            session, model, name=request.requested_name, type_=request.requested_type,
+            region=request.region))
+    request.status = decision
+    request.decided_at, request.decided_by = utcnow(), decider
+    session.flush()
+    return request

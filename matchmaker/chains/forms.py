@@ -1,18 +1,17 @@
 """Operator forms for sector chains and segments."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
 
 from matchmaker.domain import normalize_ipc
-from matchmaker.forms_common import TermListField
+from matchmaker.forms_common import BaseForm, TermListField
 
 KEY_RULE = Regexp(r"^[a-z][a-z0-9_]{1,39}$",
                   message=_l("Use 2–40 lowercase letters, digits or _ , starting with a letter."))
 
 
-class ChainForm(FlaskForm):
+class ChainForm(BaseForm):
     key = StringField(_l("Key"), validators=[DataRequired(message=_l("Enter a key.")), KEY_RULE])
     name_zh = StringField(_l("Name (Chinese)"), validators=[
         DataRequired(message=_l("Enter a name.")), Length(max=60)])
@@ -41,7 +40,7 @@ class ChainForm(FlaskForm):
                 raise ValidationError(_("Line %(n)d: a group needs at least two terms.", n=number))
 
 
-class SegmentForm(FlaskForm):
+class SegmentForm(BaseForm):
     key = StringField(_l("Key"), validators=[DataRequired(message=_l("Enter a key.")), KEY_RULE])
     name_zh = StringField(_l("Name (Chinese)"), validators=[
         DataRequired(message=_l("Enter a name.")), Length(max=60)])

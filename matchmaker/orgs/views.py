@@ -1,10 +1,20 @@
-"""Public profile pages of institutions, enterprises and brokers (signed-in users)."""
-from flask import Blueprint, render_template
-from flask_login import login_required
+"""Profile pages of institutions, enterprises and brokers: public, also without an account.
+
+Anonymous visitors see what an organisation shows the world (name, region, type or tier,
+description, the titles of its published outputs or open needs) and brokers' public profiles;
+details of a listing stay behind sign-in. No e-mail address, draft or withdrawn item is shown.
+"""
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
 from sqlalchemy import select
 
 from matchmaker.auth.models import Broker, User
-from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES, AccountStatus
+from matchmaker.domain import (
+    MATCHABLE_NEED_STATUSES,
+    PUBLIC_NEED_STATUSES,
+    PUBLIC_OUTPUT_STATUSES,
+    AccountStatus,
+)
 from matchmaker.extensions import db
 from matchmaker.orgs.models import Enterprise, Institution
 from matchmaker.profiles.models import ResearchOutput, TechNeed
@@ -13,7 +23,6 @@ bp = Blueprint("orgs", __name__)
 
 
 @bp.route("/institutions/<int:org_id>")
-@login_required
 def institution(org_id: int):
     org = db.get_or_404(Institution, org_id)
     items = db.session.scalars(
@@ -24,27 +33,30 @@ def institution(org_id: int):
 
 
 @bp.route("/enterprises/<int:org_id>")
-@login_required
 def enterprise(org_id: int):
     org = db.get_or_404(Enterprise, org_id)
+    # Visitors without an account see the open needs only; solved ones are for members.
+    statuses = PUBLIC_NEED_STATUSES if current_user.is_authenticated else MATCHABLE_NEED_STATUSES
     items = db.session.scalars(
-        select(TechNeed).where(TechNeed.enterprise_id == org.id,
-                               TechNeed.status.in_(PUBLIC_NEED_STATUSES))
+        select(TechNeed).where(TechNeed.enterprise_id == org.id, TechNeed.status.in_(statuses))
         .order_by(TechNeed.id.desc())).all()
     return render_template("orgs/enterprise.html", org=org, items=items)
 
 
+def _public_brokers():
+    return (select(Broker).join(Broker.user)
+            .where(User.status == AccountStatus.ACTIVE, User.deleted_at.is_(None)))
+
+
 @bp.route("/brokers")
-@login_required
 def brokers():
-    rows = db.session.scalars(
-        select(Broker).join(Broker.user).where(User.status == AccountStatus.ACTIVE)
-        .order_by(Broker.id)).all()
+    rows = db.session.scalars(_public_brokers().order_by(Broker.id)).all()
     return render_template("orgs/brokers.html", brokers=rows)
 
 
 @bp.route("/brokers/<int:broker_id>")
-@login_required
 def broker(broker_id: int):
-    row = db.get_or_404(Broker, broker_id)
+    row = db.session.scalar(_public_brokers().where(Broker.id == broker_id))
+    if row is None:
+        abort(404)
     return render_template("orgs/broker.html", broker=row)

@@ -4,7 +4,6 @@ from typing import ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
 
 from matchmaker import labels
 from matchmaker.domain import TEXT_MAX, TITLE_MAX, TRL_MAX, TRL_MIN, normalize_ipc
-from matchmaker.forms_common import MultiCheckboxField, TermListField, ordered_range
+from matchmaker.forms_common import BaseForm, MultiCheckboxField, TermListField, ordered_range
 
 MONEY_MAX = 10_000_000  # 万元; anything larger is a typo
 
@@ -98,7 +97,7 @@ class PatentListField(TextAreaField):
             raise ValidationError(_("At most 20 patents."))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     """Fields shared by outputs and needs; chain and segment choices are set per request."""
 
     title = _title()

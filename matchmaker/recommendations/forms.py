@@ -1,17 +1,17 @@
 """The feedback form on a recommended match (shape checks only; the rules are in services)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from matchmaker import labels
+from matchmaker.forms_common import BaseForm
 from matchmaker.recommendations.models import COMMENT_MAX
 
 BACK_TO = ("need", "output")
 
 
-class MatchFeedbackForm(FlaskForm):
+class MatchFeedbackForm(BaseForm):
     """Relevant, or declined with a reason (and a comment when the reason is "other")."""
 
     verdict = RadioField(_l("Your verdict"), choices=labels.choices(labels.FEEDBACK_VERDICT),

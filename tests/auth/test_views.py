@@ -11,7 +11,7 @@ from tests.conftest import login, submit
 SIGNUP = {
     "display_name": "李工", "email": "li.gong@newco.example.com", "password": "correct-horse-1",
     "confirm": "correct-horse-1", "role": "enterprise", "organisation_name": "陕西新测氢能科技有限公司",
-    "organisation_type": "tech_sme", "region": "西安市",
+    "organisation_type": "tech_sme", "region": "西安市", "accept_privacy": "y",
 }
 
 

@@ -1,0 +1,35 @@
+"""The personal-data export's sections from features above auth (wired by create_app).
+
+auth owns the export (auth/privacy.py) but sits below listings and matches, so the sections
+about a person's match feedback and the listings they created are registered from here.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.auth.models import User
+from matchmaker.auth.privacy import register_exporter
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations.models import MatchFeedback
+
+
+def match_feedback(session: Session, user: User) -> list[dict]:
+    rows = session.scalars(select(MatchFeedback).where(MatchFeedback.user_id == user.id)
+                           .order_by(MatchFeedback.id)).all()
+    return [{"need_id": f.need_id, "need_title": f.need.title, "output_id": f.output_id,
+             "output_title": f.output.title, "verdict": f.verdict, "reason": f.reason,
+             "comment": f.comment, "created_at": f.created_at} for f in rows]
+
+
+def _created(model, session: Session, user: User) -> list[dict]:
+    rows = session.scalars(select(model).where(model.created_by_id == user.id)
+                           .order_by(model.id)).all()
+    return [{"id": r.id, "title": r.title, "status": r.status, "created_at": r.created_at}
+            for r in rows]
+
+
+def register() -> None:
+    register_exporter("match_feedback", match_feedback)
+    register_exporter("research_outputs_created",
+                      lambda session, user: _created(ResearchOutput, session, user))
+    register_exporter("technology_needs_created",
+                      lambda session, user: _created(TechNeed, session, user))
