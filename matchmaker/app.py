@@ -24,6 +24,7 @@ def create_app(config: str | type | None = None) -> Flask:
     INSTANCE_DIR.mkdir(exist_ok=True)
 
     _init_extensions(app)
+    _register_converters(app)
     _register_blueprints(app)
 
     from matchmaker import cli, errors, security, templating
@@ -51,6 +52,14 @@ def _init_extensions(app: Flask) -> None:
     @login.user_loader
     def load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
+
+
+def _register_converters(app: Flask) -> None:
+    """Bound every id in a URL to what the database can hold (before any route is added)."""
+    from matchmaker.routing import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = IdConverter  # every <int:…> route of the app is an id
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -29,6 +29,7 @@ from matchmaker.errors import (
 )
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
+from matchmaker.profiles.publishing import Shortfall, publish_shortfalls
 from matchmaker.types import utcnow
 
 
@@ -133,6 +134,27 @@ def _resolve_chain(session: Session, chain_key: str | None, segment_id: int | No
     return chain, segment
 
 
+class NotPublishableError(ValidationFailedError):
+    """The listing says too little to be published; shortfalls says what is missing."""
+
+    def __init__(self, shortfalls: list[Shortfall]):
+        super().__init__({s.field: f"publish_{s.measure}" for s in shortfalls})
+        self.shortfalls = shortfalls
+
+
+def list_publish_shortfalls(item: ResearchOutput | TechNeed) -> list[Shortfall]:
+    """Return what item lacks before it may be published ([] when it is ready)."""
+    if isinstance(item, ResearchOutput):
+        return publish_shortfalls(item.title, item.abstract, text_field="abstract")
+    return publish_shortfalls(item.title, item.description, text_field="description")
+
+
+def _require_publishable(item: ResearchOutput | TechNeed) -> None:
+    shortfalls = list_publish_shortfalls(item)
+    if shortfalls:
+        raise NotPublishableError(shortfalls)
+
+
 def _check_version(obj, version: int | None) -> None:
     if version is not None and obj.version != version:
         raise StaleObjectError(obj.id)
@@ -184,11 +206,16 @@ def update_output(session: Session, output: ResearchOutput, data: OutputData, *,
 
 def change_output_status(session: Session, output: ResearchOutput, status: str, *,
                          editor: User) -> ResearchOutput:
-    """Move output to status if the transition is allowed (publish, withdraw, …)."""
+    """Move output to status if the transition is allowed (publish, withdraw, …).
+
+    Publishing also needs enough content to match on; NotPublishableError says what is missing.
+    """
     if not can_edit_output(editor, output):
         raise PermissionDeniedError(output.id)
     if status not in OUTPUT_TRANSITIONS[OutputStatus(output.status)]:
         raise InvalidTransitionError(output.status, status)
+    if status == OutputStatus.PUBLISHED:
+        _require_publishable(output)
     output.status = status
     if status == OutputStatus.PUBLISHED and output.published_at is None:
         output.published_at = utcnow()
@@ -244,11 +271,16 @@ def update_need(session: Session, need: TechNeed, data: NeedData, *, editor: Use
 
 def change_need_status(session: Session, need: TechNeed, status: str, *,
                        editor: User) -> TechNeed:
-    """Move need to status if the transition is allowed (publish, close, …)."""
+    """Move need to status if the transition is allowed (publish, close, …).
+
+    Publishing also needs enough content to match on; NotPublishableError says what is missing.
+    """
     if not can_edit_need(editor, need):
         raise PermissionDeniedError(need.id)
     if status not in NEED_TRANSITIONS[NeedStatus(need.status)]:
         raise InvalidTransitionError(need.status, status)
+    if status == NeedStatus.PUBLISHED:
+        _require_publishable(need)
     need.status = status
     if status == NeedStatus.PUBLISHED and need.published_at is None:
         need.published_at = utcnow()
