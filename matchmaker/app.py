@@ -55,11 +55,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_converters(app: Flask) -> None:
-    """Bound every id in a URL to what the database can hold (before any route is added)."""
-    from matchmaker.routing import IdConverter
+    """Bound ids in URLs and page numbers to what the database can hold (before any route)."""
+    from matchmaker import routing
 
-    app.url_map.converters["id"] = IdConverter
-    app.url_map.converters["int"] = IdConverter  # every <int:…> route of the app is an id
+    routing.register(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -5,7 +5,7 @@ instead of in every view, and before the value reaches the database: ids are 32-
 columns on PostgreSQL, and SQLite refuses integers above 2**63 - 1, so a large number in a URL
 used to become a 500.
 """
-from flask import abort, request
+from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
 ID_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every primary key
@@ -53,3 +53,18 @@ def bounded_int(value, low: int, high: int) -> int | None:
         return None
     number = int(text)
     return number if low <= number <= high else None
+
+
+def register(app: Flask) -> None:
+    """Bound ids in every route and page numbers in every query (before any route is added).
+
+    The page check runs before each request, so every paginated page of the app, including
+    those that let Flask-SQLAlchemy read ?page= itself, sees only a possible page number.
+    """
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = IdConverter  # every <int:…> route of the app is an id
+
+    @app.before_request
+    def refuse_impossible_pages():
+        if "page" in request.args:
+            page_number()

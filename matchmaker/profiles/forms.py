@@ -29,8 +29,10 @@ from matchmaker import labels
 from matchmaker.domain import TEXT_MAX, TITLE_MAX, TRL_MAX, TRL_MIN, normalize_ipc
 from matchmaker.forms_common import MultiCheckboxField, TermListField, ordered_range
 from matchmaker.money import MONEY_MAX, AmountError, parse_amount, plain_number
+from matchmaker.profiles.publishing import TEXT_MIN_CHARS, TEXT_MIN_TERMS, TITLE_MIN_CHARS
 
 _VERSION_RE = re.compile(r"^[0-9]{1,9}$")
+_TEXT_FIELDS = ("StringField", "TextAreaField", "TermListField", "PatentListField")
 
 
 class MoneyField(StringField):
@@ -74,14 +76,16 @@ def _money(label):
 
 
 def _title():
-    return StringField(_l("Title"), validators=[
+    return StringField(_l("Title"), description=_l(
+        "Name the technology and what it is for; publishing needs at least %(n)d characters.",
+        n=TITLE_MIN_CHARS), validators=[
         DataRequired(message=_l("Enter a title.")),
         Length(max=TITLE_MAX, message=_l("The title is too long (at most 200 characters).")),
     ])
 
 
-def _text(label, message):
-    return TextAreaField(label, validators=[
+def _text(label, message, description):
+    return TextAreaField(label, description=description, validators=[
         DataRequired(message=message),
         Length(max=TEXT_MAX, message=_l("The text is too long (at most 5000 characters).")),
     ])
@@ -141,7 +145,8 @@ class ProfileForm(FlaskForm):
     """
 
     title = _title()
-    keywords = TermListField(_l("Keywords"), description=_l("Separate with commas, e.g. PEM，电解槽"))
+    keywords = TermListField(_l("Keywords"),
+                             description=_l("Separate with commas, e.g. PEM, electrolyser"))
     chain = SelectField(_l("Sector chain"), validators=[Optional()], validate_choice=True)
     segment = SelectField(_l("Segment"), validators=[Optional()], validate_choice=True)
     modes = MultiCheckboxField(_l("Transfer modes"), choices=labels.choices(labels.TRANSFER_MODE),
@@ -170,6 +175,14 @@ class ProfileForm(FlaskForm):
         if self.segment_chain.get(field.data) != self.chain.data:
             raise ValidationError(_("This segment does not belong to the chosen chain."))
 
+    def mark_languages(self) -> None:
+        """Tag each filled text box with the language of its content (user content)."""
+        from matchmaker.templating import lang_of
+
+        for field in self:
+            if field.type in _TEXT_FIELDS and field._value():
+                field.render_kw = {**(field.render_kw or {}), "lang": lang_of(field._value())}
+
     @property
     def version_number(self) -> int | None:
         """Return the version the form was read at, or None when it is missing or malformed."""
@@ -187,7 +200,10 @@ class ProfileForm(FlaskForm):
 
 
 class OutputForm(ProfileForm):
-    abstract = _text(_l("Abstract"), _l("Describe the research output."))
+    abstract = _text(_l("Abstract"), _l("Describe the research output."), _l(
+        "A draft may be short. To publish, write at least %(chars)d characters with at least "
+        "%(terms)d specific terms: what it is, materials and methods, figures, uses.",
+        chars=TEXT_MIN_CHARS, terms=TEXT_MIN_TERMS))
     inventors = TermListField(_l("Team / inventors"), max_items=30)
     trl = IntegerField(_l("Technology readiness level (TRL)"), validators=[
         InputRequired(message=_l("Enter a TRL from 1 to 9.")),
@@ -204,7 +220,10 @@ class OutputForm(ProfileForm):
 
 
 class NeedForm(ProfileForm):
-    description = _text(_l("Description"), _l("Describe the problem to be solved."))
+    description = _text(_l("Description"), _l("Describe the problem to be solved."), _l(
+        "A draft may be short. To publish, write at least %(chars)d characters with at least "
+        "%(terms)d specific terms: the equipment or process, the problem, figures, targets.",
+        chars=TEXT_MIN_CHARS, terms=TEXT_MIN_TERMS))
     min_trl = IntegerField(_l("Minimum TRL"), validators=[
         Optional(), NumberRange(min=TRL_MIN, max=TRL_MAX, message=_l("TRL must be between 1 and 9."))])
     budget_min = _money(_l("Budget from (10k yuan)"))

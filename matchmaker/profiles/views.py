@@ -87,8 +87,8 @@ def shortfall_text(shortfall: Shortfall) -> str:
     """Return what is missing before publishing, in the user's language."""
     n, field = shortfall.missing, shortfall.field
     if field == "title" and shortfall.measure == "chars":
-        return ngettext("The title needs at least %(num)d more character (at least %(min)d).",
-                        "The title needs at least %(num)d more characters (at least %(min)d).",
+        return ngettext("The title needs at least %(min)d characters: %(num)d more.",
+                        "The title needs at least %(min)d characters: %(num)d more.",
                         n, min=shortfall.required)
     if field == "title":
         return ngettext(
@@ -139,6 +139,7 @@ def _filters(kind: Kind, chains: list[Chain], regions: list[Region]) -> services
 
 def _prepare_form(kind: Kind, form) -> None:
     form.set_chain_choices(_active_chains())
+    form.mark_languages()
     if kind is NEEDS:
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()
         form.region.choices = [SelectChoice("", _("— anywhere —"))] + [
