@@ -155,6 +155,25 @@ def _require_publishable(item: ResearchOutput | TechNeed) -> None:
         raise NotPublishableError(shortfalls)
 
 
+def check_public_edit(item: ResearchOutput | TechNeed, data: OutputData | NeedData) -> None:
+    """Raise NotPublishableError if data would leave a public listing too thin to publish.
+
+    Publishing checks the content once; without this, a published listing could be edited
+    down to 「氢」 afterwards and stay in everyone's matches. Drafts, withdrawn and closed
+    listings may be edited freely.
+    """
+    public = (PUBLIC_OUTPUT_STATUSES if isinstance(item, ResearchOutput)
+              else PUBLIC_NEED_STATUSES)
+    if item.status not in public:
+        return
+    if isinstance(data, OutputData):
+        shortfalls = publish_shortfalls(data.title, data.abstract, text_field="abstract")
+    else:
+        shortfalls = publish_shortfalls(data.title, data.description, text_field="description")
+    if shortfalls:
+        raise NotPublishableError(shortfalls)
+
+
 def _check_version(obj, version: int | None) -> None:
     if version is not None and obj.version != version:
         raise StaleObjectError(obj.id)

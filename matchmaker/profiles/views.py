@@ -154,8 +154,16 @@ def _save(kind: Kind, form, obj=None):
         if obj is None:
             obj = kind.create(db.session, kind.to_data(form), owner=current_user)
         else:
-            kind.update(db.session, obj, kind.to_data(form), editor=current_user,
-                        version=form.version_number)
+            data = kind.to_data(form)
+            services.check_public_edit(obj, data)
+            kind.update(db.session, obj, data, editor=current_user, version=form.version_number)
+    except services.NotPublishableError as error:
+        db.session.rollback()
+        for shortfall in error.shortfalls:
+            form[shortfall.field].errors.append(shortfall_text(shortfall))
+        form.form_errors.append(_("A published listing must keep enough content to be matched. "
+                                  "Add to the marked fields, or withdraw or close it first."))
+        return None
     except ValidationFailedError as error:
         db.session.rollback()
         for field, code in error.reasons.items():

@@ -192,3 +192,26 @@ def test_open_challenge_shows_the_badge_once(login_as, db_session):
     listing = client.get("/needs/?q=" + need.title[:6]).get_data(as_text=True)
     assert listing.count('data-testid="challenge-badge"') >= 1
     assert "【揭榜挂帅】" not in listing
+
+
+def test_a_published_need_cannot_be_edited_down_to_nothing(login_as, db_session):
+    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "h2-n-001"))
+    title = need.title
+    client = login_as(need.enterprise.ref)
+    form = need_form(title="氢", description="太短", version=str(need.version))
+    html = submit(client, f"/needs/{need.id}/edit", form).get_data(as_text=True)
+    assert "已发布的信息必须保留足够的内容" in html
+    assert 'data-field="title">标题至少需要 6 个字，还差 5 个' in html
+    assert 'data-field="description">需求描述还需至少 38 个字说明问题' in html
+    db_session.refresh(need)
+    assert need.title == title and need.status == "published"
+
+
+def test_a_draft_may_be_edited_down(login_as, db_session):
+    client = login_as("h2-ent-01")
+    need_id = _new_draft(client, "needs", need_form())
+    need = db_session.get(TechNeed, need_id)
+    form = need_form(title="氢", description="太短", version=str(need.version))
+    assert submit(client, f"/needs/{need_id}/edit", form).status_code == 302
+    db_session.refresh(need)
+    assert need.title == "氢"
