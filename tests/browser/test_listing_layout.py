@@ -18,10 +18,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDTHS = [390, 768, 1366]
 ACCOUNT = "broker-liuyang"
 
-# Every visible control of the filter form, with its box and, for selects, how wide the
-# longest option text is next to the room the select has for it.
-FILTER_CONTROLS_JS = """() => {
-  const form = document.querySelector('form[role=search]');
+# Every visible control of a form, with its box and, for selects, how wide the longest option
+# text is next to the room the select has for it.
+FORM_CONTROLS_JS = """(selector) => {
+  const form = document.querySelector(selector);
   const canvas = document.createElement('canvas').getContext('2d');
   const controls = [];
   for (const el of form.querySelectorAll('input:not([type=hidden]), select, button, a')) {
@@ -106,11 +106,15 @@ def language(app):
 
 
 def _check_filter_bar(page, label: str) -> None:
-    controls = page.evaluate(FILTER_CONTROLS_JS)
+    controls = page.evaluate(FORM_CONTROLS_JS, "form[role=search]")
     assert len(controls) >= 9, controls
     for i, a in enumerate(controls):
         for b in controls[i + 1:]:
             assert not _overlaps(a["box"], b["box"]), f"{label}: {a['id']} overlaps {b['id']}"
+    _check_select_texts(controls, label)
+
+
+def _check_select_texts(controls: list[dict], label: str) -> None:
     for control in controls:
         if control["tag"] == "select":
             assert control["widest"] <= control["room"] + 0.5, (
@@ -133,6 +137,26 @@ def test_filter_controls_do_not_overlap_and_select_texts_fit(live_server, page, 
             _check_filter_bar(page, f"{kind} {code} {width}px ?{query}")
             assert page.evaluate(NO_SIDEWAYS_SCROLL_JS), f"{kind} is wider than {width}px"
         page.screenshot(path=str(ARTIFACTS / f"{kind}-filters-{code}-{width}.png"))
+
+
+@pytest.mark.parametrize("kind", ["outputs", "needs"])
+def test_edit_form_selects_show_every_option_whole(live_server, page, kind):
+    sign_in(page, live_server, "shri" if kind == "outputs" else "h2-ent-01")
+    page.click('[data-testid="switch-language"]')
+    assert page.locator("html").get_attribute("lang") == "en"
+    try:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{live_server}/{kind}/new")
+            page.select_option("#chain", "icv")  # the longest segment names
+            controls = page.evaluate(FORM_CONTROLS_JS, 'form[data-testid="profile-form"]')
+            assert sum(c["tag"] == "select" for c in controls) >= 3
+            _check_select_texts(controls, f"{kind} form {width}px")
+            page.screenshot(path=str(ARTIFACTS / f"{kind}-form-en-{width}.png"), full_page=True)
+    finally:
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.goto(f"{live_server}/")
+        page.click('[data-testid="switch-language"]')  # back to Chinese for the other tests
 
 
 def _segment_options(page) -> list[str]:
