@@ -205,7 +205,7 @@ class OutputForm(ProfileForm):
         "%(terms)d specific terms: what it is, materials and methods, figures, uses.",
         chars=TEXT_MIN_CHARS, terms=TEXT_MIN_TERMS))
     inventors = TermListField(_l("Team / inventors"), max_items=30)
-    trl = IntegerField(_l("Technology readiness level (TRL)"), validators=[
+    trl = IntegerField(_l("Readiness (TRL 1–9)"), validators=[
         InputRequired(message=_l("Enter a TRL from 1 to 9.")),
         NumberRange(min=TRL_MIN, max=TRL_MAX, message=_l("TRL must be between 1 and 9."))])
     patents = PatentListField(_l("Patents"), description=_l(
