@@ -25,6 +25,7 @@ def create_app(config: str | type | None = None) -> Flask:
     INSTANCE_DIR.mkdir(exist_ok=True)
 
     _init_extensions(app)
+    _register_converters(app)
     _register_blueprints(app)
 
     from matchmaker import cli, errors, security, templating
@@ -50,6 +51,13 @@ def _init_extensions(app: Flask) -> None:
 
     auth_login.init_app(app)
     personal_data.register()
+
+
+def _register_converters(app: Flask) -> None:
+    """Bound ids in URLs and page numbers to what the database can hold (before any route)."""
+    from matchmaker import routing
+
+    routing.register(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in create_app."""
 import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -54,11 +56,27 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
-def _reads_only() -> bool:
-    """Return whether the current work only reads: a GET or HEAD request."""
+_writing: ContextVar[bool] = ContextVar("matchmaker_sqlite_writing", default=False)
+
+
+@contextmanager
+def sqlite_writes():
+    """Mark work outside a request that writes (a background job): its SQLite transactions
+    take the write lock at BEGIN (see _begin_sqlite)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def _may_write() -> bool:
+    """Return whether the current work may write: a request other than GET/HEAD, or a job."""
     from flask import has_request_context, request
 
-    return has_request_context() and request.method in ("GET", "HEAD")
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return _writing.get()
 
 
 @event.listens_for(Engine, "begin")
@@ -69,10 +87,10 @@ def _begin_sqlite(connection) -> None:
     locked" when another connection committed in between (WAL gives it no busy wait, since its
     snapshot is stale). Taking the write lock at BEGIN makes two racing saves wait in turn, so
     the second one reads the first one's version and is refused as a stale edit, not a 500.
-    Page views (GET) begin deferred and never wait for writers.
+    Page views and other reads begin deferred and never wait for writers.
     """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
 
 
 def include_for_dialect(dialect_name: str):

@@ -1,4 +1,5 @@
-"""Jinja2 globals and filters: labels, language switch, money and localised names."""
+"""Jinja2 globals and filters: labels, language switch, money, localised names, user content."""
+import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -6,6 +7,15 @@ from flask import Flask, request
 from flask_babel import get_locale
 
 from matchmaker import labels
+from matchmaker.money import format_amount, format_range
+
+# Han ideographs, CJK symbols and punctuation (、。「」【】), full-width forms (，：（）).
+CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def current_language() -> str:
+    """Return the UI language of the request: 'zh' or 'en'."""
+    return "en" if str(get_locale()) == "en" else "zh"
 
 
 def localized(obj, field: str = "name") -> str:
@@ -13,16 +23,39 @@ def localized(obj, field: str = "name") -> str:
     if obj is None:
         return ""
     zh = getattr(obj, f"{field}_zh", None) or getattr(obj, field, "")
-    if str(get_locale()) == "en":
+    if current_language() == "en":
         return getattr(obj, f"{field}_en", None) or zh
     return zh
 
 
+def lang_of(text) -> str:
+    """Return the language tag for user content: 'zh' when it contains Chinese, else 'en'.
+
+    Pages mark what users wrote (titles, abstracts, names) with this tag, so that screen
+    readers and fonts pick the right language and tests can tell content from interface text.
+    """
+    return "zh" if CJK_RE.search(str(text or "")) else "en"
+
+
 def money(value: Decimal | None) -> str:
-    """Format an amount in 万元 without trailing zeros."""
-    if value is None:
-        return ""
-    return f"{value.normalize():f}" if isinstance(value, Decimal) else f"{value:g}"
+    """Format one amount in 万元 for the current language ('' for None)."""
+    return format_amount(value, locale=current_language())
+
+
+def money_range(low: Decimal | None, high: Decimal | None) -> str:
+    """Format a range of amounts in 万元 for the current language ('' when both are None)."""
+    return format_range(low, high, locale=current_language())
+
+
+def join_terms(items) -> str:
+    """Join short terms with the list separator of the current language (、 or , )."""
+    return ("、" if current_language() == "zh" else ", ").join(str(i) for i in items or ())
+
+
+def segment_catalogue(chains) -> list[dict]:
+    """Return chains and their segments with localised names, for static/js/segments.js."""
+    return [{"key": c.key, "name": localized(c),
+             "segments": [[str(s.id), localized(s)] for s in c.segments]} for c in chains]
 
 
 def url_with(**changes) -> str:
@@ -38,6 +71,10 @@ def register(app: Flask) -> None:
     """Install the template helpers on app."""
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["lang_of"] = lang_of
+    app.jinja_env.filters["join_terms"] = join_terms
+    app.jinja_env.globals["money_range"] = money_range
+    app.jinja_env.globals["segment_catalogue"] = segment_catalogue
     app.jinja_env.globals["labels"] = labels
 
     app.jinja_env.globals["url_with"] = url_with

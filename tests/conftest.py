@@ -179,3 +179,14 @@ def committed_app(isolated_database_url):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_job_runner_thread():
+    """Tests run jobs synchronously: an in-process runner thread (thread mode, e.g. an app
+    made with a config that has no JOBS_MODE) would run jobs behind other tests' backs."""
+    import threading
+
+    yield
+    stray = [t.name for t in threading.enumerate() if t.name == "matchmaker-jobs"]
+    assert not stray, "a test app started the in-process job runner; give it JOBS_MODE='sync'"

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from matchmaker.extensions import sqlite_writes
 from matchmaker.jobs.models import BackgroundJob, JobStatus
 from matchmaker.jobs.queue import _NEW, TASKS, enqueue, task
 from matchmaker.types import utcnow
@@ -70,6 +71,11 @@ def _finish(session: Session, job_id: int, status: str, **values) -> None:
 
 def run_job(session: Session, job_id: int) -> bool:
     """Run the queued job job_id if this runner wins it; return whether it ran here."""
+    with sqlite_writes():
+        return _run_job(session, job_id)
+
+
+def _run_job(session: Session, job_id: int) -> bool:
     if not _claim(session, job_id):
         return False
     job = session.get(BackgroundJob, job_id)

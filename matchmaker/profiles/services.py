@@ -31,6 +31,7 @@ from matchmaker.errors import (
 )
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
+from matchmaker.profiles.publishing import Shortfall, publish_shortfalls
 from matchmaker.profiles.search import search_condition
 from matchmaker.types import utcnow
 
@@ -136,6 +137,46 @@ def _resolve_chain(session: Session, chain_key: str | None, segment_id: int | No
     return chain, segment
 
 
+class NotPublishableError(ValidationFailedError):
+    """The listing says too little to be published; shortfalls says what is missing."""
+
+    def __init__(self, shortfalls: list[Shortfall]):
+        super().__init__({s.field: f"publish_{s.measure}" for s in shortfalls})
+        self.shortfalls = shortfalls
+
+
+def list_publish_shortfalls(item: ResearchOutput | TechNeed) -> list[Shortfall]:
+    """Return what item lacks before it may be published ([] when it is ready)."""
+    if isinstance(item, ResearchOutput):
+        return publish_shortfalls(item.title, item.abstract, text_field="abstract")
+    return publish_shortfalls(item.title, item.description, text_field="description")
+
+
+def _require_publishable(item: ResearchOutput | TechNeed) -> None:
+    shortfalls = list_publish_shortfalls(item)
+    if shortfalls:
+        raise NotPublishableError(shortfalls)
+
+
+def check_public_edit(item: ResearchOutput | TechNeed, data: OutputData | NeedData) -> None:
+    """Raise NotPublishableError if data would leave a public listing too thin to publish.
+
+    Publishing checks the content once; without this, a published listing could be edited
+    down to 「氢」 afterwards and stay in everyone's matches. Drafts, withdrawn and closed
+    listings may be edited freely.
+    """
+    public = (PUBLIC_OUTPUT_STATUSES if isinstance(item, ResearchOutput)
+              else PUBLIC_NEED_STATUSES)
+    if item.status not in public:
+        return
+    if isinstance(data, OutputData):
+        shortfalls = publish_shortfalls(data.title, data.abstract, text_field="abstract")
+    else:
+        shortfalls = publish_shortfalls(data.title, data.description, text_field="description")
+    if shortfalls:
+        raise NotPublishableError(shortfalls)
+
+
 def _check_version(obj, version: int | None) -> None:
     if version is not None and obj.version != version:
         raise StaleObjectError(obj.id)
@@ -189,11 +230,16 @@ def update_output(session: Session, output: ResearchOutput, data: OutputData, *,
 
 def change_output_status(session: Session, output: ResearchOutput, status: str, *,
                          editor: User) -> ResearchOutput:
-    """Move output to status if the transition is allowed (publish, withdraw, …)."""
+    """Move output to status if the transition is allowed (publish, withdraw, …).
+
+    Publishing also needs enough content to match on; NotPublishableError says what is missing.
+    """
     if not can_edit_output(editor, output):
         raise PermissionDeniedError(output.id)
     if status not in OUTPUT_TRANSITIONS[OutputStatus(output.status)]:
         raise InvalidTransitionError(output.status, status)
+    if status == OutputStatus.PUBLISHED:
+        _require_publishable(output)
     output.status = status
     if status == OutputStatus.PUBLISHED and output.published_at is None:
         output.published_at = utcnow()
@@ -252,11 +298,16 @@ def update_need(session: Session, need: TechNeed, data: NeedData, *, editor: Use
 
 def change_need_status(session: Session, need: TechNeed, status: str, *,
                        editor: User) -> TechNeed:
-    """Move need to status if the transition is allowed (publish, close, …)."""
+    """Move need to status if the transition is allowed (publish, close, …).
+
+    Publishing also needs enough content to match on; NotPublishableError says what is missing.
+    """
     if not can_edit_need(editor, need):
         raise PermissionDeniedError(need.id)
     if status not in NEED_TRANSITIONS[NeedStatus(need.status)]:
         raise InvalidTransitionError(need.status, status)
+    if status == NeedStatus.PUBLISHED:
+        _require_publishable(need)
     need.status = status
     if status == NeedStatus.PUBLISHED and need.published_at is None:
         need.published_at = utcnow()

@@ -7,21 +7,26 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from matchmaker import labels
 from matchmaker.chains.models import Chain
-from matchmaker.domain import NEED_TRANSITIONS, OUTPUT_TRANSITIONS, Role
+from matchmaker.domain import NEED_TRANSITIONS, OUTPUT_TRANSITIONS, TRL_MAX, TRL_MIN, Role
 from matchmaker.errors import InvalidTransitionError, StaleObjectError, ValidationFailedError
 from matchmaker.extensions import db
 from matchmaker.orgs.models import Region
 from matchmaker.profiles import services
 from matchmaker.profiles.forms import NeedForm, OutputForm
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.profiles.publishing import Shortfall
 from matchmaker.recommendations.views import match_context
+from matchmaker.routing import ID_MAX, bounded_int, page_number
+from matchmaker.templating import localized
 
 FIELD_ERRORS = {
     "unknown_chain": lambda: _("Unknown sector chain."),
@@ -78,27 +83,67 @@ NEEDS = Kind("needs", TechNeed, NeedForm, Role.ENTERPRISE, labels.NEED_STATUS,
              services.can_edit_need, _need_data)
 
 
-def _int_arg(name: str, low: int = 1, high: int = 10**9) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value is not None and low <= value <= high else None
+def shortfall_text(shortfall: Shortfall) -> str:
+    """Return what is missing before publishing, in the user's language."""
+    n, field = shortfall.missing, shortfall.field
+    if field == "title" and shortfall.measure == "chars":
+        return ngettext("The title needs at least %(min)d characters: %(num)d more.",
+                        "The title needs at least %(min)d characters: %(num)d more.",
+                        n, min=shortfall.required)
+    if field == "title":
+        return ngettext(
+            "The title needs %(num)d more specific term: name the technology and its use.",
+            "The title needs %(num)d more specific terms: name the technology and its use.", n)
+    if field == "abstract" and shortfall.measure == "chars":
+        return ngettext("The abstract needs at least %(num)d more character about the output.",
+                        "The abstract needs at least %(num)d more characters about the output.", n)
+    if field == "abstract":
+        return ngettext(
+            "The abstract needs %(num)d more specific term about the output, such as materials, "
+            "methods, figures or uses.",
+            "The abstract needs %(num)d more specific terms about the output, such as materials, "
+            "methods, figures or uses.", n)
+    if shortfall.measure == "chars":
+        return ngettext(
+            "The description needs at least %(num)d more character about the problem.",
+            "The description needs at least %(num)d more characters about the problem.", n)
+    return ngettext(
+        "The description needs %(num)d more specific term about the problem, such as equipment, "
+        "materials, figures or targets.",
+        "The description needs %(num)d more specific terms about the problem, such as "
+        "equipment, materials, figures or targets.", n)
 
 
-def _filters() -> services.ListFilters:
+def _active_chains() -> list[Chain]:
+    return db.session.scalars(select(Chain).where(Chain.is_active)
+                              .options(selectinload(Chain.segments)).order_by(Chain.id)).all()
+
+
+def _filters(kind: Kind, chains: list[Chain], regions: list[Region]) -> services.ListFilters:
+    """Read the list filters from the query string; values that cannot apply are dropped."""
+    args = request.args
+    chain = next((c for c in chains if c.key == args.get("chain")), None)
+    segment = bounded_int(args.get("segment"), 1, ID_MAX)
+    if segment not in {s.id for c in ([chain] if chain else chains) for s in c.segments}:
+        segment = None
+    mode, region, status = args.get("mode", ""), args.get("region", ""), args.get("status", "")
     return services.ListFilters(
-        q=request.args.get("q", "").strip()[:100], chain=request.args.get("chain", ""),
-        segment=_int_arg("segment"), trl_from=_int_arg("trl_from", 1, 9),
-        trl_to=_int_arg("trl_to", 1, 9), mode=request.args.get("mode", ""),
-        region=request.args.get("region", ""), status=request.args.get("status", ""),
-        mine=request.args.get("mine") == "1")
+        q=args.get("q", "").strip()[:100], chain=chain.key if chain else "", segment=segment,
+        trl_from=bounded_int(args.get("trl_from"), TRL_MIN, TRL_MAX),
+        trl_to=bounded_int(args.get("trl_to"), TRL_MIN, TRL_MAX),
+        mode=mode if mode in labels.TRANSFER_MODE else "",
+        region=region if region in {r.name for r in regions} else "",
+        status=status if status in kind.statuses else "",
+        mine=args.get("mine") == "1")
 
 
 def _prepare_form(kind: Kind, form) -> None:
-    chains = db.session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
-    form.set_chain_choices(chains)
+    form.set_chain_choices(_active_chains())
+    form.mark_languages()
     if kind is NEEDS:
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()
-        form.region.choices = [SelectChoice("", _("— any —"))] + [SelectChoice(r.name)
-                                                                   for r in regions]
+        form.region.choices = [SelectChoice("", _("— anywhere —"))] + [
+            SelectChoice(r.name, localized(r)) for r in regions]
 
 
 def _save(kind: Kind, form, obj=None):
@@ -109,8 +154,16 @@ def _save(kind: Kind, form, obj=None):
         if obj is None:
             obj = kind.create(db.session, kind.to_data(form), owner=current_user)
         else:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
-            kind.update(db.session, obj, kind.to_data(form), editor=current_user, version=version)
+            data = kind.to_data(form)
+            services.check_public_edit(obj, data)
+            kind.update(db.session, obj, data, editor=current_user, version=form.version_number)
+    except services.NotPublishableError as error:
+        db.session.rollback()
+        for shortfall in error.shortfalls:
+            form[shortfall.field].errors.append(shortfall_text(shortfall))
+        form.form_errors.append(_("A published listing must keep enough content to be matched. "
+                                  "Add to the marked fields, or withdraw or close it first."))
+        return None
     except ValidationFailedError as error:
         db.session.rollback()
         for field, code in error.reasons.items():
@@ -132,22 +185,26 @@ def make_blueprint(kind: Kind) -> Blueprint:
     @bp.route("/")
     @login_required
     def index():
-        filters = _filters()
+        chains = _active_chains()
+        regions = db.session.scalars(select(Region).order_by(Region.id)).all()
+        filters = _filters(kind, chains, regions)
         synonyms = services.synonym_groups(db.session) if filters.q else ()
         page = db.paginate(kind.list_query(filters, viewer=current_user, synonyms=synonyms),
-                           per_page=current_app.config["PAGE_SIZE"], max_per_page=100)
-        chains = db.session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
-        regions = db.session.scalars(select(Region).order_by(Region.id)).all()
+                           page=page_number(), per_page=current_app.config["PAGE_SIZE"],
+                           max_per_page=100)
         return render_template(f"profiles/{kind.name}_list.html", page=page, filters=filters,
                                chains=chains, regions=regions, kind=kind)
 
-    @bp.route("/<int:item_id>")
+    @bp.route("/<id:item_id>")
     @login_required
     def detail(item_id: int):
         item = kind.get(db.session, item_id, viewer=current_user)
+        can_edit = kind.can_edit(current_user, item)
+        allowed = kind.transitions[item.status]
+        blockers = ([shortfall_text(s) for s in services.list_publish_shortfalls(item)]
+                    if can_edit and "published" in allowed else [])
         return render_template(f"profiles/{kind.name}_detail.html", item=item, kind=kind,
-                               can_edit=kind.can_edit(current_user, item),
-                               allowed=kind.transitions[item.status],
+                               can_edit=can_edit, allowed=allowed, publish_blockers=blockers,
                                **match_context(kind.name, item))
 
     @bp.route("/new", methods=["GET", "POST"])
@@ -163,20 +220,21 @@ def make_blueprint(kind: Kind) -> Blueprint:
             return redirect(url_for(f"{kind.name}.detail", item_id=item.id))
         return render_template("profiles/edit.html", form=form, kind=kind, item=None)
 
-    @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
+    @bp.route("/<id:item_id>/edit", methods=["GET", "POST"])
     @login_required
     def edit(item_id: int):
         item = kind.get(db.session, item_id, viewer=current_user)
         if not kind.can_edit(current_user, item):
             abort(403)
         form = kind.form(obj=None if request.method == "POST" else _form_values(kind, item))
+        form.require_version = True
         _prepare_form(kind, form)
         if _save(kind, form, item) is not None:
             flash(_("Changes saved."), "success")
             return redirect(url_for(f"{kind.name}.detail", item_id=item.id))
         return render_template("profiles/edit.html", form=form, kind=kind, item=item)
 
-    @bp.route("/<int:item_id>/status", methods=["POST"])
+    @bp.route("/<id:item_id>/status", methods=["POST"])
     @login_required
     def change_status(item_id: int):
         item = kind.get(db.session, item_id, viewer=current_user)
@@ -185,6 +243,12 @@ def make_blueprint(kind: Kind) -> Blueprint:
         target = request.form.get("status", "")
         try:
             kind.change_status(db.session, item, target, editor=current_user)
+        except services.NotPublishableError as error:
+            db.session.rollback()
+            flash(_("Not published yet: the listing needs more content to be matched."),
+                  "danger")
+            for shortfall in error.shortfalls:
+                flash(shortfall_text(shortfall), "danger")
         except (InvalidTransitionError, ValueError):
             db.session.rollback()
             flash(_("That status change is not possible now."), "danger")

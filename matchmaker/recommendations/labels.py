@@ -3,10 +3,11 @@
 The engine explains a match with codes and parameters (and English hint messages for its own
 CLI); the UI turns the codes into sentences in the user's language here.
 """
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from matchmaker import labels
 from matchmaker.chains.models import Chain
-from matchmaker.templating import localized
+from matchmaker.money import format_amount
+from matchmaker.orgs.models import Region
+from matchmaker.templating import current_language, localized
 
 COMPONENTS = {
     "text": _l("Text similarity"),
@@ -37,17 +40,24 @@ RULE_TONES = {
 
 @dataclass(frozen=True)
 class ChainNames:
-    """Localised names of chains and segments by key."""
+    """Localised names of chains and segments by key, and of regions by (Chinese) name."""
 
     chains: dict
     segments: dict
+    regions: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> "ChainNames":
         chains = session.scalars(select(Chain).options(selectinload(Chain.segments))
                                  .order_by(Chain.id)).all()
+        regions = session.scalars(select(Region)).all()
         return cls({c.key: c for c in chains},
-                   {(c.key, s.key): s for c in chains for s in c.segments})
+                   {(c.key, s.key): s for c in chains for s in c.segments},
+                   {r.name: r for r in regions})
+
+    def region(self, name) -> str:
+        found = self.regions.get(name)
+        return localized(found, "name") if found else str(name or "—")
 
     def chain(self, key) -> str:
         return localized(self.chains[key], "name") if key in self.chains else str(key or "—")
@@ -58,7 +68,7 @@ class ChainNames:
 
 
 def _join(items) -> str:
-    return ("、" if str(get_locale()) == "zh" else ", ").join(str(i) for i in items)
+    return ("、" if current_language() == "zh" else ", ").join(str(i) for i in items)
 
 
 def _modes(modes) -> str:
@@ -91,7 +101,7 @@ def rule_text(rule: dict, names: ChainNames) -> str:
         "price_within_budget": lambda: _("Asking price within the budget"),
         "price_over_budget": lambda: _("Asking price over the budget"),
         "local_conversion": lambda: _("Local conversion: both in %(region)s",
-                                      region=rule.get("region") or "—"),
+                                      region=names.region(rule.get("region"))),
         "same_province": lambda: _("Both in the same province"),
     }
     return texts[code]() if code in texts else str(code)
@@ -111,14 +121,16 @@ def hint_text(hint: dict) -> str | None:
         return _("Offers %(offered)s only; the need wants %(wanted)s",
                  offered=_modes(hint.get("offered")), wanted=_modes(hint.get("wanted")))
     if code == "price_over_budget":
-        return _("Asking price from %(price)s %(unit)s exceeds the budget of %(budget)s %(unit)s",
-                 price=_amount(hint.get("price_min")), budget=_amount(hint.get("budget_max")),
-                 unit=_("10k yuan"))
+        return _("Asking price from %(price)s exceeds the budget of %(budget)s",
+                 price=_amount(hint.get("price_min")), budget=_amount(hint.get("budget_max")))
     return None
 
 
 def _amount(value) -> str:
-    return f"{value:g}" if isinstance(value, (int, float)) else "—"
+    """Say an amount in 万元 from an explanation (a float) like every other amount."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "—"
+    return format_amount(Decimal(str(value)), locale=current_language())
 
 
 def guess_text(guess, names: ChainNames) -> str:

@@ -184,7 +184,8 @@ def prod_app(database_url, db_session):
     config = type("ProdTestConfig", (ProdConfig,), {
         "SECRET_KEY": "prod-test-only", "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://", "MATCH_INDEX_PATH": None,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "JOBS_MODE": "sync"})  # no job-runner thread of its own on the shared test database
     app = create_app(config)
     limiter.reset()
     return app

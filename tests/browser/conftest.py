@@ -40,6 +40,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh browser tab; the sign-in rate limit starts fresh too (tests sign in often)."""
+    from matchmaker.extensions import limiter
+
+    limiter.reset()
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)

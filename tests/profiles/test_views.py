@@ -34,8 +34,14 @@ def _hydrogen_segment_id(db_session, key="production"):
     return next(s.id for s in chain.segments if s.key == key)
 
 
+OUTPUT_ABSTRACT = ("采用聚苯硫醚基复合隔膜，面电阻降低30%，在 80 ℃、30% KOH 电解液中连续运行 3000 小时"
+                   "无明显衰减，氢中氧含量低于 0.2%，适用于兆瓦级碱性电解槽。")
+NEED_DESCRIPTION = ("金属双极板在 0.6 V 工况下腐蚀电流偏高，接触电阻随运行时间上升，需要新的防腐涂层，"
+                    "要求在 80 ℃ 酸性环境中耐久 5000 小时，适合不锈钢冲压板批量喷涂。")
+
+
 def output_form(db_session, **overrides):
-    return {"title": "兆瓦级碱性电解槽复合隔膜", "abstract": "采用聚苯硫醚基复合隔膜，面电阻降低30%。",
+    return {"title": "兆瓦级碱性电解槽复合隔膜", "abstract": OUTPUT_ABSTRACT,
             "keywords": "碱性电解，隔膜", "inventors": "王立新，赵敏", "chain": "hydrogen",
             "segment": str(_hydrogen_segment_id(db_session)), "trl": "5", "modes": ["licence"],
             "price_min": "50", "price_max": "120", "reform_status": "none",
@@ -43,7 +49,7 @@ def output_form(db_session, **overrides):
 
 
 def need_form(**overrides):
-    return {"title": "氢燃料电池双极板防腐涂层", "description": "金属双极板在 0.6 V 工况下腐蚀电流偏高，需要新的涂层。",
+    return {"title": "氢燃料电池双极板防腐涂层", "description": NEED_DESCRIPTION,
             "keywords": "双极板，涂层", "chain": "hydrogen", "segment": "", "min_trl": "6",
             "modes": ["licence", "pay_later"], "budget_min": "30", "budget_max": "80",
             "deadline": (date.today() + timedelta(days=200)).isoformat(), "region": "西咸新区",
@@ -61,8 +67,8 @@ def test_output_list_shows_published_outputs_with_pagination(login_as):
     client = login_as("broker-zhangmin")
     page1 = client.get("/outputs/").get_data(as_text=True)
     page2 = client.get("/outputs/?page=2").get_data(as_text=True)
-    titles1 = set(re.findall(r'<h2 class="h6 mb-1">(.*?)</h2>', page1))
-    titles2 = set(re.findall(r'<h2 class="h6 mb-1">(.*?)</h2>', page2))
+    titles1 = set(re.findall(r'data-testid="title" lang="\w+">(.*?)</span>', page1))
+    titles2 = set(re.findall(r'data-testid="title" lang="\w+">(.*?)</span>', page2))
     assert len(titles1) == 20 and len(titles2) == 20 and not titles1 & titles2
 
 
@@ -191,7 +197,7 @@ def test_institution_lists_an_output_as_draft_then_publishes_it(login_as, db_ses
     ({"patents": "ZL2021103; X99Z 1/04; granted"}, "不是 IPC 分类号"),
     ({"patents": "ZL2021103 C25B 1/04"}, "第 1 行"),
     ({"modes": []}, "请至少选择一种方式"),
-    ({"price_min": "abc"}, "不是有效的小数"),
+    ({"price_min": "abc"}, "意向价格下限（万元）须为以万元计的数字"),
 ])
 def test_bad_output_input_shows_a_message_and_saves_nothing(login_as, db_session, overrides,
                                                             message):

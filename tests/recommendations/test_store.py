@@ -55,8 +55,10 @@ def test_page_views_never_fit_or_sync_the_matcher(login_as, db_session, need, mo
 def test_a_draft_save_asks_for_no_refresh_and_publishing_does(login_as, db_session):
     institution = login_as("shri")
     before = _jobs(db_session, "matches.refresh")
-    form = {"title": "高温质子交换膜燃料电池膜电极", "abstract": "磷酸掺杂聚苯并咪唑膜，160 ℃ 下运行，"
-            "耐一氧化碳中毒，适合甲醇重整制氢耦合。", "keywords": "高温膜，膜电极", "inventors": "",
+    form = {"title": "高温质子交换膜燃料电池膜电极", "abstract": "磷酸掺杂聚苯并咪唑膜电极，160 ℃ 下"
+            "长期运行，耐一氧化碳中毒，铂载量低于 0.6 mg/cm²，适合与甲醇重整制氢系统耦合，"
+            "省去氢气提纯与增湿系统，已完成千小时耐久性测试。", "keywords": "高温膜，膜电极",
+            "inventors": "",
             "chain": "hydrogen", "segment": "", "trl": "5", "modes": ["licence"],
             "price_min": "", "price_max": "", "reform_status": "none", "patents": ""}
     response = submit(institution, "/outputs/new", form)

@@ -1,0 +1,70 @@
+"""URL pieces shared by every blueprint: database ids in paths and page numbers in queries.
+
+An id or page number that cannot exist is a page that does not exist (404), decided here once
+instead of in every view, and before the value reaches the database: ids are 32-bit INTEGER
+columns on PostgreSQL, and SQLite refuses integers above 2**63 - 1, so a large number in a URL
+used to become a 500.
+"""
+from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
+
+ID_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every primary key
+PAGE_MAX = 100_000  # far beyond any list; keeps OFFSET small enough for both databases
+
+
+class IdConverter(IntegerConverter):
+    """A positive database id (1 .. 2**31 - 1); anything else does not match the route.
+
+    Registered as both ``id`` and ``int``, so that every ``<int:…_id>`` route of the app is
+    bounded, including those of blueprints that spell it the Werkzeug way.
+    """
+
+    regex = r"[0-9]{1,10}"  # ASCII digits only; longer numbers cannot be ids
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def parse_page(value: str | None) -> int | None:
+    """Return value as a page number (1 .. PAGE_MAX), 1 when it is absent, None when invalid."""
+    if value is None or value == "":
+        return 1
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(PAGE_MAX)):
+        return None
+    page = int(text)
+    return page if 1 <= page <= PAGE_MAX else None
+
+
+def page_number(arg: str = "page") -> int:
+    """Return the page number of the current request; abort with 404 if it cannot exist."""
+    page = parse_page(request.args.get(arg))
+    if page is None:
+        abort(404)
+    return page
+
+
+def bounded_int(value, low: int, high: int) -> int | None:
+    """Return value as an int in [low, high], or None (missing, garbage or out of range)."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 12:
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
+def register(app: Flask) -> None:
+    """Bound ids in every route and page numbers in every query (before any route is added).
+
+    The page check runs before each request, so every paginated page of the app, including
+    those that let Flask-SQLAlchemy read ?page= itself, sees only a possible page number.
+    """
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = IdConverter  # every <int:…> route of the app is an id
+
+    @app.before_request
+    def refuse_impossible_pages():
+        if "page" in request.args:
+            page_number()
