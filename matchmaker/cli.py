@@ -16,7 +16,7 @@ from matchmaker.jobs import enqueue
 from matchmaker.jobs.cli import jobs
 from matchmaker.recommendations import services as recommendations
 from matchmaker.recommendations import store
-from matchmaker.seed import load_seed
+from matchmaker.seed import load_seed, seed_digest
 
 
 def register(app: Flask) -> None:
@@ -31,23 +31,49 @@ def register(app: Flask) -> None:
 @with_appcontext
 @click.option("--accounts/--no-accounts", default=True,
               help="Also create the demo accounts (one per organisation, brokers, an operator).")
-def seed(accounts: bool) -> None:
+@click.option("--if-changed", is_flag=True,
+              help="Skip when this database was already loaded with these very seed files.")
+def seed(accounts: bool, if_changed: bool) -> None:
     """Load seed_data/ idempotently: a second run creates nothing new."""
+    seed_dir = current_app.config["SEED_DIR"]
+    stamp_path = Path(current_app.instance_path) / "seed-stamp.json"
+    stamp = {"database": db.engine.url.render_as_string(hide_password=True),
+             "digest": seed_digest(seed_dir), "accounts": accounts}
+    if if_changed and _read_json(stamp_path) == stamp and _has_seed(db.session):
+        click.echo("Seed data unchanged since the last load: skipped.")
+        return
     method = current_app.config.get("PASSWORD_HASH_METHOD")
     password = current_app.config["DEMO_PASSWORD"]
     password_hash = generate_password_hash(password, method) if method else \
         generate_password_hash(password)
-    loader = load_seed(db.session, current_app.config["SEED_DIR"], password_hash=password_hash,
-                       with_accounts=accounts)
-    if store.current_generation(db.session) is None or loader.created or loader.updated:
+    before = store.listings_fingerprint(db.session)
+    loader = load_seed(db.session, seed_dir, password_hash=password_hash, with_accounts=accounts)
+    if store.current_generation(db.session) is None or \
+            store.listings_fingerprint(db.session) != before:
         enqueue(db.session, "matches.rebuild")  # the worker (or the web process) computes them
     db.session.commit()
+    stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
     for label in sorted(set(loader.created) | set(loader.updated)):
         click.echo(f"{label:13} created {loader.created[label]:4}  "
                    f"updated {loader.updated[label]:4}")
     if accounts:
         click.echo(f"Demo accounts: <key>@demo.example.com, e.g. admin@demo.example.com; "
                    f"password from MATCHMAKER_DEMO_PASSWORD (default {password!r}).")
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _has_seed(session) -> bool:
+    from sqlalchemy import select
+
+    from matchmaker.chains.models import Chain
+
+    return session.scalar(select(Chain.id).limit(1)) is not None
 
 
 @click.command("create-admin")

@@ -1,4 +1,5 @@
 """Load seed_data/ into the database idempotently (records are keyed by their `key`)."""
+import hashlib
 import json
 import zlib
 from collections import Counter
@@ -41,6 +42,14 @@ def _money(value) -> Decimal | None:
 def _published_at(key: str) -> datetime:
     return SEED_EPOCH - timedelta(days=zlib.crc32(key.encode()) % 420,
                                   minutes=zlib.crc32(key[::-1].encode()) % 600)
+
+
+def seed_digest(seed_dir: Path) -> str:
+    """Return a digest of every seed file (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(seed_dir).rglob("*.json")):
+        digest.update(str(path.relative_to(seed_dir)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def demo_email(key: str) -> str:

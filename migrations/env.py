@@ -14,6 +14,7 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
+MIGRATION_LOCK = 7_263_601  # the PostgreSQL advisory lock key of schema migrations
 
 
 def get_engine():
@@ -117,6 +118,10 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several machines starting scripts/serve.sh at once migrate one at a time;
+                # the others then find the database at head.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

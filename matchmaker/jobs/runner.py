@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from matchmaker.extensions import sqlite_writes
@@ -92,8 +92,10 @@ def _run_job(session: Session, job_id: int) -> bool:
         log.exception("job %s (%s) failed", job_id, job.name if job else "?")
         _finish(session, job_id, JobStatus.FAILED, error=traceback.format_exc()[-ERROR_MAX:])
         return True
-    values = {"result": result if isinstance(result, dict) else None}
-    values["message"] = f"{time.perf_counter() - started:.1f} s"
+    values = {"result": result if isinstance(result, dict) else None,
+              "message": f"{time.perf_counter() - started:.1f} s",
+              "progress_done": func.coalesce(BackgroundJob.progress_total,
+                                             BackgroundJob.progress_done)}
     _finish(session, job_id, JobStatus.FINISHED, **values)
     return True
 

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from flask import current_app
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES, Side
@@ -53,6 +53,18 @@ def current_index() -> MatchIndex:
 
 def _limit() -> int:
     return current_app.config.get("MATCH_LIMIT", 10)
+
+
+def listings_fingerprint(session: Session) -> tuple:
+    """Return what moves when a listing or chain changes in a way that changes matches: the
+    count, id and version sums of the matchable listings of each side, and the chains."""
+    parts = []
+    for side, model in MODELS.items():
+        parts.append(tuple(session.execute(
+            select(func.count(model.id), func.coalesce(func.sum(model.id), 0),
+                   func.coalesce(func.sum(model.version), 0))
+            .where(model.status.in_(MATCHABLE[side]))).one()))
+    return tuple(parts), current_index().settings_digest(session)
 
 
 def current_generation(session: Session) -> MatchGeneration | None:
