@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 from matchmaker.auth import passwords
 from matchmaker.auth import services as auth_services
 from matchmaker.extensions import db
-from matchmaker.jobs import enqueue
+from matchmaker.jobs import JobStatus, enqueue, run_job
 from matchmaker.jobs.cli import jobs
 from matchmaker.recommendations import services as recommendations
 from matchmaker.recommendations import store
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(match)
     app.cli.add_command(jobs)
+    app.cli.add_command(bench_data)
 
 
 @click.command("seed")
@@ -102,21 +103,22 @@ match = AppGroup("match", help="The matcher's index and the feedback on its matc
 @match.command("rebuild")
 def match_rebuild() -> None:
     """Refit the matcher on every published output and need and store a new generation of
-    matches now, in this process (pages switch to it when it is complete)."""
-    index = store.current_index()
-    started = time.perf_counter()
-    with click.progressbar(length=1, label="Ranking", show_pos=True) as bar:
-        def progress(done: int, total: int | None, message: str = "") -> None:
-            if total:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
-
-        result = store.rebuild(db.session, index, progress=progress)
+    matches now, in this process (pages switch to it when it is complete). A rebuild job
+    that was waiting is the one run here."""
+    job = enqueue(db.session, "matches.rebuild")
     db.session.commit()
-    size = index.size
-    click.echo(f"Indexed {size['outputs']} research outputs and {size['needs']} technology needs "
-               f"and stored {result['sets']} match sets in {time.perf_counter() - started:.1f} s "
-               f"(generation {result['generation']}).")
+    click.echo(f"Rebuilding the matches (job {job.id}) …")
+    started = time.perf_counter()
+    if not run_job(db.session, job.id):
+        raise click.ClickException(f"job {job.id} was taken by a worker meanwhile; follow it "
+                                   f"with `flask jobs list`")
+    db.session.refresh(job)
+    if job.status != JobStatus.FINISHED:
+        raise click.ClickException(f"the rebuild failed:\n{job.error}")
+    index, result = store.current_index(), job.result or {}
+    click.echo(f"Indexed {index.size['outputs']} research outputs and {index.size['needs']} "
+               f"technology needs and stored {result.get('sets', 0)} match sets in "
+               f"{time.perf_counter() - started:.1f} s (generation {result.get('generation')}).")
     if index.matcher is None:
         click.echo("Too little text to fit a matcher; pages will show no recommendations.")
     click.echo(f"Saved the index to {index.path}." if index.path else
@@ -155,3 +157,32 @@ def match_export_profiles(folder: Path) -> None:
                 file.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
         click.echo(f"Wrote {count} {kind} to {folder / f'{kind}.jsonl'}.")
+
+
+@click.command("bench-data")
+@click.option("--outputs", default=100_000, show_default=True, help="Research outputs to make.")
+@click.option("--needs", default=20_000, show_default=True, help="Technology needs to make.")
+@click.option("--force", is_flag=True,
+              help="Run even though the database holds records that are not demo data.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (amounts, TRL, modes).")
+def bench_data(outputs: int, needs: int, force: bool, seed: int) -> None:
+    """Replace the benchmark listings with OUTPUTS + NEEDS realistic ones (bench/datagen.py),
+    then queue a rebuild of the matches. Needs a checkout with bench/ and ../shared/eval-data."""
+    try:
+        from bench import datagen
+    except ImportError as error:
+        raise click.ClickException(f"bench/ is not importable here ({error}); run from a "
+                                   f"checkout of the project") from error
+    try:
+        result = datagen.generate(db.session, outputs, needs, force=force, seed=seed,
+                                  log=click.echo)
+    except datagen.RealRecordsError as error:
+        raise click.ClickException(
+            f"this database holds records that are not demo or benchmark data ({error}); "
+            f"refusing to add benchmark data to it (use --force if you are sure)") from error
+    enqueue(db.session, "matches.rebuild")
+    db.session.commit()
+    click.echo(f"Made {result['outputs']} outputs and {result['needs']} needs for "
+               f"{result['institutions']} institutions and {result['enterprises']} enterprises "
+               f"in {result['seconds']} s (replaced {result['replaced']} earlier ones); "
+               f"a match rebuild is queued (or run `flask match rebuild`).")
