@@ -136,6 +136,20 @@ def _need_rows(profiles, enterprises, names, rng):
         }, rng.sample(MODES, rng.randint(1, 3)))
 
 
+def _need_profiles(n: int) -> list:
+    """n needs: bench/corpora.py's needs, then further perturbed replicas of the real technology
+    needs (rounds past corpora.NEED_REPLICAS) when its pool runs out (about 12,000)."""
+    profiles = list(corpora.needs(n).profiles) if n else []
+    real = sorted((d for d in corpora.load_docs() if d["kind"] == "tech_need"),
+                  key=lambda d: d["id"])
+    k = corpora.NEED_REPLICAS
+    while len(profiles) < n:
+        k += 1
+        profiles.extend(corpora.as_need(corpora.perturb(d, k))
+                        for d in real[:n - len(profiles)])
+    return profiles
+
+
 def generate(session: Session, outputs: int, needs: int, *, force: bool = False,
              seed: int = 7, log=print) -> dict:
     """Replace the benchmark records with outputs + needs new ones; flush, never commit."""
@@ -158,7 +172,7 @@ def generate(session: Session, outputs: int, needs: int, *, force: bool = False,
                for i in range(1, len(enterprises) + 1)]
     log(f"building texts: {outputs} outputs, {needs} needs (from {corpora.DOCS})")
     output_profiles = corpora.outputs(outputs).profiles if outputs else []
-    need_profiles = corpora.needs(needs).profiles if needs else []
+    need_profiles = _need_profiles(needs)
     for label, model, mode_model, rows in (
             ("outputs", ResearchOutput, OutputMode,
              _output_rows(output_profiles, institutions, i_names, rng)),

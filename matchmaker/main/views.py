@@ -1,5 +1,5 @@
-"""Home page."""
-from flask import Blueprint, render_template
+"""Home page and the health endpoints."""
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -25,3 +25,30 @@ def index():
     return render_template("main/index.html", chains=chains, outputs=outputs, needs=needs,
                            total_outputs=sum(outputs.values()), total_needs=sum(needs.values()),
                            user=current_user)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Answer that this web process is up (no database, no session: the load tests' baseline
+    and a load balancer's liveness check)."""
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.route("/readyz")
+def readyz():
+    """Answer whether this process can serve: the database answers, and Redis in RQ mode."""
+    checks = {}
+    try:
+        db.session.execute(select(1))
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001  (any failure means: not ready)
+        checks["database"] = type(error).__name__
+    jobs = current_app.extensions["jobs"]
+    if jobs.mode == "rq":
+        try:
+            jobs.redis().ping()
+            checks["redis"] = "ok"
+        except Exception as error:  # noqa: BLE001
+            checks["redis"] = type(error).__name__
+    ready = all(value == "ok" for value in checks.values())
+    return jsonify(ready=ready, **checks), 200 if ready else 503

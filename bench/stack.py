@@ -1,0 +1,189 @@
+"""The production stack for benchmarks: a PostgreSQL database with benchmark data, and
+scripts/serve.sh (gunicorn, RQ workers, scheduler) started and stopped around a measurement.
+
+Used by bench/load.py and bench/freshness.py. Everything runs on loopback.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/mm_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+INDEX_PATH = ROOT / "bench" / "results" / "bench-match-index.pickle"
+BROKER = "broker-zhangmin@demo.example.com"
+PASSWORD = os.environ.get("MATCHMAKER_DEMO_PASSWORD", "demo-pass-2026")
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def environment(port: int, **extra) -> dict:
+    """The environment of the stack (and of flask commands) for the benchmark database."""
+    return {**os.environ, "FLASK_APP": "wsgi", "MATCHMAKER_ENV": "production",
+            "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "PORT": str(port),
+            "BIND": "127.0.0.1", "SECRET_KEY": "benchmark-only-not-secret",
+            "MATCH_INDEX_PATH": str(INDEX_PATH),
+            # Every client signs in from 127.0.0.1: the per-address sign-in limit would refuse
+            # the 50 sign-ins of a run; the benchmark raises it, nothing else changes.
+            "LOGIN_RATE_LIMIT": "1000 per minute", **extra}
+
+
+def flask(*args: str, port: int = 0) -> str:
+    """Run a flask command against the benchmark database; return its output."""
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), *args], cwd=ROOT,
+                          env=environment(port, JOBS_MODE="sync"), capture_output=True,
+                          text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def listing_counts() -> dict:
+    """Return the published benchmark listings in the benchmark database (0 if none)."""
+    engine = create_engine(DATABASE_URL)
+    try:
+        with engine.connect() as conn:
+            counts = {}
+            for table in ("research_outputs", "tech_needs"):
+                counts[table] = conn.scalar(text(
+                    f"SELECT count(*) FROM {table} WHERE ref LIKE 'bench-%' "
+                    f"AND status = 'published'"))
+            counts["generation"] = conn.scalar(text(
+                "SELECT count(*) FROM match_generations WHERE status = 'current'"))
+            return counts
+    except Exception:  # noqa: BLE001  (a missing database or schema: nothing there yet)
+        return {"research_outputs": 0, "tech_needs": 0, "generation": 0}
+    finally:
+        engine.dispose()
+
+
+def prepare(outputs: int, needs: int) -> None:
+    """Make sure the benchmark database holds outputs + needs benchmark listings with stored
+    matches (creating the database, loading seed and benchmark data and rebuilding if not)."""
+    counts = listing_counts()
+    if counts["research_outputs"] == outputs and counts["tech_needs"] == needs \
+            and counts["generation"]:
+        log(f"benchmark database ready: {outputs} outputs, {needs} needs, stored matches")
+        return
+    admin = create_engine(DATABASE_URL.rsplit("/", 1)[0] + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    log("migrating and loading seed data")
+    flask("db", "upgrade")
+    flask("seed", "--if-changed")
+    log(f"making {outputs} outputs and {needs} needs (flask bench-data)")
+    flask("bench-data", "--outputs", str(outputs), "--needs", str(needs))
+    log("computing the stored matches (flask match rebuild; minutes at 100k)")
+    started = time.perf_counter()
+    print(flask("match", "rebuild").strip(), file=sys.stderr)
+    log(f"rebuild took {time.perf_counter() - started:.0f} s")
+
+
+class Stack:
+    """scripts/serve.sh as a child process (its own process group), stopped on exit."""
+
+    def __init__(self, port: int, *, web_concurrency: int | None = None):
+        self.port, self.base = port, f"http://127.0.0.1:{port}"
+        self.web_concurrency = web_concurrency
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Stack":
+        extra = {"WEB_CONCURRENCY": str(self.web_concurrency)} if self.web_concurrency else {}
+        self.log = open(ROOT / "bench" / "results" / f"serve-{self.port}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT,
+                                        env=environment(self.port, **extra), stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"serve.sh stopped (status {self.process.returncode}); "
+                                 f"see {self.log.name}")
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200 and \
+                        self.worker_ready():
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        raise SystemExit(f"serve.sh did not get ready in {timeout:.0f} s; see {self.log.name}")
+
+    def worker_ready(self) -> bool:
+        """Return whether the matching worker has loaded its index (it says so in the log)."""
+        return "Matcher index ready" in Path(self.log.name).read_text(errors="replace")
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def sign_in(base: str, email: str = BROKER) -> dict:
+    """Sign in through the login form; return the cookies to send (name → value).
+
+    The production config marks cookies Secure; the stack is served over plain loopback HTTP,
+    so the cookies are read from Set-Cookie and sent explicitly, as a TLS proxy would let a
+    browser do."""
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
+        page = client.get("/auth/login")
+        token = _CSRF.search(page.text).group(1)
+        cookies = _set_cookies(page)
+        response = client.post("/auth/login", data={"csrf_token": token, "email": email,
+                                                    "password": PASSWORD},
+                               headers={"Cookie": cookie_header(cookies)})
+        if response.status_code != 302:
+            raise SystemExit(f"sign-in failed ({response.status_code}): {response.text[:300]}")
+        return cookies | _set_cookies(response)
+
+
+def _set_cookies(response) -> dict:
+    found = {}
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        found[name.strip()] = rest.split(";", 1)[0]
+    return found
+
+
+def cookie_header(cookies: dict) -> str:
+    """Return the Cookie header that sends cookies."""
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def benchmark_ids(limit: int = 2000, seed: int = 11) -> dict:
+    """Return random ids of published benchmark outputs and needs that have stored matches."""
+    engine = create_engine(DATABASE_URL)
+    with engine.connect() as conn:
+        ids = {}
+        for side, table in (("output", "research_outputs"), ("need", "tech_needs")):
+            ids[side] = list(conn.scalars(text(
+                f"SELECT t.id FROM {table} t JOIN match_sets s ON s.profile_id = t.id "
+                f"AND s.side = :side JOIN match_generations g ON g.id = s.generation_id "
+                f"AND g.status = 'current' WHERE t.ref LIKE 'bench-%' AND s.notice IS NULL "
+                f"ORDER BY md5(t.id::text || :seed) LIMIT :limit"),
+                {"side": side, "seed": str(seed), "limit": limit}))
+    engine.dispose()
+    return ids
