@@ -9,7 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Self
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -101,9 +103,9 @@ class Stack:
         self.web_concurrency = web_concurrency
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Self:
         extra = {"WEB_CONCURRENCY": str(self.web_concurrency)} if self.web_concurrency else {}
-        self.log = open(ROOT / "bench" / "results" / f"serve-{self.port}.log", "w")  # noqa: SIM115
+        self.log = open(ROOT / "bench" / "results" / f"serve-{self.port}.log", "w")
         self.process = subprocess.Popen(["bash", "scripts/serve.sh"], cwd=ROOT,
                                         env=environment(self.port, **extra), stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
@@ -187,3 +189,53 @@ def benchmark_ids(limit: int = 2000, seed: int = 11) -> dict:
                 {"side": side, "seed": str(seed), "limit": limit}))
     engine.dispose()
     return ids
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would submit from the form whose action ends with action."""
+
+    def __init__(self, action: str):
+        super().__init__()
+        self.action, self.inside, self.fields = action, False, []
+        self._select = self._textarea = None
+        self._option_value = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = (a.get("action") or "").endswith(self.action)
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("submit", "button"):
+                self.fields.append((a["name"], a.get("value", "y" if kind == "checkbox" else "")))
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.append((self._select, a.get("value", "")))
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            self.fields.append((self._textarea, ""))
+
+    def handle_data(self, data):
+        if self.inside and self._textarea:
+            name, value = self.fields[-1]
+            self.fields[-1] = (name, value + data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_fields(html: str, action: str) -> list[tuple[str, str]]:
+    """Return the (name, value) pairs the form posting to action would send as it stands."""
+    parser = _FormFields(action)
+    parser.feed(html)
+    return parser.fields

@@ -1,0 +1,163 @@
+"""Load test of the production stack at 100k listings, with a bare endpoint as the baseline.
+
+    python -m bench.load [--outputs 100000] [--needs 20000] [--clients 50] [--duration 60]
+                         [--think 1.0] [--port 8090] [--web-concurrency N]
+
+What it does, in one command:
+1. Makes sure the benchmark PostgreSQL database (BENCH_DATABASE_URL, default
+   postgresql+psycopg://postgres@127.0.0.1:5432/mm_bench) holds the benchmark listings with
+   their stored matches (flask bench-data + flask match rebuild the first time: ~12 minutes).
+2. Starts scripts/serve.sh on loopback (gunicorn, RQ workers, scheduler; Redis at
+   BENCH_REDIS_URL) and waits until it is ready and the matching worker has its index.
+3. Signs each client in as a broker, then runs --clients concurrent clients (one asyncio
+   process, httpx) for --duration seconds. Each client loops: pick one of the four requests
+   below at random, send it, wait a think time drawn uniformly from [0, 2 x --think] seconds
+   (users read a page before the next click; --think 0 measures saturation instead).
+      list    /outputs/?q=<word>&<filter>    search word and a filter, 20 results and a count
+      need    /needs/<id>                    a need page with its 10 stored matches
+      output  /outputs/<id>                  an output page with its 10 stored matches
+      health  /healthz                       no database, no session: the baseline
+   Words and filters are drawn from fixed lists; ids from published benchmark listings that
+   have matches. Responses other than 200 count as errors (and so do timeouts).
+4. Prints, per request kind: count, errors, median, p95, p99 and max latency, and the ratio of
+   the median and p95 to the health endpoint's in the same run; writes the figures to
+   bench/results/load-<time>.json. The load generator shares the two cores with the stack:
+   its own CPU time is part of every figure.
+"""
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import time
+from pathlib import Path
+
+import httpx
+
+from bench import stack
+from bench.common import engine_state, machine
+
+RESULTS = Path(__file__).resolve().parent / "results"
+WORDS = ("电池", "激光", "传感器", "算法", "材料", "控制", "检测", "涂层", "电解", "光纤",
+         "机器人", "储能", "薄膜", "芯片", "催化")
+FILTERS = ("mode=licence", "trl_from=5", "mode=equity", "trl_to=6", "mode=joint_rd",
+           "trl_from=3&trl_to=7")
+KINDS = ("list", "need", "output", "health")
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _path(kind: str, ids: dict, rng: random.Random) -> str:
+    if kind == "list":
+        return f"/outputs/?q={rng.choice(WORDS)}&{rng.choice(FILTERS)}"
+    if kind == "need":
+        return f"/needs/{rng.choice(ids['need'])}"
+    if kind == "output":
+        return f"/outputs/{rng.choice(ids['output'])}"
+    return "/healthz"
+
+
+async def _client(number: int, base: str, cookie: str, ids: dict, think: float,
+                  deadline: float, samples: list) -> None:
+    rng = random.Random(number)
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers={"Cookie": cookie},
+                                 follow_redirects=False) as client:
+        await asyncio.sleep(rng.uniform(0, max(think, 0.05)))  # do not start in lockstep
+        while time.monotonic() < deadline:
+            kind = rng.choice(KINDS)
+            path = _path(kind, ids, rng)
+            started = time.perf_counter()
+            try:
+                response = await client.get(path)
+                ok = response.status_code == 200
+                status = response.status_code
+            except httpx.HTTPError as error:
+                ok, status = False, type(error).__name__
+            samples.append((kind, time.perf_counter() - started, ok, status))
+            if think:
+                await asyncio.sleep(rng.uniform(0, 2 * think))
+
+
+async def _run(base: str, cookies: list[str], ids: dict, think: float, duration: float) -> list:
+    samples: list = []
+    deadline = time.monotonic() + duration
+    await asyncio.gather(*(_client(i, base, cookie, ids, think, deadline, samples)
+                           for i, cookie in enumerate(cookies)))
+    return samples
+
+
+def summarise(samples: list, duration: float) -> dict:
+    """Return per-kind counts, errors and latency figures (ms), with ratios to health."""
+    figures = {}
+    for kind in KINDS:
+        times = [s[1] * 1000 for s in samples if s[0] == kind]
+        errors = [s[3] for s in samples if s[0] == kind and not s[2]]
+        figures[kind] = {"n": len(times), "errors": len(errors),
+                         "error_kinds": sorted({str(e) for e in errors}),
+                         "median_ms": round(statistics.median(times), 1) if times else None,
+                         "p95_ms": round(_pct(times, 0.95), 1),
+                         "p99_ms": round(_pct(times, 0.99), 1),
+                         "max_ms": round(max(times), 1) if times else None}
+    health = figures["health"]
+    for kind in KINDS:
+        figures[kind]["median_x_health"] = round(figures[kind]["median_ms"]
+                                                 / health["median_ms"], 1)
+        figures[kind]["p95_x_health"] = round(figures[kind]["p95_ms"] / health["p95_ms"], 1)
+    figures["throughput_rps"] = round(len(samples) / duration, 1)
+    return figures
+
+
+def _print(figures: dict, args) -> None:
+    print(f"\n{args.clients} clients, {args.duration:.0f} s, think time uniform "
+          f"[0, {2 * args.think:g}] s; {figures['throughput_rps']} requests/s\n")
+    print(f"{'request':8} {'n':>6} {'errors':>6} {'median':>8} {'p95':>8} {'p99':>8} "
+          f"{'max':>8} {'median/health':>14} {'p95/health':>11}")
+    for kind in KINDS:
+        f = figures[kind]
+        print(f"{kind:8} {f['n']:6d} {f['errors']:6d} {f['median_ms']:7.1f}ms "
+              f"{f['p95_ms']:7.1f}ms {f['p99_ms']:7.1f}ms {f['max_ms']:7.1f}ms "
+              f"{f['median_x_health']:13.1f}x {f['p95_x_health']:10.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--outputs", type=int, default=100_000)
+    parser.add_argument("--needs", type=int, default=20_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean think time in seconds between a client's requests")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--web-concurrency", type=int, default=None,
+                        help="gunicorn workers (serve.sh's default: 2 x cores + 1)")
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    stack.prepare(args.outputs, args.needs)
+    ids = stack.benchmark_ids()
+    with stack.Stack(args.port, web_concurrency=args.web_concurrency) as running:
+        stack.log(f"stack ready at {running.base}; signing in {args.clients} clients")
+        cookies = [stack.cookie_header(stack.sign_in(running.base))
+                   for _ in range(args.clients)]
+        asyncio.run(_run(running.base, cookies, ids, args.think, 5))  # warm-up, not counted
+        stack.log(f"measuring for {args.duration:.0f} s")
+        samples = asyncio.run(_run(running.base, cookies, ids, args.think, args.duration))
+    figures = summarise(samples, args.duration)
+    _print(figures, args)
+    result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "args": vars(args),
+              "listings": stack.listing_counts(), "figures": figures, "machine": machine(),
+              "engine": engine_state()}
+    path = RESULTS / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(f"\nwritten to {path.relative_to(RESULTS.parent.parent)}")
+
+
+if __name__ == "__main__":
+    main()
