@@ -52,6 +52,9 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "5 per hour;20 per day")
     PAGE_SIZE = 20
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none): the rate
+    # limits then count the visitor's address, not the proxy's (werkzeug's ProxyFix).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Shown in the privacy notice as the address for questions about personal information.
     PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
     SEED_DIR = BASE_DIR / "seed_data"

@@ -24,6 +24,11 @@ def create_app(config: str | type | None = None) -> Flask:
         raise RuntimeError("SECRET_KEY must be set in the environment for this configuration.")
     INSTANCE_DIR.mkdir(exist_ok=True)
 
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
     _register_converters(app)
     _register_blueprints(app)
