@@ -93,6 +93,10 @@ def prepare(outputs: int, needs: int) -> None:
     started = time.perf_counter()
     print(flask("match", "rebuild").strip(), file=sys.stderr)
     log(f"rebuild took {time.perf_counter() - started:.0f} s")
+    engine = create_engine(DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")  # as autovacuum would do after a while
+    engine.dispose()
 
 
 class Stack:

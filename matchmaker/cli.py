@@ -182,6 +182,9 @@ def bench_data(outputs: int, needs: int, force: bool, seed: int) -> None:
             f"refusing to add benchmark data to it (use --force if you are sure)") from error
     enqueue(db.session, "matches.rebuild")
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # fresh statistics for the planner at once
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
     click.echo(f"Made {result['outputs']} outputs and {result['needs']} needs for "
                f"{result['institutions']} institutions and {result['enterprises']} enterprises "
                f"in {result['seconds']} s (replaced {result['replaced']} earlier ones); "
