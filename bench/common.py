@@ -52,3 +52,14 @@ def engine_state() -> dict:
     return {"commit": git("rev-parse", "--short", "HEAD"),
             "engine_dirty": bool(git("status", "--porcelain", "--", "matchmaker/matching")),
             "engine_sha256": digest.hexdigest()[:16]}
+
+
+def percentile(values, q: float) -> float:
+    """Return the q-quantile of values by linear interpolation (nan for no values)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

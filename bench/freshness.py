@@ -28,8 +28,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from bench import stack
-from bench.common import engine_state, machine
-from bench.load import _pct
+from bench.common import engine_state, machine, percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ADMIN = "admin@demo.example.com"
@@ -85,7 +84,7 @@ ENTERED = ("SELECT 1 FROM stored_matches m JOIN match_sets s ON s.id = m.set_id 
 
 def _figures(values: list[float]) -> dict:
     return {"n": len(values), "median_s": round(statistics.median(values), 3),
-            "p95_s": round(_pct(values, 0.95), 3), "max_s": round(max(values), 3)}
+            "p95_s": round(percentile(values, 0.95), 3), "max_s": round(max(values), 3)}
 
 
 def main() -> None:

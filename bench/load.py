@@ -35,7 +35,7 @@ from pathlib import Path
 import httpx
 
 from bench import stack
-from bench.common import engine_state, machine
+from bench.common import engine_state, machine, percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORDS = ("电池", "激光", "传感器", "算法", "材料", "控制", "检测", "涂层", "电解", "光纤",
@@ -45,14 +45,6 @@ FILTERS = ("mode=licence", "trl_from=5", "mode=equity", "trl_to=6", "mode=joint_
 KINDS = ("list", "need", "output", "health")
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _path(kind: str, ids: dict, rng: random.Random) -> str:
@@ -103,8 +95,8 @@ def summarise(samples: list, duration: float) -> dict:
         figures[kind] = {"n": len(times), "errors": len(errors),
                          "error_kinds": sorted({str(e) for e in errors}),
                          "median_ms": round(statistics.median(times), 1) if times else None,
-                         "p95_ms": round(_pct(times, 0.95), 1),
-                         "p99_ms": round(_pct(times, 0.99), 1),
+                         "p95_ms": round(percentile(times, 0.95), 1),
+                         "p99_ms": round(percentile(times, 0.99), 1),
                          "max_ms": round(max(times), 1) if times else None}
     health = figures["health"]
     for kind in KINDS:
