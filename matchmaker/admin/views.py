@@ -123,6 +123,7 @@ def edit_chain(chain_id: int | None = None):
             db.session.commit()
             flash_rebuild(_("Chain saved."), rebuild)
             return redirect(url_for("admin.chains"))
+    form.mark_languages()
     return render_template("admin/chain_edit.html", form=form, chain=chain)
 
 
@@ -149,6 +150,7 @@ def edit_segment(chain_id: int | None = None, segment_id: int | None = None):
             db.session.commit()
             flash_rebuild(_("Segment saved."), rebuild)
             return redirect(url_for("admin.chains"))
+    form.mark_languages()
     return render_template("admin/segment_edit.html", form=form, chain=chain, segment=segment)
 
 

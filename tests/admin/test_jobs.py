@@ -164,7 +164,7 @@ def test_the_job_page_shows_a_running_job_with_its_progress_and_a_refresh_link(l
     assert f'data-job-url="/admin/jobs/{job.id}.json" data-job-reload' in html
     assert 'aria-valuenow="75"' in html and "75 % · 3 / 4" in html and "step 3" in html
     assert f'href="/admin/jobs/{job.id}" data-testid="refresh"' in html
-    assert "运行中" in html and "{&#34;steps&#34;: 4}" in html
+    assert "运行中" in html and '{"steps": 4}' in html
 
 
 def test_the_job_page_of_a_failed_job_shows_the_whole_traceback_and_a_retry_button(login_as,
