@@ -72,15 +72,17 @@ def _template_context() -> dict:
 @bp.route("/jobs")
 @admin_required
 def jobs():
+    """List the jobs (filtered, newest first) under the status panel and the run-now buttons."""
     names = operations.list_task_names(db.session)
     filters = operations.clean_filters(request.args.get("status", ""),
                                        request.args.get("task", ""), names)
+    runnable = operations.list_runnable_tasks()
     page = db.paginate(operations.list_jobs_query(filters), page=page_number(),
                        per_page=PER_PAGE, max_per_page=PER_PAGE)
     return render_template(
         "admin/jobs.html", page=page, filters=filters, names=names,
         counts=operations.count_jobs_by_status(db.session, name=filters.name),
-        runnable=operations.list_runnable_tasks(),
+        runnable=runnable, waiting=operations.find_waiting_runs(db.session, runnable),
         matches=operations.get_match_status(db.session),
         runner=operations.get_runner_status(current_app.extensions["jobs"]),
         **_template_context())
@@ -89,6 +91,7 @@ def jobs():
 @bp.route("/jobs/<int:job_id>")
 @admin_required
 def job(job_id: int):
+    """Show one job; while it runs, static/js/jobs.js follows its progress."""
     row = db.get_or_404(BackgroundJob, job_id)
     creator = db.session.get(User, row.created_by_id) if row.created_by_id else None
     return render_template("admin/job.html", job=row, creator=creator, **_template_context())
@@ -97,6 +100,7 @@ def job(job_id: int):
 @bp.route("/jobs/<int:job_id>.json")
 @admin_required
 def job_json(job_id: int):
+    """Return the job's status, progress, message and error line for jobs.js."""
     row = db.get_or_404(BackgroundJob, job_id)
     state = operations.job_state(row)
     state["status_label"] = str(JOB_STATUS.get(row.status, row.status))
@@ -107,6 +111,7 @@ def job_json(job_id: int):
 @bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
 @admin_required
 def retry_job(job_id: int):
+    """Queue a failed job again and show its page."""
     row = db.get_or_404(BackgroundJob, job_id)
     try:
         again = operations.retry_job(db.session, row)
@@ -127,6 +132,7 @@ def retry_job(job_id: int):
 @bp.route("/jobs/run", methods=["POST"])
 @admin_required
 def run_task():
+    """Queue a periodic task by hand, unless a job of it already waits."""
     name = request.form.get("task", "")
     try:
         outcome = operations.run_task_now(db.session, name, user=current_user)

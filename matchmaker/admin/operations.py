@@ -129,6 +129,11 @@ def list_runnable_tasks() -> list[Task]:
                   key=lambda spec: spec.name)
 
 
+def find_waiting_runs(session: Session, tasks: list[Task]) -> dict[str, BackgroundJob | None]:
+    """Return, for each task, its job that waits to run (None when none waits)."""
+    return {spec.name: find_waiting(session, spec.name) for spec in tasks}
+
+
 @dataclass(frozen=True)
 class RunNow:
     """What "run now" did: the job that will run, whether it was already waiting, and the

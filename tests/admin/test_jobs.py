@@ -243,6 +243,7 @@ def test_run_now_does_not_queue_a_task_that_already_waits(login_as, db_session, 
                       follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "已在等待运行" in html and f'href="/admin/jobs/{waiting.id}"' in html
+    assert f'已在等待：<a href="/admin/jobs/{waiting.id}">任务 #{waiting.id}</a>' in html
     assert [job.id for job in _jobs_of(db_session, "jobs.sweep")
             if job.status == JobStatus.QUEUED] == [waiting.id]
 
