@@ -3,6 +3,7 @@ interface text only in their own language (user content in Chinese is marked lan
 import re
 import subprocess
 import sys
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
+from matchmaker.auth.models import Broker
+from matchmaker.chains.models import Chain
+from matchmaker.jobs import BackgroundJob, JobStatus
+from matchmaker.orgs.models import Enterprise, Institution
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from tests.conftest import submit
 
@@ -178,16 +183,45 @@ def _page_urls(db_session) -> dict[str, list[str]]:
     need_pages = [f"/needs/{need.id}", f"/needs/{need.id}/edit", "/needs/?mine=1", "/needs/new"]
     if draft is not None:
         need_pages.append(f"/needs/{draft.id}")
+    orgs = _org_urls(db_session)
+    jobs = _job_urls(db_session)
+    chain = db_session.scalar(select(Chain).where(Chain.key == "hydrogen"))
     return {
-        "broker-zhangmin": ["/", "/outputs/", "/needs/", "/outputs/?chain=semiconductor",
+        "broker-zhangmin": [*orgs, "/", "/outputs/", "/needs/", "/outputs/?chain=semiconductor",
                             f"/needs/{need.id}", f"/outputs/{own_output.id}",
                             f"/outputs/{english_output.id}", "/needs/?chain=hydrogen&segment=7",
                             f"/recommendations/needs/{need.id}/outputs/{own_output.id}/feedback"],
         "shri": ["/outputs/?mine=1", f"/outputs/{own_output.id}",
                  f"/outputs/{own_output.id}/edit", "/outputs/new"],
         "h2-ent-02": need_pages,
-        "admin": ["/admin/chains", "/outputs/", f"/needs/{need.id}/edit"],
+        "admin": ["/admin/chains", "/outputs/", f"/needs/{need.id}/edit",
+                  f"/admin/chains/{chain.id}/edit", "/admin/chains/new",
+                  f"/admin/segments/{chain.segments[0].id}/edit",
+                  f"/admin/chains/{chain.id}/segments/new", *jobs, *orgs],
     }
+
+
+def _org_urls(db_session) -> list[str]:
+    """The public organisation pages: an institution with aliases, an enterprise with a
+    Chinese industry and description, the brokers and a broker with a Chinese biography."""
+    institution = db_session.scalar(select(Institution).where(Institution.ref == "qcut"))
+    enterprise = db_session.scalar(select(Enterprise).where(Enterprise.ref == "h2-ent-01"))
+    broker = db_session.scalar(select(Broker).where(Broker.certificate_no == "SNJJ-2023-0117"))
+    return [f"/institutions/{institution.id}", f"/enterprises/{enterprise.id}", "/brokers",
+            f"/brokers/{broker.id}"]
+
+
+def _job_urls(db_session) -> list[str]:
+    """The background-jobs pages, with a running and a failed job on them."""
+    running = BackgroundJob(name="matches.rebuild", args={}, queue="matching",
+                            status=JobStatus.RUNNING, progress_done=1, progress_total=4,
+                            message="ranking", attempts=1)
+    failed = BackgroundJob(name="jobs.sweep", args={}, queue="default", status=JobStatus.FAILED,
+                           error="Traceback …\nRuntimeError: 数据库连接中断", attempts=1)
+    db_session.add_all([running, failed])
+    db_session.commit()
+    return ["/admin/jobs", "/admin/jobs?status=failed", f"/admin/jobs/{running.id}",
+            f"/admin/jobs/{failed.id}"]
 
 
 def _switch(client, code: str) -> None:
@@ -217,6 +251,28 @@ def test_english_pages_show_chinese_only_in_marked_user_content(login_as, db_ses
         html = response.get_data(as_text=True)
         assert '<html lang="en">' in html
         assert chinese_outside_user_content(html) == [], url
+
+
+def test_english_public_pages_show_chinese_only_in_marked_user_content(client, db_session):
+    _switch(client, "en")
+    for url in _org_urls(db_session):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        assert '<html lang="en">' in html
+        assert chinese_outside_user_content(html) == [], url
+
+
+def test_english_organisation_pages_name_regions_in_english_and_list_aliases_with_commas(
+        client, db_session):
+    _switch(client, "en")
+    institution = db_session.scalar(select(Institution).where(Institution.ref == "qcut"))
+    html = unescape(client.get(f"/institutions/{institution.id}").get_data(as_text=True))
+    assert institution.region.name_en in html and institution.region.name not in html
+    assert "、" not in html and "秦川理工</span>, <span lang=\"en\">QCUT" in html
+    _switch(client, "zh")
+    html = client.get(f"/institutions/{institution.id}").get_data(as_text=True)
+    assert institution.region.name in html and "秦川理工</span>、<span lang=\"en\">QCUT" in html
 
 
 def test_english_form_errors_are_english(login_as, db_session):

@@ -1,13 +1,13 @@
 """Operator pages: account approval and the sector-chain editor."""
-from functools import wraps
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from matchmaker import labels
+from matchmaker.admin import admin_required, bp
+from matchmaker.admin.job_views import flash_rebuild, queued_rebuild
 from matchmaker.auth import services as auth_services
 from matchmaker.auth.models import JoinRequest, User
 from matchmaker.chains import services as chain_services
@@ -16,21 +16,7 @@ from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import AccountStatus, JoinRequestStatus
 from matchmaker.extensions import db
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 ACCOUNT_TABS = tuple(AccountStatus)
-
-
-def admin_required(view):
-    """Allow only signed-in operators; everyone else gets 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.route("/users")
@@ -133,9 +119,11 @@ def edit_chain(chain_id: int | None = None):
             db.session.rollback()
             form.key.errors.append(_("Another chain already uses this key."))
         else:
+            rebuild = queued_rebuild()
             db.session.commit()
-            flash(_("Chain saved."), "success")
+            flash_rebuild(_("Chain saved."), rebuild)
             return redirect(url_for("admin.chains"))
+    form.mark_languages()
     return render_template("admin/chain_edit.html", form=form, chain=chain)
 
 
@@ -158,9 +146,11 @@ def edit_segment(chain_id: int | None = None, segment_id: int | None = None):
             db.session.rollback()
             form.key.errors.append(_("Another segment of this chain already uses this key."))
         else:
+            rebuild = queued_rebuild()
             db.session.commit()
-            flash(_("Segment saved."), "success")
+            flash_rebuild(_("Segment saved."), rebuild)
             return redirect(url_for("admin.chains"))
+    form.mark_languages()
     return render_template("admin/segment_edit.html", form=form, chain=chain, segment=segment)
 
 
@@ -174,6 +164,7 @@ def delete_segment(segment_id: int):
         db.session.rollback()
         flash(_("Outputs or needs still use this segment; move them first."), "danger")
     else:
+        rebuild = queued_rebuild()
         db.session.commit()
-        flash(_("Segment deleted."), "success")
+        flash_rebuild(_("Segment deleted."), rebuild)
     return redirect(url_for("admin.chains"))

@@ -7,11 +7,25 @@ from wtforms.validators import DataRequired, Length, NumberRange, Regexp, Valida
 from matchmaker.domain import normalize_ipc
 from matchmaker.forms_common import BaseForm, TermListField
 
+_TEXT_FIELDS = ("StringField", "TextAreaField", "TermListField")
+
 KEY_RULE = Regexp(r"^[a-z][a-z0-9_]{1,39}$",
                   message=_l("Use 2–40 lowercase letters, digits or _ , starting with a letter."))
 
 
-class ChainForm(BaseForm):
+class _LanguageMarked(BaseForm):
+    """A form whose filled text boxes say the language of what they hold (user content)."""
+
+    def mark_languages(self) -> None:
+        """Tag each filled text box with the language of its content."""
+        from matchmaker.templating import lang_of
+
+        for field in self:
+            if field.type in _TEXT_FIELDS and field._value():
+                field.render_kw = {**(field.render_kw or {}), "lang": lang_of(field._value())}
+
+
+class ChainForm(_LanguageMarked):
     key = StringField(_l("Key"), validators=[DataRequired(message=_l("Enter a key.")), KEY_RULE])
     name_zh = StringField(_l("Name (Chinese)"), validators=[
         DataRequired(message=_l("Enter a name.")), Length(max=60)])
@@ -19,13 +33,15 @@ class ChainForm(BaseForm):
         DataRequired(message=_l("Enter a name.")), Length(max=80)])
     description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Length(max=2000)])
     description_en = TextAreaField(_l("Description (English)"), validators=[Length(max=2000)])
+    # The examples are part of the translation: Chinese terms on Chinese pages, English ones
+    # on English pages (an English page shows no Chinese outside what users wrote).
     synonyms = TextAreaField(_l("Synonym groups"), validators=[Length(max=20000)],
                              description=_l("One group per line, terms separated by |, e.g. "
-                                            "质子交换膜 | PEM | proton exchange membrane"))
+                                            "proton exchange membrane | PEM | PEMFC"))
     core_terms = TermListField(_l("Core terms"), max_items=100, max_len=60,
-                               description=_l("Umbrella terms of the whole chain, e.g. 燃料电池, "
-                                              "fuel cell: a text that uses them belongs to the "
-                                              "chain, whatever its segment."))
+                               description=_l("Umbrella terms of the whole chain, e.g. fuel "
+                                              "cell, hydrogen energy: a text that uses them "
+                                              "belongs to the chain, whatever its segment."))
     is_active = BooleanField(_l("Active"), default=True)
 
     def synonym_lines(self) -> list[str]:
@@ -40,7 +56,7 @@ class ChainForm(BaseForm):
                 raise ValidationError(_("Line %(n)d: a group needs at least two terms.", n=number))
 
 
-class SegmentForm(BaseForm):
+class SegmentForm(_LanguageMarked):
     key = StringField(_l("Key"), validators=[DataRequired(message=_l("Enter a key.")), KEY_RULE])
     name_zh = StringField(_l("Name (Chinese)"), validators=[
         DataRequired(message=_l("Enter a name.")), Length(max=60)])

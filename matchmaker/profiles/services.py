@@ -162,8 +162,9 @@ def check_public_edit(item: ResearchOutput | TechNeed, data: OutputData | NeedDa
     """Raise NotPublishableError if data would leave a public listing too thin to publish.
 
     Publishing checks the content once; without this, a published listing could be edited
-    down to 「氢」 afterwards and stay in everyone's matches. Drafts, withdrawn and closed
-    listings may be edited freely.
+    down to 「氢」 afterwards and stay in everyone's matches. update_output and update_need
+    call it, so every write path (forms, API, importer) keeps the rule. Drafts, withdrawn and
+    closed listings may be edited freely.
     """
     public = (PUBLIC_OUTPUT_STATUSES if isinstance(item, ResearchOutput)
               else PUBLIC_NEED_STATUSES)
@@ -215,10 +216,12 @@ def create_output(session: Session, data: OutputData, *, owner: User,
 
 def update_output(session: Session, output: ResearchOutput, data: OutputData, *, editor: User,
                   version: int | None) -> ResearchOutput:
-    """Apply data to output; raise StaleObjectError if it changed since version was read."""
+    """Apply data to output; raise StaleObjectError if it changed since version was read, and
+    NotPublishableError if a public output would say too little to stay published."""
     if not can_edit_output(editor, output):
         raise PermissionDeniedError(output.id)
     _check_version(output, version)
+    check_public_edit(output, data)
     _apply_output(session, output, data)
     # A save that changes only modes or patents must still bump version and updated_at (the
     # optimistic lock and the matcher index both read them), so touch the row itself.
@@ -285,10 +288,12 @@ def create_need(session: Session, data: NeedData, *, owner: User,
 
 def update_need(session: Session, need: TechNeed, data: NeedData, *, editor: User,
                 version: int | None) -> TechNeed:
-    """Apply data to need; raise StaleObjectError if it changed since version was read."""
+    """Apply data to need; raise StaleObjectError if it changed since version was read, and
+    NotPublishableError if a public need would say too little to stay published."""
     if not can_edit_need(editor, need):
         raise PermissionDeniedError(need.id)
     _check_version(need, version)
+    check_public_edit(need, data)
     _apply_need(session, need, data)
     need.updated_at = utcnow()  # see update_output
     session.flush()

@@ -154,9 +154,8 @@ def _save(kind: Kind, form, obj=None):
         if obj is None:
             obj = kind.create(db.session, kind.to_data(form), owner=current_user)
         else:
-            data = kind.to_data(form)
-            services.check_public_edit(obj, data)
-            kind.update(db.session, obj, data, editor=current_user, version=form.version_number)
+            kind.update(db.session, obj, kind.to_data(form), editor=current_user,
+                        version=form.version_number)
     except services.NotPublishableError as error:
         db.session.rollback()
         for shortfall in error.shortfalls:

@@ -126,6 +126,71 @@ def test_other_status_changes_do_not_need_content(db_session):
     assert need.status == "closed"
 
 
+def _output_data(output: ResearchOutput, **changes) -> services.OutputData:
+    values = {"title": output.title, "abstract": output.abstract, "trl": output.trl,
+              "modes": list(output.modes), "keywords": output.keywords,
+              "chain_key": output.chain.key if output.chain else None,
+              "segment_id": output.segment_id}
+    return services.OutputData(**(values | changes))
+
+
+def _need_data(need: TechNeed, **changes) -> services.NeedData:
+    values = {"title": need.title, "description": need.description, "modes": list(need.modes),
+              "keywords": need.keywords, "chain_key": need.chain.key if need.chain else None,
+              "segment_id": need.segment_id}
+    return services.NeedData(**(values | changes))
+
+
+@pytest.mark.parametrize("status", ["published", "under_negotiation", "transferred"])
+def test_service_refuses_to_edit_a_public_output_down_to_nothing(db_session, status):
+    output = db_session.scalar(select(ResearchOutput).where(
+        ResearchOutput.status == "published", ResearchOutput.institution.has(ref="qcut"))
+        .order_by(ResearchOutput.id))
+    output.status = status
+    db_session.flush()
+    title, version = output.title, output.version
+    with pytest.raises(services.NotPublishableError) as error:
+        services.update_output(db_session, output, _output_data(output, abstract="待补充"),
+                               editor=_user(db_session, "qcut"), version=version)
+    assert {(s.field, s.measure) for s in error.value.shortfalls} == {
+        ("abstract", "chars"), ("abstract", "terms")}
+    assert (output.title, output.abstract != "待补充", output.version) == (title, True, version)
+
+
+@pytest.mark.parametrize("status", ["published", "matched", "solved"])
+def test_service_refuses_to_edit_a_public_need_down_to_nothing(db_session, status):
+    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "h2-n-001"))
+    need.status = status
+    db_session.flush()
+    owner = _user(db_session, need.enterprise.ref)
+    with pytest.raises(services.NotPublishableError) as error:
+        services.update_need(db_session, need, _need_data(need, title="氢"), editor=owner,
+                             version=need.version)
+    assert {s.field for s in error.value.shortfalls} == {"title"}
+    assert need.title != "氢"
+
+
+def test_service_lets_a_public_listing_be_edited_when_it_keeps_enough_content(db_session):
+    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "h2-n-001"))
+    owner = _user(db_session, need.enterprise.ref)
+    services.update_need(db_session, need, _need_data(need, title=need.title + "（二期）"),
+                         editor=owner, version=need.version)
+    assert need.title.endswith("（二期）") and need.status == "published"
+
+
+@pytest.mark.parametrize("status", ["draft", "closed"])
+def test_service_lets_a_listing_outside_the_market_be_edited_down(db_session, status):
+    owner = _user(db_session, "h2-ent-01")
+    need = services.create_need(db_session, services.NeedData(
+        title="氢燃料电池双极板防腐涂层", description=NEED_DESCRIPTION, modes=["licence"]),
+        owner=owner)
+    need.status = status
+    db_session.flush()
+    services.update_need(db_session, need, _need_data(need, title="氢", description="太短"),
+                         editor=owner, version=need.version)
+    assert need.title == "氢"
+
+
 # --- pages --------------------------------------------------------------------------------
 
 def _new_draft(client, kind, form):
