@@ -62,6 +62,7 @@ fi
 if [ "$ROLE" = all ] || [ "$ROLE" = web ]; then
   .venv/bin/gunicorn wsgi:app --workers "$WEB_CONCURRENCY" --bind "$BIND:$PORT" \
     --worker-class gthread --threads "${WEB_THREADS:-2}" --timeout 60 --graceful-timeout 30 \
+    --keep-alive "${KEEP_ALIVE:-65}" \
     --max-requests 5000 --max-requests-jitter 500 \
     --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" & pids+=($!)
 fi
