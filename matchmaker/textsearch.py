@@ -98,7 +98,10 @@ def _packaged_groups() -> tuple[tuple[str, ...], ...]:
     return tuple(load_glossary()) + tuple(load_translations())
 
 
-def _synonym_table(groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
+@lru_cache(maxsize=8)
+def _synonym_table(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
+    """Return term → its group (normalised), for the packaged groups and groups; cached, as
+    the chains' groups change only when an operator edits a chain."""
     table: dict[str, tuple[str, ...]] = {}
     for group in (*_packaged_groups(), *groups):
         members = tuple(dict.fromkeys(normalize(t).strip() for t in group if t.strip()))
@@ -113,7 +116,7 @@ def query_terms(query: str, synonyms: Sequence[Sequence[str]] = ()) -> list[tupl
 
     synonyms: extra groups of equivalent terms (the chains' synonym groups).
     """
-    table = _synonym_table(synonyms) if synonyms is not None else {}
+    table = _synonym_table(tuple(tuple(g) for g in synonyms)) if synonyms is not None else {}
     text = " ".join(normalize(query).split())
     found: list[tuple[str, ...]] = []
     # A group member of several words ("proton exchange membrane") is one term.

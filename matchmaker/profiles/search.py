@@ -1,37 +1,37 @@
-"""The list search condition, compiled for each database (see matchmaker.textsearch)."""
-from sqlalchemy import Boolean, and_, cast, false, literal, or_
+"""The list search condition, compiled for each database (see matchmaker.textsearch).
+
+The condition carries both forms as ordinary SQL expressions with bound parameters — the
+tsquery for PostgreSQL, the LIKE patterns for SQLite — and each dialect compiles its own, so
+SQLAlchemy's statement cache serves every search of the same shape.
+"""
+from sqlalchemy import Boolean, and_, bindparam, cast, false, or_
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.types import Text
 
 from matchmaker import textsearch
 
 
 class _SearchMatch(FunctionElement):
-    """search_vector matches every term (any alternative of each)."""
+    """search_vector matches every term (any alternative of each): clauses are the column,
+    the tsquery parameter and the LIKE form."""
 
     type = Boolean()
     name = "search_match"
-    inherit_cache = False  # the terms are part of the statement, not bound parameters
-
-    def __init__(self, column, terms: list[tuple[str, ...]]):
-        self.column, self.terms = column, terms
-        super().__init__()
+    inherit_cache = True
 
 
 @compiles(_SearchMatch, "postgresql")
 def _tsquery(element: _SearchMatch, compiler, **kw) -> str:
-    query = cast(literal(textsearch.tsquery(element.terms)), TSQUERY)
-    return f"({compiler.process(element.column.op('@@')(query), **kw)})"
+    column, query, _ = element.clauses.clauses
+    return f"({compiler.process(column.op('@@')(cast(query, TSQUERY)), **kw)})"
 
 
 @compiles(_SearchMatch)
 def _like(element: _SearchMatch, compiler, **kw) -> str:
-    condition = and_(*(or_(*(element.column.contains(pattern, autoescape=True)
-                             for pattern in alternatives))
-                       for alternatives in textsearch.like_patterns(element.terms)))
     # Parenthesised: the caller ANDs it with the visibility rules, which an OR must not escape.
-    return f"({compiler.process(condition, **kw)})"
+    return f"({compiler.process(element.clauses.clauses[2], **kw)})"
 
 
 def search_condition(column, query: str, synonyms=()) -> ColumnElement | None:
@@ -40,4 +40,9 @@ def search_condition(column, query: str, synonyms=()) -> ColumnElement | None:
     if not query.strip():
         return None
     terms = textsearch.query_terms(query, synonyms)
-    return _SearchMatch(column, terms) if terms else false()
+    if not terms:
+        return false()
+    like = and_(*(or_(*(column.contains(pattern, autoescape=True) for pattern in alternatives))
+                  for alternatives in textsearch.like_patterns(terms)))
+    tsquery = bindparam("search_tsquery", textsearch.tsquery(terms), type_=Text)
+    return _SearchMatch(column, tsquery, like)

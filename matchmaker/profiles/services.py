@@ -323,12 +323,9 @@ def change_need_status(session: Session, need: TechNeed, status: str, *,
 
 # --- listing and search ------------------------------------------------------------------
 
-def synonym_groups(session: Session) -> list[list[str]]:
-    """Return the synonym groups of the active chains, for search expansion."""
-    groups = []
-    for chain in session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)):
-        groups.extend(chain.synonym_groups)
-    return groups
+def synonym_groups(chains) -> tuple[tuple[str, ...], ...]:
+    """Return the synonym groups of chains (the active ones), for search expansion."""
+    return tuple(tuple(group) for chain in chains for group in chain.synonym_groups)
 
 
 def list_outputs_query(filters: ListFilters, *, viewer: User, synonyms=()) -> Select:

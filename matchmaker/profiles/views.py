@@ -187,7 +187,7 @@ def make_blueprint(kind: Kind) -> Blueprint:
         chains = _active_chains()
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()
         filters = _filters(kind, chains, regions)
-        synonyms = services.synonym_groups(db.session) if filters.q else ()
+        synonyms = services.synonym_groups(chains) if filters.q else ()
         page = db.paginate(kind.list_query(filters, viewer=current_user, synonyms=synonyms),
                            page=page_number(), per_page=current_app.config["PAGE_SIZE"],
                            max_per_page=100)
