@@ -5,6 +5,7 @@ import time
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from matchmaker.extensions import db, limiter
 
@@ -88,6 +89,18 @@ def register(app: Flask) -> None:
         else:
             message = _("Too many attempts. Wait a minute and try again.")
         return error_response(429, _("Too many attempts"), message)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        """SQLite answers "database is locked" when a write waited out the busy timeout: the
+        request changed nothing; ask to try again rather than reporting a server error."""
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            raise error
+        body, status = error_response(503, _("Busy"), _(
+            "The platform is busy saving other changes; nothing was saved. Try again in a "
+            "moment."))
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(500)
     def server_error(error):

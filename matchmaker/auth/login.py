@@ -1,6 +1,7 @@
 """Flask-Login wiring: cookies resolve through server-side sessions (auth/sessions.py)."""
 from flask import Flask, current_app, request
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from matchmaker.auth import privacy, sessions
 from matchmaker.auth.models import User
@@ -34,7 +35,10 @@ def _touch_session() -> None:
     record = current_user.current_session
     if record is not None and sessions.touch(
             record, every=current_app.config["SESSION_TOUCH_INTERVAL"]):
-        db.session.commit()
+        try:
+            db.session.commit()
+        except OperationalError:  # SQLite busy with a writer: the next page view records it
+            db.session.rollback()
 
 
 def _consent_banner() -> dict:
