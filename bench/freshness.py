@@ -20,11 +20,11 @@ with the POST alone as the baseline; writes bench/results/freshness-<time>.json.
 import argparse
 import json
 import random
+import re
 import statistics
 import time
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, text
 
 from bench import stack
@@ -36,12 +36,16 @@ POLL = 0.02
 TIMEOUT = 600.0
 
 
+class Refused(Exception):
+    """The edit form refused the change (a benchmark text below the publishing minimum)."""
+
+
 def _candidates(engine, rng: random.Random, k: int) -> tuple[list[int], list[tuple[int, int]]]:
     """k needs to edit, and k (output, need) pairs not matched yet, all with real text."""
     with engine.connect() as conn:
         needs = list(conn.scalars(text(
             "SELECT id FROM tech_needs WHERE ref LIKE 'bench-%' AND status = 'published' "
-            "AND length(description) >= 120 ORDER BY id")))
+            "AND length(description) BETWEEN 120 AND 4000 ORDER BY id")))
         outputs = list(conn.scalars(text(
             "SELECT id FROM research_outputs WHERE ref LIKE 'bench-%' AND status = 'published' "
             "ORDER BY id")))
@@ -50,17 +54,25 @@ def _candidates(engine, rng: random.Random, k: int) -> tuple[list[int], list[tup
     return edited, list(zip(rng.sample(outputs, k), targets, strict=True))
 
 
-def _save(client: httpx.Client, kind: str, item_id: int, changes: dict) -> float:
+def _save(client: stack.Browser, kind: str, item_id: int, changes: dict) -> float:
     """Post the edit form of a listing with changes; return the POST's own seconds."""
     page = client.get(f"/{kind}/{item_id}/edit")
     fields = [(n, v) for n, v in stack.form_fields(page.text, f"/{kind}/{item_id}/edit")
               if n not in changes]
     fields += list(changes.items())
+    data: dict[str, list[str]] = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(value)
     started = time.perf_counter()
-    response = client.post(f"/{kind}/{item_id}/edit", data=fields)
+    response = client.post(f"/{kind}/{item_id}/edit", data=data)
     if response.status_code != 302:
+        errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>([^<]+)<|'
+                            r'class="alert alert-danger[^"]*"[^>]*>([^<]+)<', response.text)
+        message = [(a or b).strip() for a, b in errors if (a or b).strip()]
+        if response.status_code == 200 and message:
+            raise Refused(message)
         raise SystemExit(f"saving {kind} {item_id} failed ({response.status_code}): "
-                         f"{response.text[:500]}")
+                         f"{message or response.text[:300]}")
     return time.perf_counter() - started
 
 
@@ -99,32 +111,48 @@ def main() -> None:
     stack.prepare(args.outputs, args.needs)
     engine = create_engine(stack.DATABASE_URL)
     rng = random.Random(args.seed)
-    edited, pairs = _candidates(engine, rng, args.edits)
+    # Three times as many candidates: a benchmark text the publishing minimum refuses is skipped.
+    edited, pairs = _candidates(engine, rng, 3 * args.edits)
     own, enters, posts = [], [], []
     with stack.Stack(args.port) as running:
-        cookie = stack.cookie_header(stack.sign_in(running.base, ADMIN))
-        with httpx.Client(base_url=running.base, headers={"Cookie": cookie},
-                          timeout=60) as client:
-            for i, need_id in enumerate(edited, 1):
+        client = stack.sign_in(running.base, ADMIN)
+        try:
+            for need_id in edited:
+                if len(own) == args.edits:
+                    break
                 with engine.connect() as conn:
                     body = conn.scalar(text("SELECT description FROM tech_needs WHERE id = :i"),
                                        {"i": need_id})
                 started = time.perf_counter()
-                posts.append(_save(client, "needs", need_id, {
-                    "description": f"{body}（{i}：补充说明，需求方希望尽快对接。）"}))
+                try:
+                    post = _save(client, "needs", need_id, {
+                        "description": f"{body}（补充说明 {len(own) + 1}：需求方希望尽快对接。）"})
+                except Refused as reasons:
+                    stack.log(f"need {need_id} skipped: {reasons}")
+                    continue
+                posts.append(post)
                 own.append(_wait(engine, OWN_FRESH, {"id": need_id}, started))
-                stack.log(f"own {i}/{args.edits}: {own[-1]:.2f} s")
-            for i, (output_id, need_id) in enumerate(pairs, 1):
+                stack.log(f"own {len(own)}/{args.edits}: {own[-1]:.2f} s")
+            for output_id, need_id in pairs:
+                if len(enters) == args.edits:
+                    break
                 with engine.connect() as conn:
                     title, body = conn.execute(text(
                         "SELECT title, description FROM tech_needs WHERE id = :i"),
                         {"i": need_id}).one()
                 started = time.perf_counter()
-                posts.append(_save(client, "outputs", output_id,
-                                   {"title": title[:200], "abstract": body}))
+                try:
+                    post = _save(client, "outputs", output_id,
+                                 {"title": title[:200], "abstract": body})
+                except Refused as reasons:
+                    stack.log(f"output {output_id} with need {need_id}'s text skipped: {reasons}")
+                    continue
+                posts.append(post)
                 enters.append(_wait(engine, ENTERED, {"need": need_id, "output": output_id},
                                     started))
-                stack.log(f"enters {i}/{args.edits}: {enters[-1]:.2f} s")
+                stack.log(f"enters {len(enters)}/{args.edits}: {enters[-1]:.2f} s")
+        finally:
+            client.close()
     figures = {"own": _figures(own), "enters": _figures(enters), "post": _figures(posts)}
     print(f"\nfreshness at {stack.listing_counts()} ({args.edits} saves each, one at a time)")
     for name, label in (("own", "its own matches"), ("enters", "the list it enters"),

@@ -136,8 +136,11 @@ def main() -> None:
     ids = stack.benchmark_ids()
     with stack.Stack(args.port, web_concurrency=args.web_concurrency) as running:
         stack.log(f"stack ready at {running.base}; signing in {args.clients} clients")
-        cookies = [stack.cookie_header(stack.sign_in(running.base))
-                   for _ in range(args.clients)]
+        cookies = []
+        for _ in range(args.clients):
+            browser = stack.sign_in(running.base)
+            cookies.append(stack.cookie_header(browser.cookies))
+            browser.close()
         asyncio.run(_run(running.base, cookies, ids, args.think, 5))  # warm-up, not counted
         stack.log(f"measuring for {args.duration:.0f} s")
         samples = asyncio.run(_run(running.base, cookies, ids, args.think, args.duration))

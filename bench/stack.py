@@ -148,22 +148,42 @@ class Stack:
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def sign_in(base: str, email: str = BROKER) -> dict:
-    """Sign in through the login form; return the cookies to send (name → value).
+class Browser:
+    """An HTTP client that keeps cookies as a browser on an HTTPS site would.
 
-    The production config marks cookies Secure; the stack is served over plain loopback HTTP,
-    so the cookies are read from Set-Cookie and sent explicitly, as a TLS proxy would let a
-    browser do."""
-    with httpx.Client(base_url=base, follow_redirects=False, timeout=30) as client:
-        page = client.get("/auth/login")
-        token = _CSRF.search(page.text).group(1)
-        cookies = _set_cookies(page)
-        response = client.post("/auth/login", data={"csrf_token": token, "email": email,
-                                                    "password": PASSWORD},
-                               headers={"Cookie": cookie_header(cookies)})
-        if response.status_code != 302:
-            raise SystemExit(f"sign-in failed ({response.status_code}): {response.text[:300]}")
-        return cookies | _set_cookies(response)
+    The production config marks cookies Secure and the stack is served over plain loopback
+    HTTP, so cookies are read from Set-Cookie and sent explicitly, as a TLS proxy in front of
+    the stack would let a browser do."""
+
+    def __init__(self, base: str):
+        self.client = httpx.Client(base_url=base, follow_redirects=False, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        response = self.client.request(method, url, headers={"Cookie": cookie_header(
+            self.cookies)}, **kwargs)
+        self.cookies |= _set_cookies(response)
+        return response
+
+    def get(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def sign_in(base: str, email: str = BROKER) -> Browser:
+    """Sign in through the login form; return the signed-in Browser."""
+    browser = Browser(base)
+    page = browser.get("/auth/login")
+    response = browser.post("/auth/login", data={"csrf_token": _CSRF.search(page.text).group(1),
+                                                 "email": email, "password": PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"sign-in failed ({response.status_code}): {response.text[:300]}")
+    return browser
 
 
 def _set_cookies(response) -> dict:
@@ -207,7 +227,8 @@ class _FormFields(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.inside = (a.get("action") or "").endswith(self.action)
+            # A form without an action posts to the page it is on (action is that page's URL).
+            self.inside = (a.get("action") or self.action).endswith(self.action)
         if not self.inside:
             return
         if tag == "input" and a.get("name"):
