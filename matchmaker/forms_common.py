@@ -94,11 +94,32 @@ def clean_formdata(form, formdata) -> MultiDict:
 
 class BaseForm(FlaskForm):
     """The base of every form in matchmaker: submitted values are cleaned before any field
-    parses them (see clean_formdata), so every feature gets the same input hygiene."""
+    parses them (see clean_formdata), so every feature gets the same input hygiene, and a
+    submitted form holds only what was submitted (see process)."""
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """Fill the fields from the submission, or, for a form that is shown, from obj/data.
+
+        WTForms documents obj and data as used only without formdata, yet fills a field the
+        submission lacks from them: the field then held the stored value in the stored type
+        (a chain's list of synonym lines in a text box, a 500 in its validator) and a missing
+        field silently kept the old value instead of failing its "required" check.
+        """
+        formdata = self.meta.wrap_formdata(self, formdata)
+        if formdata is not None:
+            obj, data, kwargs = None, None, {}
+        super().process(formdata, obj, data, extra_filters, **kwargs)
 
     class Meta:
         def wrap_formdata(self, form, formdata):
             formdata = super().wrap_formdata(form, formdata)
             if formdata is None or not hasattr(formdata, "lists"):
                 return formdata
-            return clean_formdata(form, formdata)
+            cleaned = clean_formdata(form, formdata)
+            # A browser sends every text box, empty or not; a submission without one (a
+            # script, a stale page) reads as if it were empty. WTForms would leave the field's
+            # data None, which no "text" column or service expects.
+            for field in form:
+                if isinstance(field, StringField) and field.name not in cleaned:
+                    cleaned.add(field.name, "")
+            return cleaned

@@ -25,10 +25,15 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions per lexeme
 MAX_POSITION = 16383  # and positions up to 16383
 MAX_TERMS = 8  # query terms considered; more narrow nothing a broker would notice
+# PostgreSQL refuses a lexeme over 2047 bytes in a tsvector or tsquery (the whole save or
+# search failed). Longer words are cut, in the index and in queries alike, so that a query
+# word still finds them by prefix; 255 characters stay within the limit in any script.
+MAX_WORD = 255
 
 
 def _runs(text: str) -> list[str]:
-    return _RUNS.findall(normalize(text))
+    return [run if _IS_CJK.match(run) else run[:MAX_WORD]
+            for run in _RUNS.findall(normalize(text))]
 
 
 def tokens(text: str) -> list[str]:

@@ -68,6 +68,14 @@ def test_a_nul_byte_in_a_query_or_a_signed_in_form_is_refused_never_a_500(login_
     assert feedback.status_code == 400
 
 
+@pytest.mark.parametrize("query", ["page=%00", "page=1%00", "q=%00&page=2", "page=abc&x=%00"])
+def test_a_nul_byte_beside_the_page_number_is_a_400_not_a_404(login_as, query):
+    """The NUL guard runs before the page-number check (found by the route fuzz)."""
+    response = login_as("broker-zhangmin").get(f"/outputs/?{query}")
+    assert response.status_code == 400
+    assert "空字符" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("blank", INVISIBLE)
 def test_text_made_only_of_invisible_characters_counts_as_empty(login_as, db_session, blank):
     client = login_as("h2-ent-01")
