@@ -1,4 +1,5 @@
 """Form fields, validators and the base form shared by every feature."""
+import json
 import re
 
 from flask_babel import gettext as _
@@ -88,6 +89,10 @@ def clean_formdata(form, formdata) -> MultiDict:
         field = fields.get(key)
         clean = _cleaner(field) if field is not None else clean_line
         for value in values:
+            if isinstance(value, bool | int | float):  # a JSON body: as a form would send it
+                value = json.dumps(value)
+            elif value is None or isinstance(value, list | dict):
+                continue  # JSON that no form field can carry
             cleaned.add(key, clean(value) if isinstance(value, str) else value)
     return cleaned
 
@@ -112,7 +117,12 @@ class BaseForm(FlaskForm):
 
     class Meta:
         def wrap_formdata(self, form, formdata):
-            formdata = super().wrap_formdata(form, formdata)
+            try:
+                formdata = super().wrap_formdata(form, formdata)
+            except (TypeError, ValueError):
+                # Flask-WTF reads a JSON body as the form: one that is not an object (a
+                # list, a string, a number) holds no fields.
+                formdata = MultiDict()
             if formdata is None or not hasattr(formdata, "lists"):
                 return formdata
             cleaned = clean_formdata(form, formdata)

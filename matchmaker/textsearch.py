@@ -29,6 +29,11 @@ MAX_TERMS = 8  # query terms considered; more narrow nothing a broker would noti
 # search failed). Longer words are cut, in the index and in queries alike, so that a query
 # word still finds them by prefix; 255 characters stay within the limit in any script.
 MAX_WORD = 255
+# The search box keeps 100 characters, and so does every alternative of a query term: a
+# synonym of thousands of characters made a phrase of thousands of <-> operators (beyond
+# PostgreSQL's stack) or a LIKE pattern beyond SQLite's limit. A cut synonym still finds the
+# listings that contain it, by its beginning.
+MAX_TERM = 100
 
 
 def _runs(text: str) -> list[str]:
@@ -130,7 +135,8 @@ def query_terms(query: str, synonyms: Sequence[Sequence[str]] = ()) -> list[tupl
     for term in text.split():
         if _runs(term):
             found.append(table.get(term, (term,)))
-    return found[:MAX_TERMS]
+    return [tuple(dict.fromkeys(a[:MAX_TERM] for a in alternatives))
+            for alternatives in found[:MAX_TERMS]]
 
 
 def tsquery(terms: list[tuple[str, ...]]) -> str:

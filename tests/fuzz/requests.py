@@ -1,6 +1,7 @@
 """A fuzzed request: how to draw one for a route, send it, and judge the response."""
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
@@ -55,17 +56,64 @@ class FuzzRequest:
     method: str
     path: str
     query: str
-    form: tuple[tuple[str, str], ...] | None
-
-    @property
-    def has_nul(self) -> bool:
-        """Whether a query or form name or value carries a NUL byte (the guard answers 400)."""
-        form = self.form or ()
-        return "%00" in self.query.lower() or any(values.NUL in k + v for k, v in form)
+    form: tuple[tuple[str, str], ...] | None = None  # sent urlencoded, or as multipart
+    body: str | None = None  # sent as it is (JSON, or raw bytes that claim to be a form)
+    content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    nul: bool | None = False  # a NUL byte in a query or form value (None: cannot tell)
 
     def send(self, client):
-        data = MultiDict(list(self.form)) if self.form is not None else None
-        return client.open(self.path, method=self.method, query_string=self.query, data=data)
+        data = MultiDict(list(self.form)) if self.form is not None else self.body
+        return client.open(self.path, method=self.method, query_string=self.query, data=data,
+                           content_type=self.content_type, headers=list(self.headers))
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return values.NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
+                         st.floats(allow_nan=False, allow_infinity=False), values.text())
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(values.text(8), inner, max_size=3)),
+    max_leaves=6)
+RAW_BODIES = st.one_of(st.sampled_from((
+    "a=1&&b", "%", "%zz=%ff", "=", "&=&", "a=%ed%a0%80", "csrf_token", "x=" + "y" * 100_000,
+    "--b\r\nContent-Disposition: form-data\r\n\r\n--b--", "{", "null", '"abc"', "[1,2]",
+    "\ufeff{}", "a=1;b=2")), st.text(values.ANY_CHAR, max_size=80))
+RAW_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data",
+             "multipart/form-data; boundary=b", "application/json", "text/plain",
+             "application/x-www-form-urlencoded; charset=gbk")
+
+
+@st.composite
+def body_request(draw, method: str, path: str, query: str,
+                 pairs: list[tuple[str, str]], token: str | None) -> FuzzRequest:
+    """Send pairs as a browser form (mostly), as multipart, as a JSON object with the CSRF
+    token in its header (Flask-WTF reads JSON as form data), or send a raw body."""
+    how = draw(st.integers(0, 9))
+    nul = any(values.NUL in k + v for k, v in pairs)
+    if how <= 5:
+        return FuzzRequest(method, path, query, form=tuple(pairs), nul=nul)
+    if how == 6:
+        return FuzzRequest(method, path, query, form=tuple(pairs), nul=nul,
+                           content_type="multipart/form-data")
+    headers = (("X-CSRFToken", token),) if token else ()
+    if how <= 8:
+        obj = {k: v for k, v in pairs if k != CSRF_FIELD}
+        for key in draw(st.lists(st.sampled_from(sorted(obj)), max_size=3)) if obj else ():
+            obj[key] = draw(JSON_VALUES)
+        document = obj if how == 7 else draw(st.one_of(st.just(obj), JSON_VALUES))
+        return FuzzRequest(method, path, query, body=json.dumps(document), headers=headers,
+                           content_type="application/json", nul=_has_nul(document))
+    return FuzzRequest(method, path, query, body=draw(RAW_BODIES), headers=headers,
+                       content_type=draw(st.sampled_from(RAW_TYPES)), nul=None)
 
 
 def _good_values(kind: str, name: str, role: str) -> list[str]:
@@ -123,16 +171,22 @@ def request_strategy(rule: Rule, method: str, pools: IdPools, visitor: Visitor,
     def build(draw):
         path = _ARG.sub(lambda m: values.path_segment(draw(args[m.group("name")])), rule.rule)
         query = draw(values.query_pairs(offered))
-        form = list(draw(form_pairs(body_form, visitor))) if method in BODY_METHODS else None
+        spec = forms.get((path, method), body_form)
+        form = list(draw(form_pairs(spec, visitor))) if method in BODY_METHODS else None
         # One request in ten carries a NUL byte (the guard's 400); hypothesis draws integers
         # close to uniformly but picks among repeated sampled_from elements unevenly.
         nul = draw(st.integers(0, 9))
-        if nul == 4 or (nul == 5 and form is None):
+        query_nul = nul == 4 or (nul == 5 and form is None)
+        if query_nul:
             query = draw(values.put_nul(query))
         elif nul == 5:
             form = draw(values.put_nul(form))
         query = values.encode_query(query, draw(st.sampled_from(values.RAW_QUERY_TAILS)))
-        return FuzzRequest(method, path, query, tuple(form) if form is not None else None)
+        if form is None:
+            return FuzzRequest(method, path, query, nul=query_nul)
+        token = next((v for k, v in form if k == CSRF_FIELD), None)
+        sent = draw(body_request(method, path, query, form, token))
+        return replace(sent, nul=True if query_nul else sent.nul)
 
     return build()
 
@@ -145,7 +199,7 @@ def check_response(request: FuzzRequest, response) -> None:
     assert status < 500, f"{status} for {request}"
     for marker in TRACEBACK_MARKERS:
         assert marker not in body, f"{marker!r} in the {status} response to {request}"
-    if request.has_nul:
+    if request.nul:
         assert status == 400, f"{status} (not 400) for a NUL byte: {request}"
     if status == 200 and response.mimetype == "text/html" and request.method in ("GET", "POST"):
         for marker in LAYOUT_MARKERS:

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, literal, select
 from sqlalchemy import text as sql
 
 from matchmaker import textsearch
@@ -82,6 +83,17 @@ def test_search_tokens_terms_and_literals_never_raise(query, groups):
         assert textsearch.tsquery(terms)
     textsearch.like_patterns(terms)
     textsearch.Document.of(query, [g[0] for g in groups]).tsvector()
+
+
+@FUZZ
+@given(ANY_TEXT, SYNONYM_GROUPS)
+def test_sqlite_accepts_every_like_pattern(query, groups):
+    """SQLite refuses LIKE patterns over 50,000 bytes ("pattern too complex")."""
+    engine = create_engine("sqlite://")
+    with engine.connect() as connection:
+        for alternatives in textsearch.like_patterns(textsearch.query_terms(query, groups)):
+            for pattern in alternatives:
+                connection.execute(select(literal("x").contains(pattern, autoescape=True)))
 
 
 @pytest.fixture(scope="module")

@@ -62,8 +62,9 @@ def test_every_route_can_be_fuzzed(app):
 
 @pytest.fixture(scope="session")
 def page_forms(app) -> dict[str, dict[tuple[str, str], FormSpec]]:
-    """The forms each role's pages offer, by (rule, method) of their action; "*" unites them
-    (an anonymous visitor's POST to a form page still uses that form's real field names)."""
+    """The forms each role's pages offer, by (rule or path, method) of their action; "*"
+    unites them (an anonymous visitor's POST to a form page still uses that form's real
+    field names)."""
     found: dict[str, dict] = {"*": {}}
     for role in ROLES:
         with rolled_back(app):

@@ -223,7 +223,9 @@ def _rule_of(adapter, form: FormSpec) -> Rule | None:
 
 def discover_forms(app: Flask, visitor: Visitor, pools: IdPools) -> dict[tuple[str, str],
                                                                           FormSpec]:
-    """Return the forms the visitor's pages offer, by (rule, method) of their action."""
+    """Return the forms the visitor's pages offer, by (rule, method) of their action, and for
+    rules with arguments also by (path, method): that page's own values (an edit form's
+    version, the status buttons an item offers) let a fuzzed request to the same path pass."""
     adapter = app.url_map.bind("localhost")
     found: dict[tuple[str, str], FormSpec] = {}
     client = visitor.client(app)
@@ -235,9 +237,13 @@ def discover_forms(app: Flask, visitor: Visitor, pools: IdPools) -> dict[tuple[s
             rule = _rule_of(adapter, form)
             if rule is None:
                 continue
-            spec = found.setdefault((rule.rule, form.method), FormSpec(form.method, rule.rule))
-            for name, field_spec in form.fields.items():
-                spec.add(name, FieldSpec(field_spec.kind, set(field_spec.options),
-                                         set(field_spec.defaults), field_spec.multiple))
+            keys = [(rule.rule, form.method)]
+            if rule.arguments:
+                keys.append((form.action.split("?")[0], form.method))
+            for key in keys:
+                spec = found.setdefault(key, FormSpec(form.method, key[0]))
+                for name, field_spec in form.fields.items():
+                    spec.add(name, FieldSpec(field_spec.kind, set(field_spec.options),
+                                             set(field_spec.defaults), field_spec.multiple))
         db.session.registry().close()
     return found
