@@ -3,12 +3,11 @@
 On PostgreSQL runs, every tsquery and tsvector literal the search module writes is also cast
 by the server, which refuses what its parser does not accept (a word over 2047 bytes, say).
 """
-import os
 import unicodedata
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, literal, select
 from sqlalchemy import text as sql
@@ -20,10 +19,9 @@ from matchmaker.money import MONEY_MAX, AmountError, format_amount, format_range
 from matchmaker.textclean import clean_line, clean_text, fold_name, is_blank
 from tests.conftest import IS_POSTGRES
 from tests.fuzz import values
+from tests.fuzz.config import EXAMPLES, fuzz_settings, seeded
 
-EXAMPLES = max(200, int(os.environ.get("FUZZ_EXAMPLES", "6")) * 50)
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = fuzz_settings(max(300, EXAMPLES * 50))
 ANY_TEXT = st.one_of(values.text(), st.text(), values.text(300))
 AMOUNT_TEXT = st.one_of(
     ANY_TEXT,
@@ -35,6 +33,7 @@ STORED_AMOUNTS = st.decimals(min_value=0, max_value=MONEY_MAX, places=2)
 
 # --- money ------------------------------------------------------------------------------
 
+@seeded
 @FUZZ
 @given(AMOUNT_TEXT)
 def test_parse_amount_returns_a_stored_amount_or_raises_amount_error(typed):
@@ -48,6 +47,7 @@ def test_parse_amount_returns_a_stored_amount_or_raises_amount_error(typed):
         assert amount == amount.quantize(Decimal("0.01"))
 
 
+@seeded
 @FUZZ
 @given(st.one_of(st.none(), STORED_AMOUNTS), st.one_of(st.none(), STORED_AMOUNTS),
        st.sampled_from(("zh", "en")))
@@ -56,6 +56,7 @@ def test_formatting_any_stored_amount_or_range_never_raises(low, high, locale):
     assert isinstance(format_range(low, high, locale=locale), str)
 
 
+@seeded
 @FUZZ
 @given(AMOUNT_TEXT)
 def test_every_parsed_amount_formats(typed):
@@ -72,6 +73,7 @@ def test_every_parsed_amount_formats(typed):
 SYNONYM_GROUPS = st.lists(st.lists(ANY_TEXT, min_size=1, max_size=4), max_size=3)
 
 
+@seeded
 @FUZZ
 @given(ANY_TEXT, SYNONYM_GROUPS)
 def test_search_tokens_terms_and_literals_never_raise(query, groups):
@@ -85,6 +87,7 @@ def test_search_tokens_terms_and_literals_never_raise(query, groups):
     textsearch.Document.of(query, [g[0] for g in groups]).tsvector()
 
 
+@seeded
 @FUZZ
 @given(ANY_TEXT, SYNONYM_GROUPS)
 def test_sqlite_accepts_every_like_pattern(query, groups):
@@ -107,7 +110,8 @@ def pg_connection(app):
 
 
 @pytest.mark.postgres
-@settings(FUZZ, suppress_health_check=list(HealthCheck))
+@seeded
+@FUZZ
 @given(query=ANY_TEXT, groups=SYNONYM_GROUPS)
 def test_postgres_accepts_every_tsquery_and_tsvector_literal(pg_connection, query, groups):
     terms = textsearch.query_terms(query, groups)
@@ -126,6 +130,7 @@ IPC_LIKE = st.from_regex(r"\A\s*[A-Ha-h]\s*[0-9]{1,3}\s*[A-Za-z]?\s*([0-9]{1,5}\
                          r"\s*\Z")
 
 
+@seeded
 @FUZZ
 @given(st.one_of(ANY_TEXT, IPC_LIKE), st.booleans())
 def test_normalize_ipc_returns_a_canonical_ascii_code_or_none(code, full):
@@ -143,6 +148,7 @@ def _shows_nothing(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cf")
 
 
+@seeded
 @FUZZ
 @given(ANY_TEXT)
 def test_clean_line_leaves_one_visible_line_or_nothing(typed):
@@ -153,6 +159,7 @@ def test_clean_line_leaves_one_visible_line_or_nothing(typed):
     assert clean_line(cleaned) == cleaned
 
 
+@seeded
 @FUZZ
 @given(ANY_TEXT)
 def test_clean_line_keeps_newlines_when_asked(typed):
@@ -161,6 +168,7 @@ def test_clean_line_keeps_newlines_when_asked(typed):
     assert clean_line(cleaned, keep="\n") == cleaned
 
 
+@seeded
 @FUZZ
 @given(ANY_TEXT)
 def test_clean_text_keeps_lines_and_tabs_only(typed):
@@ -171,6 +179,7 @@ def test_clean_text_keeps_lines_and_tabs_only(typed):
     assert clean_text(cleaned) == cleaned
 
 
+@seeded
 @FUZZ
 @given(ANY_TEXT)
 def test_fold_name_is_stable_and_shows_something_or_nothing(typed):

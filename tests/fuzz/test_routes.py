@@ -11,16 +11,15 @@ savepoint of it and with a fresh client carrying the visitor's cookies, so an ex
 signs out, changes the password or deletes the account is undone before the next one.
 
 FUZZ_EXAMPLES (default 6) sets the examples per route, method and role; HEAD and OPTIONS get a
-quarter of them. Hypothesis is derandomised and keeps no example database, so CI runs the same
-examples every time.
+quarter of them. See tests/fuzz/config.py for FUZZ_SEED.
 """
-import os
-
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 
 from config import TestConfig
 from matchmaker import create_app
+from tests.conftest import DEMO_PASSWORD, login
+from tests.fuzz.config import EXAMPLES, fuzz_settings, seeded
 from tests.fuzz.forms import FormSpec
 from tests.fuzz.requests import check_fuzzable, check_response, request_strategy
 from tests.fuzz.world import (
@@ -34,7 +33,6 @@ from tests.fuzz.world import (
 )
 
 EXCLUDED_ENDPOINTS = {"static"}
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 
 
 def fuzz_targets(app) -> list[tuple[str, str]]:
@@ -58,6 +56,16 @@ def test_every_route_can_be_fuzzed(app):
     problems = [p for rule in app.url_map.iter_rules()
                 if rule.endpoint not in EXCLUDED_ENDPOINTS for p in check_fuzzable(rule)]
     assert not problems, "the route fuzzer cannot fill: " + "; ".join(problems)
+
+
+def test_a_route_the_fuzzer_cannot_fill_is_reported_not_skipped():
+    from flask import Flask
+
+    other = Flask(__name__)
+    other.add_url_rule("/rates/<float:rate>", "rate", lambda rate: "", methods=["PUT"])
+    problems = check_fuzzable(next(r for r in other.url_map.iter_rules() if r.endpoint == "rate"))
+    assert any("unknown method PUT" in p for p in problems)
+    assert any("FloatConverter of <rate>" in p for p in problems)
 
 
 @pytest.fixture(scope="session")
@@ -98,8 +106,8 @@ def test_no_input_gives_a_server_error(app, page_forms, rule_text, method, role)
         forms = {**page_forms["*"], **page_forms[role]}
         strategy = request_strategy(rule, method, IdPools.load(visitor.user_id), visitor, forms)
 
-        @settings(max_examples=_examples(method), derandomize=True, database=None,
-                  deadline=None, suppress_health_check=list(HealthCheck))
+        @seeded
+        @fuzz_settings(_examples(method))
         @given(request=strategy)
         def one_request(request):
             note(repr(request))
@@ -107,3 +115,29 @@ def test_no_input_gives_a_server_error(app, page_forms, rule_text, method, role)
                 check_response(request, request.send(visitor.client(app)))
 
         one_request()
+
+
+NEW_PASSWORD = "ochre-tundra-violin-42"
+
+
+@pytest.mark.parametrize("path, data, account_page", [
+    ("/auth/logout", {}, 302),
+    ("/account/sessions/revoke-others", {}, 200),
+    ("/account/password", {"current_password": DEMO_PASSWORD, "new_password": NEW_PASSWORD,
+                           "confirm": NEW_PASSWORD}, 200),
+    ("/account/delete", {"password": DEMO_PASSWORD, "confirm": "y"}, 302),
+])
+def test_an_example_that_ends_the_session_is_undone_before_the_next(app, path, data,
+                                                                     account_page):
+    """The fuzz's isolation: what one example does to the account is gone in the next."""
+    with rolled_back(app) as connection:
+        add_fixture_rows(app)
+        visitor = sign_in(app, "institution")
+        with savepoint(connection):
+            client = visitor.client(app)
+            response = client.post(path, data={"csrf_token": visitor.csrf_token, **data})
+            assert response.status_code == 302
+            assert client.get("/account").status_code == account_page
+        with savepoint(connection):
+            assert visitor.client(app).get("/account").status_code == 200
+            login(app.test_client(), "qcut")  # the demo password works again
