@@ -117,11 +117,16 @@ class BaseForm(FlaskForm):
 
     class Meta:
         def wrap_formdata(self, form, formdata):
+            from_request = formdata is not None and not hasattr(formdata, "getlist")
             try:
                 formdata = super().wrap_formdata(form, formdata)
             except (TypeError, ValueError):
                 # Flask-WTF reads a JSON body as the form: one that is not an object (a
                 # list, a string, a number) holds no fields.
+                formdata = MultiDict()
+            if formdata is None and from_request and form.is_submitted():
+                # A POST whose body holds no fields (empty, or a broken multipart body) is
+                # still a submission: Flask-WTF validates it, so its fields must be read.
                 formdata = MultiDict()
             if formdata is None or not hasattr(formdata, "lists"):
                 return formdata

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import Rule
+from werkzeug.routing import Rule, UnicodeConverter
 
 from matchmaker.routing import IdConverter
 from matchmaker.seed import demo_email
@@ -29,15 +29,20 @@ class UnfuzzableRouteError(Exception):
     """A route has a converter or method the fuzzer cannot fill."""
 
 
+def converter_of(rule: Rule, arg: str) -> type:
+    """Return the converter class of the path argument arg of rule."""
+    names = {m.group("name"): m.group("converter") or "default" for m in _ARG.finditer(rule.rule)}
+    return rule.map.converters[names[arg]]
+
+
 def converter_strategy(rule: Rule, arg: str, pools: IdPools) -> st.SearchStrategy[str]:
     """Return values for the path argument arg of rule, by its converter."""
-    converter = rule._converters[arg]
-    if isinstance(converter, IdConverter):
+    converter = converter_of(rule, arg)
+    if issubclass(converter, IdConverter):
         return values.id_value(*pools.for_arg(rule, arg))
-    if type(converter).__name__ == "UnicodeConverter":  # the default <name> converter
+    if issubclass(converter, UnicodeConverter):  # the default <name> converter
         return values.string_value()
-    raise UnfuzzableRouteError(
-        f"{rule.rule}: no strategy for the {type(converter).__name__} of <{arg}>")
+    raise UnfuzzableRouteError(f"{rule.rule}: no strategy for the {converter.__name__} of <{arg}>")
 
 
 def check_fuzzable(rule: Rule) -> list[str]:
@@ -61,8 +66,11 @@ class FuzzRequest:
     content_type: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
     nul: bool | None = False  # a NUL byte in a query or form value (None: cannot tell)
+    cookies: tuple[tuple[str, str], ...] = ()  # forged or broken, over the visitor's own
 
     def send(self, client):
+        for name, value in self.cookies:
+            client.set_cookie(name, value)
         data = MultiDict(list(self.form)) if self.form is not None else self.body
         return client.open(self.path, method=self.method, query_string=self.query, data=data,
                            content_type=self.content_type, headers=list(self.headers))
@@ -87,6 +95,13 @@ RAW_BODIES = st.one_of(st.sampled_from((
     "a=1&&b", "%", "%zz=%ff", "=", "&=&", "a=%ed%a0%80", "csrf_token", "x=" + "y" * 100_000,
     "--b\r\nContent-Disposition: form-data\r\n\r\n--b--", "{", "null", '"abc"', "[1,2]",
     "\ufeff{}", "a=1;b=2")), st.text(values.ANY_CHAR, max_size=80))
+# Cookies a visitor can send but not sign: garbage, truncated or re-encoded signatures.
+COOKIES = st.lists(st.tuples(
+    st.sampled_from(("session", "remember_token", "locale")),
+    st.one_of(st.sampled_from(("", "x|y", "|", "1|" + "a" * 128, ".eJyrVkpUslJKT8-", "null",
+                               "eyJfdXNlcl9pZCI6IjEifQ.Z.abc", "a" * 4000)),
+              st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e), max_size=60))),
+    min_size=1, max_size=2)
 RAW_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data",
              "multipart/form-data; boundary=b", "application/json", "text/plain",
              "application/x-www-form-urlencoded; charset=gbk")
@@ -182,11 +197,12 @@ def request_strategy(rule: Rule, method: str, pools: IdPools, visitor: Visitor,
         elif nul == 5:
             form = draw(values.put_nul(form))
         query = values.encode_query(query, draw(st.sampled_from(values.RAW_QUERY_TAILS)))
+        cookies = tuple(draw(COOKIES)) if draw(st.integers(0, 9)) == 7 else ()
         if form is None:
-            return FuzzRequest(method, path, query, nul=query_nul)
+            return FuzzRequest(method, path, query, nul=query_nul, cookies=cookies)
         token = next((v for k, v in form if k == CSRF_FIELD), None)
         sent = draw(body_request(method, path, query, form, token))
-        return replace(sent, nul=True if query_nul else sent.nul)
+        return replace(sent, nul=True if query_nul else sent.nul, cookies=cookies)
 
     return build()
 
