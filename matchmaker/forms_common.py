@@ -5,7 +5,13 @@ import re
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -13,6 +19,7 @@ from matchmaker.domain import KEYWORD_LEN_MAX, KEYWORDS_MAX
 from matchmaker.textclean import clean_line, clean_text, is_blank
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
+INT_LIMIT = 2**63  # beyond any integer column
 
 
 def split_terms(text: str) -> list[str]:
@@ -114,6 +121,13 @@ class BaseForm(FlaskForm):
         if formdata is not None:
             obj, data, kwargs = None, None, {}
         super().process(formdata, obj, data, extra_filters, **kwargs)
+        for field in self:
+            # int() reads a thousand typed digits, and NumberRange then fails converting them
+            # to float (a 500). No column holds such a number: it reads as no number, which
+            # the field's range check reports.
+            if isinstance(field, IntegerField) and isinstance(field.data, int) \
+                    and abs(field.data) > INT_LIMIT:
+                field.data = None
 
     class Meta:
         def wrap_formdata(self, form, formdata):

@@ -84,3 +84,15 @@ def test_a_segment_posted_with_a_broken_body_gets_messages_not_a_500(login_as):
                            content_type="multipart/form-data", headers={"X-CSRFToken": token})
     assert response.status_code == 200
     assert "请输入标识" in response.get_data(as_text=True)
+
+
+def test_a_number_no_column_holds_is_out_of_range_not_a_500(login_as, db_session):
+    """int() read a thousand digits and NumberRange's float conversion overflowed (found by
+    the route fuzz on the need and output forms' TRL)."""
+    from tests.conftest import submit
+    from tests.profiles.test_views import need_form
+
+    client = login_as("h2-ent-01")
+    page = submit(client, "/needs/new", need_form(min_trl="1" * 1000))
+    assert page.status_code == 200
+    assert "TRL 必须在 1 到 9 之间" in page.get_data(as_text=True)
