@@ -30,13 +30,15 @@ def create_app(config: str | type | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
+    from matchmaker import cli, errors, security, templating
+
+    # Before the page-number check: a NUL byte anywhere in the query is a 400, whichever
+    # parameter carries it (before_request functions run in the order they are registered).
+    security.register(app)
     _register_converters(app)
     _register_blueprints(app)
 
-    from matchmaker import cli, errors, security, templating
-
     errors.register(app)
-    security.register(app)
     templating.register(app)
     cli.register(app)
     return app

@@ -1,10 +1,17 @@
 """Form fields, validators and the base form shared by every feature."""
+import json
 import re
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -12,6 +19,7 @@ from matchmaker.domain import KEYWORD_LEN_MAX, KEYWORDS_MAX
 from matchmaker.textclean import clean_line, clean_text, is_blank
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
+INT_LIMIT = 2**63  # beyond any integer column
 
 
 def split_terms(text: str) -> list[str]:
@@ -88,17 +96,59 @@ def clean_formdata(form, formdata) -> MultiDict:
         field = fields.get(key)
         clean = _cleaner(field) if field is not None else clean_line
         for value in values:
+            if isinstance(value, bool | int | float):  # a JSON body: as a form would send it
+                value = json.dumps(value)
+            elif value is None or isinstance(value, list | dict):
+                continue  # JSON that no form field can carry
             cleaned.add(key, clean(value) if isinstance(value, str) else value)
     return cleaned
 
 
 class BaseForm(FlaskForm):
     """The base of every form in matchmaker: submitted values are cleaned before any field
-    parses them (see clean_formdata), so every feature gets the same input hygiene."""
+    parses them (see clean_formdata), so every feature gets the same input hygiene, and a
+    submitted form holds only what was submitted (see process)."""
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """Fill the fields from the submission, or, for a form that is shown, from obj/data.
+
+        WTForms documents obj and data as used only without formdata, yet fills a field the
+        submission lacks from them: the field then held the stored value in the stored type
+        (a chain's list of synonym lines in a text box, a 500 in its validator) and a missing
+        field silently kept the old value instead of failing its "required" check.
+        """
+        formdata = self.meta.wrap_formdata(self, formdata)
+        if formdata is not None:
+            obj, data, kwargs = None, None, {}
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        for field in self:
+            # int() reads a thousand typed digits, and NumberRange then fails converting them
+            # to float (a 500). No column holds such a number: it reads as no number, which
+            # the field's range check reports.
+            if isinstance(field, IntegerField) and isinstance(field.data, int) \
+                    and abs(field.data) > INT_LIMIT:
+                field.data = None
 
     class Meta:
         def wrap_formdata(self, form, formdata):
-            formdata = super().wrap_formdata(form, formdata)
+            from_request = formdata is not None and not hasattr(formdata, "getlist")
+            try:
+                formdata = super().wrap_formdata(form, formdata)
+            except (TypeError, ValueError):
+                # Flask-WTF reads a JSON body as the form: one that is not an object (a
+                # list, a string, a number) holds no fields.
+                formdata = MultiDict()
+            if formdata is None and from_request and form.is_submitted():
+                # A POST whose body holds no fields (empty, or a broken multipart body) is
+                # still a submission: Flask-WTF validates it, so its fields must be read.
+                formdata = MultiDict()
             if formdata is None or not hasattr(formdata, "lists"):
                 return formdata
-            return clean_formdata(form, formdata)
+            cleaned = clean_formdata(form, formdata)
+            # A browser sends every text box, empty or not; a submission without one (a
+            # script, a stale page) reads as if it were empty. WTForms would leave the field's
+            # data None, which no "text" column or service expects.
+            for field in form:
+                if isinstance(field, StringField) and field.name not in cleaned:
+                    cleaned.add(field.name, "")
+            return cleaned

@@ -1,8 +1,10 @@
 """Security headers on every response, no caching of signed-in pages, and the request-level
-guard against NUL bytes."""
-from flask import Flask, Response, request
+guards: against NUL bytes, and against form parts without a name."""
+from flask import Flask, Request, Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.formparser import FormDataParser
 
 from matchmaker.errors import error_response
 from matchmaker.textclean import NUL
@@ -11,6 +13,27 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
+
+
+def _named(data: MultiDict) -> MultiDict:
+    """Return data without the entries that have no name."""
+    if None not in data:
+        return data
+    return type(data)((k, v) for k, v in data.items(multi=True) if k is not None)
+
+
+class _FormDataParser(FormDataParser):
+    """Werkzeug keeps a multipart part without a name under the key None, and every reader of
+    request.form (Flask-WTF's CSRF check first, before any view) expects strings: such a
+    part, which no browser sends, is dropped."""
+
+    def parse(self, stream, mimetype, content_length, options=None):
+        stream, form, files = super().parse(stream, mimetype, content_length, options)
+        return stream, _named(form), _named(files)
+
+
+class MatchmakerRequest(Request):
+    form_data_parser_class = _FormDataParser
 
 
 def _has_nul(value) -> bool:
@@ -37,7 +60,8 @@ def request_has_nul() -> bool:
 
 
 def register(app: Flask) -> None:
-    """Attach the NUL guard and the security-header hook to app."""
+    """Attach the request guards and the security-header hook to app."""
+    app.request_class = MatchmakerRequest
 
     @app.before_request
     def refuse_nul_bytes():

@@ -55,6 +55,10 @@ def clean_text(text: str) -> str:
 
 def fold_name(text: str) -> str:
     """Return the comparison key of a name: NFKC (full-width → ASCII), case-folded, without
-    whitespace, control, zero-width or other invisible characters."""
+    whitespace, control, zero-width or other invisible characters.
+
+    Normalised again at the end: NFKC turns a spacing mark such as ¨ into a space and a
+    combining mark, and once the space is gone the mark composes with the letter before it.
+    """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(c for c in folded if not is_invisible(c))
+    return unicodedata.normalize("NFKC", "".join(c for c in folded if not is_invisible(c)))

@@ -25,10 +25,20 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions per lexeme
 MAX_POSITION = 16383  # and positions up to 16383
 MAX_TERMS = 8  # query terms considered; more narrow nothing a broker would notice
+# PostgreSQL refuses a lexeme over 2047 bytes in a tsvector or tsquery (the whole save or
+# search failed). Longer words are cut, in the index and in queries alike, so that a query
+# word still finds them by prefix; 255 characters stay within the limit in any script.
+MAX_WORD = 255
+# The search box keeps 100 characters, and so does every alternative of a query term: a
+# synonym of thousands of characters made a phrase of thousands of <-> operators (beyond
+# PostgreSQL's stack) or a LIKE pattern beyond SQLite's limit. A cut synonym still finds the
+# listings that contain it, by its beginning.
+MAX_TERM = 100
 
 
 def _runs(text: str) -> list[str]:
-    return _RUNS.findall(normalize(text))
+    return [run if _IS_CJK.match(run) else run[:MAX_WORD]
+            for run in _RUNS.findall(normalize(text))]
 
 
 def tokens(text: str) -> list[str]:
@@ -128,7 +138,8 @@ def query_terms(query: str, synonyms: Sequence[Sequence[str]] = ()) -> list[tupl
     for term in text.split():
         if _runs(term):
             found.append(table.get(term, (term,)))
-    return found[:MAX_TERMS]
+    return [tuple(dict.fromkeys(a[:MAX_TERM] for a in alternatives))
+            for alternatives in found[:MAX_TERMS]]
 
 
 def tsquery(terms: list[tuple[str, ...]]) -> str:

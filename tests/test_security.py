@@ -68,6 +68,14 @@ def test_a_nul_byte_in_a_query_or_a_signed_in_form_is_refused_never_a_500(login_
     assert feedback.status_code == 400
 
 
+@pytest.mark.parametrize("query", ["page=%00", "page=1%00", "q=%00&page=2", "page=abc&x=%00"])
+def test_a_nul_byte_beside_the_page_number_is_a_400_not_a_404(login_as, query):
+    """The NUL guard runs before the page-number check (found by the route fuzz)."""
+    response = login_as("broker-zhangmin").get(f"/outputs/?{query}")
+    assert response.status_code == 400
+    assert "空字符" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("blank", INVISIBLE)
 def test_text_made_only_of_invisible_characters_counts_as_empty(login_as, db_session, blank):
     client = login_as("h2-ent-01")
@@ -167,3 +175,21 @@ def test_no_input_gives_a_server_error(client, login_as, account, url, data):
     browser = login_as(account) if account else client
     response = submit(browser, url, data, form_url="/")
     assert response.status_code < 500, response.get_data(as_text=True)[:300]
+
+
+NAMELESS_PART = b"--b\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--b--\r\n"
+
+
+def test_a_form_part_without_a_name_is_dropped_not_a_500(client):
+    """Werkzeug keyed it None and Flask-WTF's CSRF check failed on it before any view, for
+    every POST route, signed in or not (found by the route fuzz)."""
+    from tests.conftest import csrf_token
+
+    response = client.post("/auth/login", data=NAMELESS_PART,
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 400
+    token = csrf_token(client, "/auth/login")
+    response = client.post("/auth/login", data=NAMELESS_PART, headers={"X-CSRFToken": token},
+                           content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 200
+    assert "请输入邮箱" in response.get_data(as_text=True)

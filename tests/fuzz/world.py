@@ -1,0 +1,254 @@
+"""The fuzz's world: a rolled-back database with a few extra rows, signed-in roles, the ids a
+request may name, the forms the pages offer, and one savepoint per example.
+
+Nothing here commits to the test session's database: every test case runs inside an outer
+transaction that is rolled back (as conftest's db_session does), and every example inside a
+savepoint of it, so an example that signs out, changes the password, deletes the account or
+edits a chain leaves nothing behind for the next example or the next test.
+"""
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import Integer, select
+from sqlalchemy.orm import sessionmaker
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
+
+from matchmaker.auth import services as auth_services
+from matchmaker.auth import sessions
+from matchmaker.auth.models import User
+from matchmaker.extensions import db, limiter
+from matchmaker.jobs import BackgroundJob, JobStatus
+from matchmaker.orgs.models import Enterprise, Institution
+from matchmaker.seed import demo_email
+from tests.conftest import _TestSession, login
+from tests.fuzz.forms import FieldSpec, FormSpec, parse_forms
+
+# role -> demo account (seed key); None is a visitor without an account.
+ROLES = {"anonymous": None, "institution": "qcut", "enterprise": "h2-ent-01",
+         "broker": "broker-zhangmin", "operator": "admin"}
+# Cookie settings and Flask-Login's default name for the remember-me one.
+COOKIES = (("SESSION_COOKIE_NAME", "session"), ("REMEMBER_COOKIE_NAME", "remember_token"))
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+# Which table a path id names, so that existing ids are tried where they mean something.
+# An argument not listed here gets ids from every table (still fuzzed, just less targeted).
+ARG_TABLES = {"need_id": "tech_needs", "output_id": "research_outputs", "chain_id": "chains",
+              "segment_id": "chain_segments", "user_id": "users", "request_id": "join_requests",
+              "session_id": "user_sessions", "broker_id": "brokers",
+              "job_id": "background_jobs"}
+ENDPOINT_ARG_TABLES = {("outputs", "item_id"): "research_outputs",
+                       ("needs", "item_id"): "tech_needs",
+                       ("orgs.institution", "org_id"): "institutions",
+                       ("orgs.enterprise", "org_id"): "enterprises"}
+OWNER_COLUMNS = ("user_id", "institution_id", "enterprise_id")
+NEWCOMER_PASSWORD = "granite-lantern-orchard-7"
+
+
+def table_for(rule: Rule, arg: str) -> str | None:
+    """Return the table whose ids the path argument arg of rule names, if known."""
+    blueprint = rule.endpoint.split(".")[0]
+    return (ENDPOINT_ARG_TABLES.get((rule.endpoint, arg))
+            or ENDPOINT_ARG_TABLES.get((blueprint, arg)) or ARG_TABLES.get(arg))
+
+
+@contextmanager
+def rolled_back(app: Flask) -> Iterator:
+    """Yield a connection whose outer transaction is rolled back afterwards; db.session is
+    bound to it with savepoints, as in conftest's db_session."""
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    original = db.session
+    db.session = _TestSession(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=lambda: "test")
+    try:
+        yield connection
+    finally:
+        db.session.registry().close()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@contextmanager
+def savepoint(connection) -> Iterator[None]:
+    """Run one example in a savepoint that is rolled back, with a fresh rate limiter."""
+    db.session.registry().close()
+    nested = connection.begin_nested()
+    limiter.reset()
+    try:
+        yield
+    finally:
+        db.session.registry().close()
+        if nested.is_active:
+            nested.rollback()
+
+
+def add_fixture_rows(app: Flask) -> None:
+    """Add what the seed lacks so that every route has rows to act on: pending sign-ups that
+    ask to join an institution and an enterprise (join-request decisions), and a session in
+    "another browser" for every demo account used here and one more (other sessions to sign
+    out, someone else's session id)."""
+    session = db.session
+    with app.app_context():
+        for role, model, key, kind in (("institution", Institution, "qcut", "university"),
+                                       ("enterprise", Enterprise, "h2-ent-01", "tech_sme")):
+            member = session.scalar(select(User).where(User.email == demo_email(key)))
+            org = session.get(model, member.institution_id or member.enterprise_id)
+            auth_services.register_user(session, auth_services.SignupData(
+                email=f"fuzz-newcomer-{role}@example.com", password=NEWCOMER_PASSWORD,
+                display_name=f"新人 {role}", role=role, organisation_name=org.name,
+                organisation_type=kind, region_name=org.region.name,
+                join_organisation=f"{role}:{org.id}"), hash_method="pbkdf2:sha256:1000")
+        for key in [k for k in ROLES.values() if k] + ["xipp"]:
+            user = session.scalar(select(User).where(User.email == demo_email(key)))
+            sessions.start_session(session, user, remember=False, user_agent="Firefox/120",
+                                   keep_for=timedelta(days=30))
+        # A failed background job, so that the operators' jobs page shows its Retry form.
+        session.add(BackgroundJob(name="jobs.sweep", args={}, queue="default",
+                                  status=JobStatus.FAILED, error="RuntimeError: fuzz fixture"))
+        session.commit()
+
+
+@dataclass
+class Visitor:
+    """A signed-in role (or an anonymous visitor): its cookies and a valid CSRF token."""
+
+    role: str
+    user_id: int | None
+    cookies: dict[str, str]
+    csrf_token: str
+
+    def client(self, app: Flask):
+        """Return a new test client carrying the visitor's cookies."""
+        client = app.test_client()
+        for name, value in self.cookies.items():
+            client.set_cookie(name, value)
+        return client
+
+
+def sign_in(app: Flask, role: str) -> Visitor:
+    """Sign role's demo account in (nobody for anonymous) and read a CSRF token."""
+    limiter.reset()
+    client = app.test_client()
+    key = ROLES[role]
+    if key is not None:
+        login(client, key)
+    page = client.get("/auth/login" if key is None else "/account")
+    token = _CSRF.search(page.get_data(as_text=True))
+    assert token, f"no CSRF token for {role} (status {page.status_code})"
+    cookies = {}
+    for setting, default in COOKIES:
+        cookie = client.get_cookie(app.config.get(setting, default))
+        if cookie is not None:
+            cookies[cookie.key] = cookie.value
+    user_id = None
+    if key is not None:
+        user_id = db.session.scalar(select(User.id).where(User.email == demo_email(key)))
+    db.session.registry().close()
+    return Visitor(role, user_id, cookies, token.group(1))
+
+
+@dataclass
+class IdPools:
+    """Ids a path may name: samples of every table, and the visitor's own rows."""
+
+    existing: dict[str, list[int]] = field(default_factory=dict)
+    own: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, user_id: int | None) -> "IdPools":
+        session = db.session
+        pools = cls()
+        user = session.get(User, user_id) if user_id else None
+        owners = {"user_id": user_id,
+                  "institution_id": user.institution_id if user else None,
+                  "enterprise_id": user.enterprise_id if user else None}
+        own_pk = {"users": owners["user_id"], "institutions": owners["institution_id"],
+                  "enterprises": owners["enterprise_id"]}
+        for table in db.metadata.sorted_tables:
+            pk = table.c.get("id")
+            if pk is None or not isinstance(pk.type, Integer):
+                continue
+            ids = session.scalars(select(pk).order_by(pk)).all()
+            step = max(1, len(ids) // 20)
+            pools.existing[table.name] = sorted(set(ids[:3] + ids[-3:] + ids[::step]))
+            own = [own_pk[table.name]] if own_pk.get(table.name) else []
+            for column in OWNER_COLUMNS:
+                if column in table.c and owners[column] is not None:
+                    own += session.scalars(select(pk).where(table.c[column] == owners[column])
+                                           .order_by(pk).limit(10)).all()
+            pools.own[table.name] = sorted(set(own))
+        db.session.registry().close()
+        return pools
+
+    def for_arg(self, rule: Rule, arg: str) -> tuple[list[int], list[int]]:
+        """Return (existing, own) ids for the path argument arg of rule."""
+        table = table_for(rule, arg)
+        if table is not None:
+            return self.existing.get(table, []), self.own.get(table, [])
+        everything = sorted({i for ids in self.existing.values() for i in ids})
+        return everything, sorted({i for ids in self.own.values() for i in ids})
+
+
+def crawl_urls(app: Flask, pools: IdPools) -> list[str]:
+    """Return a page URL of every GET route (with up to two ids per argument) to read forms
+    from."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or "GET" not in rule.methods:
+            continue
+        candidates: list[dict[str, str]] = [{}]
+        for arg in rule.arguments:
+            existing, own = pools.for_arg(rule, arg)
+            values = ([str(i) for i in (own + existing)[:2]] if arg.endswith("id") else ["en"])
+            candidates = [{**c, arg: v} for c in candidates for v in values]
+        for values in candidates:
+            url = rule.rule
+            for arg, value in values.items():
+                url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", value, url)
+            urls.append(url)
+    return urls
+
+
+def _rule_of(adapter, form: FormSpec) -> Rule | None:
+    """Return the rule a form posts to, or None if the app does not route its action."""
+    try:
+        return adapter.match(form.action.split("?")[0], method=form.method, return_rule=True)[0]
+    except HTTPException:
+        return None
+
+
+def discover_forms(app: Flask, visitor: Visitor, pools: IdPools) -> dict[tuple[str, str],
+                                                                          FormSpec]:
+    """Return the forms the visitor's pages offer, by (rule, method) of their action, and for
+    rules with arguments also by (path, method): that page's own values (an edit form's
+    version, the status buttons an item offers) let a fuzzed request to the same path pass."""
+    adapter = app.url_map.bind("localhost")
+    found: dict[tuple[str, str], FormSpec] = {}
+    client = visitor.client(app)
+    for url in crawl_urls(app, pools):
+        response = client.get(url)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        for form in parse_forms(response.get_data(as_text=True), url):
+            rule = _rule_of(adapter, form)
+            if rule is None:
+                continue
+            keys = [(rule.rule, form.method)]
+            if rule.arguments:
+                keys.append((form.action.split("?")[0], form.method))
+            for key in keys:
+                spec = found.setdefault(key, FormSpec(form.method, key[0]))
+                for name, field_spec in form.fields.items():
+                    spec.add(name, FieldSpec(field_spec.kind, set(field_spec.options),
+                                             set(field_spec.defaults), field_spec.multiple))
+        db.session.registry().close()
+    return found
