@@ -5,8 +5,9 @@ from urllib.parse import urlencode
 
 from flask import Flask, request
 from flask_babel import get_locale
+from flask_login import current_user
 
-from matchmaker import labels
+from matchmaker import labels, permissions
 from matchmaker.money import format_amount, format_range
 
 # Han ideographs, CJK symbols and punctuation (、。「」【】), full-width forms (，：（）).
@@ -78,6 +79,12 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["labels"] = labels
 
     app.jinja_env.globals["url_with"] = url_with
+
+    def can(action: str, obj) -> bool:
+        """Return whether the signed-in user (or the anonymous visitor) may do action on obj."""
+        return permissions.can(current_user, action, obj)
+
+    app.jinja_env.globals["can"] = can
 
     @app.context_processor
     def inject_locale():

@@ -1,6 +1,7 @@
 """Accounts: users with one role, their sign-in sessions, requests to join an organisation,
 and the broker profile."""
 from datetime import datetime
+from typing import ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Table
@@ -188,6 +189,7 @@ class Broker(db.Model):
     """A technology broker's profile (科技经纪人): specialties and the six competencies."""
 
     __tablename__ = "brokers"
+    permission_kind: ClassVar[str] = "broker"
     __table_args__ = tuple(
         CheckConstraint(f"{c} BETWEEN 1 AND 5", name=f"{c}_level") for c in COMPETENCIES
     )

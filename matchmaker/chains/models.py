@@ -1,4 +1,6 @@
 """Sector chains (产业链) and their segments (环节), kept as data an operator can edit."""
+from typing import ClassVar
+
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -8,6 +10,7 @@ from matchmaker.types import TextList
 
 class Chain(db.Model):
     __tablename__ = "chains"
+    permission_kind: ClassVar[str] = "chain"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)

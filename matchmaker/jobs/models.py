@@ -1,6 +1,7 @@
 """The table of background jobs: what was asked, by whom, how far it got and how it ended."""
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +23,7 @@ class BackgroundJob(db.Model):
     to running in one UPDATE, so two workers never run the same job."""
 
     __tablename__ = "background_jobs"
+    permission_kind: ClassVar[str] = "job"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'finished', 'failed')",
                         name="status_known"),

@@ -1,4 +1,6 @@
 """Organisations: regions, institutions (results side) and enterprises (demand side)."""
+from typing import ClassVar
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +22,7 @@ class Region(db.Model):
 
 class Institution(db.Model):
     __tablename__ = "institutions"
+    permission_kind: ClassVar[str] = "institution"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -38,6 +41,7 @@ class Institution(db.Model):
 
 class Enterprise(db.Model):
     __tablename__ = "enterprises"
+    permission_kind: ClassVar[str] = "enterprise"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(64), unique=True)

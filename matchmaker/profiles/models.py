@@ -58,6 +58,7 @@ class Patent(db.Model):
 
 class ResearchOutput(db.Model):
     __tablename__ = "research_outputs"
+    permission_kind: ClassVar[str] = "output"
     __table_args__ = (
         CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),
         CheckConstraint(
@@ -119,6 +120,7 @@ class ResearchOutput(db.Model):
 
 class TechNeed(db.Model):
     __tablename__ = "tech_needs"
+    permission_kind: ClassVar[str] = "need"
     __table_args__ = (
         CheckConstraint("min_trl IS NULL OR min_trl BETWEEN 1 AND 9", name="min_trl_range"),
         CheckConstraint(

@@ -1,0 +1,195 @@
+"""Who may see and change what: one module for every kind of object, anonymous visitors included.
+
+Views, templates (the `can` global), services, the coming API and the tests all ask here.
+The rules read plain attributes only (a viewer's role, organisation and id; an object's owner
+ids and status), so this module imports nothing above `domain`: every model names its kind in
+a class attribute `permission_kind` ("output", "need", "deal", …). Services that list objects
+write the same rule as a SQL condition; their tests compare the two.
+
+A viewer is a User, flask-login's anonymous user, or None (a job, a script: no one).
+"""
+from enum import StrEnum
+
+from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES, Role
+from matchmaker.errors import NotFoundError, PermissionDeniedError
+
+
+class Action(StrEnum):
+    VIEW = "view"            # open the object's page
+    EDIT = "edit"            # change its fields or status
+    COMMENT = "comment"      # add a comment (deals)
+    SEE_MATCHES = "see_matches"  # see what the matcher recommends for a listing
+    JUDGE = "judge"          # give feedback on a listing's matches (relevant / not)
+    ASK_INTRODUCTION = "ask_introduction"  # ask a broker to introduce the other side of a match
+    DECIDE = "decide"        # accept or decline a request (introduction, join)
+
+
+def role_of(viewer) -> Role | None:
+    """Return the role of a signed-in, active viewer; None for anonymous or inactive ones."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return None
+    if not getattr(viewer, "is_active", False):
+        return None
+    return Role(viewer.role)
+
+
+def is_admin(viewer) -> bool:
+    """Return whether viewer is an active operator."""
+    return role_of(viewer) == Role.ADMIN
+
+
+def is_broker(viewer) -> bool:
+    """Return whether viewer is an active broker."""
+    return role_of(viewer) == Role.BROKER
+
+
+def is_staff(viewer) -> bool:
+    """Return whether viewer works the pipeline: a broker or an operator."""
+    return role_of(viewer) in (Role.BROKER, Role.ADMIN)
+
+
+def member_of_institution(viewer, institution_id: int | None) -> bool:
+    """Return whether viewer is an active user of that institution."""
+    return (institution_id is not None and role_of(viewer) == Role.INSTITUTION
+            and viewer.institution_id == institution_id)
+
+
+def member_of_enterprise(viewer, enterprise_id: int | None) -> bool:
+    """Return whether viewer is an active user of that enterprise."""
+    return (enterprise_id is not None and role_of(viewer) == Role.ENTERPRISE
+            and viewer.enterprise_id == enterprise_id)
+
+
+# --- listings ------------------------------------------------------------------------------
+
+def _output(viewer, action: Action, output) -> bool:
+    owner = is_admin(viewer) or member_of_institution(viewer, output.institution_id)
+    if action == Action.VIEW:
+        # Listing pages are for signed-in users; the public showcase has its own pages.
+        return owner or (role_of(viewer) is not None
+                         and output.status in PUBLIC_OUTPUT_STATUSES)
+    if action == Action.SEE_MATCHES:
+        return is_staff(viewer) or member_of_institution(viewer, output.institution_id)
+    if action == Action.ASK_INTRODUCTION:
+        return member_of_institution(viewer, output.institution_id)
+    return action == Action.EDIT and owner
+
+
+def _need(viewer, action: Action, need) -> bool:
+    owner = is_admin(viewer) or member_of_enterprise(viewer, need.enterprise_id)
+    if action == Action.VIEW:
+        return owner or (role_of(viewer) is not None and need.status in PUBLIC_NEED_STATUSES)
+    if action == Action.SEE_MATCHES:
+        return is_staff(viewer) or member_of_enterprise(viewer, need.enterprise_id)
+    if action == Action.JUDGE:
+        return is_broker(viewer) or member_of_enterprise(viewer, need.enterprise_id)
+    if action == Action.ASK_INTRODUCTION:
+        return member_of_enterprise(viewer, need.enterprise_id)
+    return action == Action.EDIT and owner
+
+
+# --- parties -------------------------------------------------------------------------------
+
+def _institution(viewer, action: Action, institution) -> bool:
+    if action == Action.VIEW:
+        return True  # organisation pages are public
+    return action == Action.EDIT and (is_admin(viewer)
+                                      or member_of_institution(viewer, institution.id))
+
+
+def _enterprise(viewer, action: Action, enterprise) -> bool:
+    if action == Action.VIEW:
+        return True
+    return action == Action.EDIT and (is_admin(viewer)
+                                      or member_of_enterprise(viewer, enterprise.id))
+
+
+def _broker(viewer, action: Action, broker) -> bool:
+    if action == Action.VIEW:
+        return True  # the broker directory is public
+    return action == Action.EDIT and (is_admin(viewer) or (
+        is_broker(viewer) and viewer.id == broker.user_id))
+
+
+def _chain(viewer, action: Action, chain) -> bool:
+    if action == Action.VIEW:
+        return bool(chain.is_active) or is_admin(viewer)
+    return action == Action.EDIT and is_admin(viewer)
+
+
+def _job(viewer, action: Action, job) -> bool:
+    return action in (Action.VIEW, Action.EDIT) and is_admin(viewer)
+
+
+# --- the pipeline --------------------------------------------------------------------------
+
+def works_on_deal(viewer, deal) -> bool:
+    """Return whether viewer is the deal's owning broker or one of its co-brokers."""
+    return is_broker(viewer) and (viewer.id == deal.owner_id
+                                  or viewer.id in deal.co_broker_ids)
+
+
+def party_to_deal(viewer, deal) -> bool:
+    """Return whether viewer belongs to the institution or enterprise a deal involves."""
+    return (member_of_institution(viewer, deal.institution_id)
+            or member_of_enterprise(viewer, deal.enterprise_id))
+
+
+def _deal(viewer, action: Action, deal) -> bool:
+    manages = is_admin(viewer) or works_on_deal(viewer, deal)
+    if action in (Action.VIEW, Action.COMMENT):
+        return manages or party_to_deal(viewer, deal)
+    return action == Action.EDIT and manages
+
+
+def _introduction(viewer, action: Action, request) -> bool:
+    """An introduction request: its author's side sees it; the broker it went to decides."""
+    decides = is_admin(viewer) or (is_broker(viewer) and viewer.id == request.broker_id)
+    if action == Action.VIEW:
+        return decides or (role_of(viewer) is not None
+                           and viewer.id == request.requested_by_id)
+    return action == Action.DECIDE and decides
+
+
+_RULES = {
+    "output": _output,
+    "need": _need,
+    "institution": _institution,
+    "enterprise": _enterprise,
+    "broker": _broker,
+    "chain": _chain,
+    "job": _job,
+    "deal": _deal,
+    "introduction": _introduction,
+}
+
+
+def can(viewer, action: str, obj) -> bool:
+    """Return whether viewer may do action on obj (an object with a `permission_kind`)."""
+    rule = _RULES[obj.permission_kind]
+    return rule(viewer, Action(action), obj)
+
+
+def require(viewer, action: str, obj) -> None:
+    """Raise unless viewer may do action on obj.
+
+    What the viewer may not even see raises NotFoundError (its existence is not revealed);
+    what they see but may not change raises PermissionDeniedError.
+    """
+    if can(viewer, action, obj):
+        return
+    if action != Action.VIEW and can(viewer, Action.VIEW, obj):
+        raise PermissionDeniedError(getattr(obj, "id", None))
+    raise NotFoundError(getattr(obj, "id", None))
+
+
+def may_create(viewer, kind: str) -> bool:
+    """Return whether viewer may create a new object of kind ("output", "need", "deal")."""
+    role = role_of(viewer)
+    if kind == "output":
+        return role in (Role.INSTITUTION, Role.ADMIN)
+    if kind == "need":
+        return role in (Role.ENTERPRISE, Role.ADMIN)
+    if kind == "deal":
+        return role in (Role.BROKER, Role.ADMIN)
+    return role == Role.ADMIN
