@@ -70,17 +70,23 @@ def _register_converters(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from matchmaker.admin.views import bp as admin_bp
     from matchmaker.auth.account import bp as account_bp
+    from matchmaker.auth.brokers import bp as brokers_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.orgs.views import bp as orgs_bp
+    from matchmaker.profiles import views as profiles_views
     from matchmaker.profiles.views import needs_bp, outputs_bp
     from matchmaker.recommendations import services as recommendations
+    from matchmaker.recommendations import views as recommendations_views
     from matchmaker.recommendations.views import bp as recommendations_bp
 
-    for bp in (main_bp, auth_bp, account_bp, admin_bp, orgs_bp, outputs_bp, needs_bp,
-               recommendations_bp):
+    for bp in (main_bp, auth_bp, account_bp, brokers_bp, admin_bp, orgs_bp, outputs_bp,
+               needs_bp, recommendations_bp):
         app.register_blueprint(bp)
     recommendations.init_app(app)
+    # Higher features add their blocks to lower features' pages (matchmaker.blocks).
+    profiles_views.register_blocks(app)
+    recommendations_views.register_blocks(app)
 
 
 def select_locale() -> str:

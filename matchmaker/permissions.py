@@ -24,6 +24,27 @@ class Action(StrEnum):
     DECIDE = "decide"        # accept or decline a request (introduction, join)
 
 
+class _System:
+    """The platform itself acting (the seed loader, the importer): an operator's rights.
+
+    Only trusted code passes SYSTEM as a viewer or editor; a request's viewer never is.
+    Listings it creates have no `created_by`.
+    """
+
+    is_authenticated = True
+    is_active = True
+    role = Role.ADMIN
+    id = None
+    institution_id = None
+    enterprise_id = None
+
+    def __repr__(self) -> str:
+        return "permissions.SYSTEM"
+
+
+SYSTEM = _System()
+
+
 def role_of(viewer) -> Role | None:
     """Return the role of a signed-in, active viewer; None for anonymous or inactive ones."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
@@ -70,6 +91,10 @@ def _output(viewer, action: Action, output) -> bool:
                          and output.status in PUBLIC_OUTPUT_STATUSES)
     if action == Action.SEE_MATCHES:
         return is_staff(viewer) or member_of_institution(viewer, output.institution_id)
+    if action == Action.JUDGE:
+        # A verdict is given on a (need, output) pair and checked against the need; from the
+        # output's side only brokers judge (institutions see what enterprises said).
+        return is_broker(viewer)
     if action == Action.ASK_INTRODUCTION:
         return member_of_institution(viewer, output.institution_id)
     return action == Action.EDIT and owner

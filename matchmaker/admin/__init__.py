@@ -8,6 +8,8 @@ from functools import wraps
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
+from matchmaker import permissions
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
@@ -17,7 +19,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
+        if not permissions.is_admin(current_user):
             abort(403)
         return view(*args, **kwargs)
 

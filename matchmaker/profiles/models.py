@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain, ChainSegment
-from matchmaker.domain import NeedStatus, OutputStatus, ReformStatus
+from matchmaker.domain import NeedStatus, OutputStatus, ReformStatus, Side
 from matchmaker.extensions import db
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.textsearch import Document
@@ -58,6 +58,7 @@ class Patent(db.Model):
 
 class ResearchOutput(db.Model):
     __tablename__ = "research_outputs"
+    side: ClassVar[Side] = Side.OUTPUT
     permission_kind: ClassVar[str] = "output"
     __table_args__ = (
         CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),
@@ -120,6 +121,7 @@ class ResearchOutput(db.Model):
 
 class TechNeed(db.Model):
     __tablename__ = "tech_needs"
+    side: ClassVar[Side] = Side.NEED
     permission_kind: ClassVar[str] = "need"
     __table_args__ = (
         CheckConstraint("min_trl IS NULL OR min_trl BETWEEN 1 AND 9", name="min_trl_range"),

@@ -9,10 +9,11 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from matchmaker import signals
+from matchmaker import permissions, signals
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import (
+    MATCHABLE_NEED_STATUSES,
     NEED_TRANSITIONS,
     OUTPUT_TRANSITIONS,
     PUBLIC_NEED_STATUSES,
@@ -30,6 +31,7 @@ from matchmaker.errors import (
     ValidationFailedError,
 )
 from matchmaker.orgs.models import Enterprise, Institution, Region
+from matchmaker.permissions import Action
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
 from matchmaker.profiles.publishing import Shortfall, publish_shortfalls
 from matchmaker.profiles.search import search_condition
@@ -82,45 +84,23 @@ class ListFilters:
     mine: bool = False
 
 
-# --- permissions -------------------------------------------------------------------------
-
-def can_edit_output(user: User, output: ResearchOutput) -> bool:
-    """Return whether user may edit output: its institution's users, and admins."""
-    if user.role == Role.ADMIN:
-        return True
-    return user.role == Role.INSTITUTION and user.institution_id == output.institution_id
-
-
-def can_edit_need(user: User, need: TechNeed) -> bool:
-    """Return whether user may edit need: its enterprise's users, and admins."""
-    if user.role == Role.ADMIN:
-        return True
-    return user.role == Role.ENTERPRISE and user.enterprise_id == need.enterprise_id
-
-
-def can_view_output(user: User, output: ResearchOutput) -> bool:
-    return output.status in PUBLIC_OUTPUT_STATUSES or can_edit_output(user, output)
-
-
-def can_view_need(user: User, need: TechNeed) -> bool:
-    return need.status in PUBLIC_NEED_STATUSES or can_edit_need(user, need)
-
-
 # --- lookups -----------------------------------------------------------------------------
 
 def get_output(session: Session, output_id: int, *, viewer: User) -> ResearchOutput:
     """Return the output if viewer may see it; raise NotFoundError otherwise."""
     output = session.get(ResearchOutput, output_id)
-    if output is None or not can_view_output(viewer, output):
+    if output is None:
         raise NotFoundError(output_id)
+    permissions.require(viewer, Action.VIEW, output)
     return output
 
 
 def get_need(session: Session, need_id: int, *, viewer: User) -> TechNeed:
     """Return the need if viewer may see it; raise NotFoundError otherwise."""
     need = session.get(TechNeed, need_id)
-    if need is None or not can_view_need(viewer, need):
+    if need is None:
         raise NotFoundError(need_id)
+    permissions.require(viewer, Action.VIEW, need)
     return need
 
 
@@ -178,6 +158,11 @@ def check_public_edit(item: ResearchOutput | TechNeed, data: OutputData | NeedDa
         raise NotPublishableError(shortfalls)
 
 
+def _author(owner) -> User | None:
+    """Return who a new listing is recorded as created by (none for permissions.SYSTEM)."""
+    return owner if isinstance(owner, User) else None
+
+
 def _check_version(obj, version: int | None) -> None:
     if version is not None and obj.version != version:
         raise StaleObjectError(obj.id)
@@ -202,10 +187,12 @@ def _apply_output(session: Session, output: ResearchOutput, data: OutputData) ->
 def create_output(session: Session, data: OutputData, *, owner: User,
                   institution: Institution | None = None) -> ResearchOutput:
     """Create a draft output for owner's institution (admins name the institution)."""
-    institution = institution or owner.institution
-    if owner.role not in (Role.INSTITUTION, Role.ADMIN) or institution is None:
+    institution = institution or getattr(owner, "institution", None)
+    if (not permissions.may_create(owner, Side.OUTPUT) or institution is None
+            or not (permissions.is_admin(owner)
+                    or permissions.member_of_institution(owner, institution.id))):
         raise PermissionDeniedError("only institutions list research outputs")
-    output = ResearchOutput(institution=institution, created_by=owner,
+    output = ResearchOutput(institution=institution, created_by=_author(owner),
                             status=OutputStatus.DRAFT)
     _apply_output(session, output, data)
     session.add(output)
@@ -218,8 +205,7 @@ def update_output(session: Session, output: ResearchOutput, data: OutputData, *,
                   version: int | None) -> ResearchOutput:
     """Apply data to output; raise StaleObjectError if it changed since version was read, and
     NotPublishableError if a public output would say too little to stay published."""
-    if not can_edit_output(editor, output):
-        raise PermissionDeniedError(output.id)
+    permissions.require(editor, Action.EDIT, output)
     _check_version(output, version)
     check_public_edit(output, data)
     _apply_output(session, output, data)
@@ -237,8 +223,7 @@ def change_output_status(session: Session, output: ResearchOutput, status: str, 
 
     Publishing also needs enough content to match on; NotPublishableError says what is missing.
     """
-    if not can_edit_output(editor, output):
-        raise PermissionDeniedError(output.id)
+    permissions.require(editor, Action.EDIT, output)
     if status not in OUTPUT_TRANSITIONS[OutputStatus(output.status)]:
         raise InvalidTransitionError(output.status, status)
     if status == OutputStatus.PUBLISHED:
@@ -275,10 +260,12 @@ def _apply_need(session: Session, need: TechNeed, data: NeedData) -> None:
 def create_need(session: Session, data: NeedData, *, owner: User,
                 enterprise: Enterprise | None = None) -> TechNeed:
     """Create a draft need for owner's enterprise (admins name the enterprise)."""
-    enterprise = enterprise or owner.enterprise
-    if owner.role not in (Role.ENTERPRISE, Role.ADMIN) or enterprise is None:
+    enterprise = enterprise or getattr(owner, "enterprise", None)
+    if (not permissions.may_create(owner, Side.NEED) or enterprise is None
+            or not (permissions.is_admin(owner)
+                    or permissions.member_of_enterprise(owner, enterprise.id))):
         raise PermissionDeniedError("only enterprises post technology needs")
-    need = TechNeed(enterprise=enterprise, created_by=owner, status=NeedStatus.DRAFT)
+    need = TechNeed(enterprise=enterprise, created_by=_author(owner), status=NeedStatus.DRAFT)
     _apply_need(session, need, data)
     session.add(need)
     session.flush()
@@ -290,8 +277,7 @@ def update_need(session: Session, need: TechNeed, data: NeedData, *, editor: Use
                 version: int | None) -> TechNeed:
     """Apply data to need; raise StaleObjectError if it changed since version was read, and
     NotPublishableError if a public need would say too little to stay published."""
-    if not can_edit_need(editor, need):
-        raise PermissionDeniedError(need.id)
+    permissions.require(editor, Action.EDIT, need)
     _check_version(need, version)
     check_public_edit(need, data)
     _apply_need(session, need, data)
@@ -307,8 +293,7 @@ def change_need_status(session: Session, need: TechNeed, status: str, *,
 
     Publishing also needs enough content to match on; NotPublishableError says what is missing.
     """
-    if not can_edit_need(editor, need):
-        raise PermissionDeniedError(need.id)
+    permissions.require(editor, Action.EDIT, need)
     if status not in NEED_TRANSITIONS[NeedStatus(need.status)]:
         raise InvalidTransitionError(need.status, status)
     if status == NeedStatus.PUBLISHED:
@@ -328,18 +313,21 @@ def synonym_groups(chains) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(group) for chain in chains for group in chain.synonym_groups)
 
 
-def list_outputs_query(filters: ListFilters, *, viewer: User, synonyms=()) -> Select:
+def list_outputs_query(filters: ListFilters, *, viewer, synonyms=()) -> Select:
     """Return a SELECT of outputs visible to viewer that match filters, newest first.
 
     synonyms: groups of equivalent terms a search also expands to (synonym_groups()).
     """
     # No join: the count a page needs stays a scan of one table (or of one index).
     stmt = select(ResearchOutput)
-    if filters.mine and viewer.role == Role.INSTITUTION:
+    role = permissions.role_of(viewer)
+    if filters.mine and role == Role.INSTITUTION:
         stmt = stmt.where(ResearchOutput.institution_id == viewer.institution_id)
-    elif viewer.role != Role.ADMIN:
+    elif role is None:  # the same rule as permissions._output: lists are for signed-in users
+        stmt = stmt.where(false())
+    elif role != Role.ADMIN:
         own = (ResearchOutput.institution_id == viewer.institution_id
-               if viewer.role == Role.INSTITUTION else false())
+               if role == Role.INSTITUTION else false())
         stmt = stmt.where(or_(ResearchOutput.status.in_(PUBLIC_OUTPUT_STATUSES), own))
     found = search_condition(ResearchOutput.search_vector, filters.q, synonyms)
     if found is not None:
@@ -354,14 +342,17 @@ def list_outputs_query(filters: ListFilters, *, viewer: User, synonyms=()) -> Se
                          ResearchOutput.id.desc())
 
 
-def list_needs_query(filters: ListFilters, *, viewer: User, synonyms=()) -> Select:
+def list_needs_query(filters: ListFilters, *, viewer, synonyms=()) -> Select:
     """Return a SELECT of needs visible to viewer that match filters, newest first."""
     stmt = select(TechNeed)
-    if filters.mine and viewer.role == Role.ENTERPRISE:
+    role = permissions.role_of(viewer)
+    if filters.mine and role == Role.ENTERPRISE:
         stmt = stmt.where(TechNeed.enterprise_id == viewer.enterprise_id)
-    elif viewer.role != Role.ADMIN:
+    elif role is None:  # the same rule as permissions._need
+        stmt = stmt.where(false())
+    elif role != Role.ADMIN:
         own = (TechNeed.enterprise_id == viewer.enterprise_id
-               if viewer.role == Role.ENTERPRISE else false())
+               if role == Role.ENTERPRISE else false())
         stmt = stmt.where(or_(TechNeed.status.in_(PUBLIC_NEED_STATUSES), own))
     found = search_condition(TechNeed.search_vector, filters.q, synonyms)
     if found is not None:
@@ -375,6 +366,25 @@ def list_needs_query(filters: ListFilters, *, viewer: User, synonyms=()) -> Sele
                               and_(TechNeed.region_id.is_(None),
                                    TechNeed.enterprise.has(Enterprise.region.has(in_region)))))
     return stmt.order_by(TechNeed.published_at.desc().nulls_first(), TechNeed.id.desc())
+
+
+def list_org_outputs(session: Session, institution: Institution) -> list[ResearchOutput]:
+    """Return the public outputs of institution, newest first (its public page lists them)."""
+    return session.scalars(
+        select(ResearchOutput).where(ResearchOutput.institution_id == institution.id,
+                                     ResearchOutput.status.in_(PUBLIC_OUTPUT_STATUSES))
+        .order_by(ResearchOutput.id.desc())).all()
+
+
+def list_org_needs(session: Session, enterprise: Enterprise, *, viewer) -> list[TechNeed]:
+    """Return the needs enterprise's public page lists, newest first: the public ones to
+    signed-in viewers, the open ones only to visitors without an account."""
+    statuses = (PUBLIC_NEED_STATUSES if permissions.role_of(viewer) is not None
+                else MATCHABLE_NEED_STATUSES)
+    return session.scalars(
+        select(TechNeed).where(TechNeed.enterprise_id == enterprise.id,
+                               TechNeed.status.in_(statuses))
+        .order_by(TechNeed.id.desc())).all()
 
 
 def _common_filters(stmt: Select, model, filters: ListFilters, trl_column) -> Select:

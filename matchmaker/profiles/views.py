@@ -1,11 +1,13 @@
 """Pages for research outputs (/outputs) and technology needs (/needs).
 
-Both kinds share one set of thin views; a Kind record names what differs.
+Both sides share one set of thin views; a Kind record names what differs. Who may do what is
+asked of matchmaker.permissions; what higher features show on a listing's page (its matches,
+its deals) they register as detail blocks (profiles.blocks), so this module imports none of them.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -14,17 +16,23 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from matchmaker import labels
+from matchmaker import labels, permissions
+from matchmaker.blocks import register_block, render_detail_blocks
 from matchmaker.chains.models import Chain
-from matchmaker.domain import NEED_TRANSITIONS, OUTPUT_TRANSITIONS, TRL_MAX, TRL_MIN, Role
-from matchmaker.errors import InvalidTransitionError, StaleObjectError, ValidationFailedError
+from matchmaker.domain import NEED_TRANSITIONS, OUTPUT_TRANSITIONS, TRL_MAX, TRL_MIN, Side
+from matchmaker.errors import (
+    InvalidTransitionError,
+    PermissionDeniedError,
+    StaleObjectError,
+    ValidationFailedError,
+)
 from matchmaker.extensions import db
 from matchmaker.orgs.models import Region
+from matchmaker.permissions import Action
 from matchmaker.profiles import services
 from matchmaker.profiles.forms import NeedForm, OutputForm
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.profiles.publishing import Shortfall
-from matchmaker.recommendations.views import match_context
 from matchmaker.routing import ID_MAX, bounded_int, page_number
 from matchmaker.templating import localized
 
@@ -37,10 +45,10 @@ FIELD_ERRORS = {
 
 @dataclass(frozen=True)
 class Kind:
-    name: str
+    side: Side
+    blueprint: str  # also the URL prefix: /outputs, /needs
     model: type
     form: type
-    owner_role: str
     statuses: dict
     transitions: dict
     get: Callable
@@ -48,8 +56,12 @@ class Kind:
     update: Callable
     change_status: Callable
     list_query: Callable
-    can_edit: Callable
     to_data: Callable
+
+    @property
+    def name(self) -> str:
+        """Return the blueprint name (templates build endpoints from it)."""
+        return self.blueprint
 
 
 def _output_data(form: OutputForm) -> services.OutputData:
@@ -71,16 +83,27 @@ def _need_data(form: NeedForm) -> services.NeedData:
         is_challenge=form.is_challenge.data, prize=form.prize.data)
 
 
-OUTPUTS = Kind("outputs", ResearchOutput, OutputForm, Role.INSTITUTION, labels.OUTPUT_STATUS,
+OUTPUTS = Kind(Side.OUTPUT, "outputs", ResearchOutput, OutputForm, labels.OUTPUT_STATUS,
                OUTPUT_TRANSITIONS,
                services.get_output, services.create_output, services.update_output,
-               services.change_output_status, services.list_outputs_query,
-               services.can_edit_output, _output_data)
-NEEDS = Kind("needs", TechNeed, NeedForm, Role.ENTERPRISE, labels.NEED_STATUS,
+               services.change_output_status, services.list_outputs_query, _output_data)
+NEEDS = Kind(Side.NEED, "needs", TechNeed, NeedForm, labels.NEED_STATUS,
              NEED_TRANSITIONS,
              services.get_need, services.create_need, services.update_need,
-             services.change_need_status, services.list_needs_query,
-             services.can_edit_need, _need_data)
+             services.change_need_status, services.list_needs_query, _need_data)
+KINDS = {kind.side: kind for kind in (OUTPUTS, NEEDS)}
+
+
+def may_list_here(viewer, kind: Kind) -> bool:
+    """Return whether viewer may create a listing of kind through the form: the form creates it
+    for the viewer's own organisation, so operators (who name one) use the API or importer."""
+    org = viewer.institution_id if kind.side == Side.OUTPUT else viewer.enterprise_id
+    return permissions.may_create(viewer, kind.side) and org is not None
+
+
+def listing_url(item, endpoint: str = "detail", **values) -> str:
+    """Return the URL of a listing's page (or another endpoint of its blueprint)."""
+    return url_for(f"{KINDS[item.side].blueprint}.{endpoint}", item_id=item.id, **values)
 
 
 def shortfall_text(shortfall: Shortfall) -> str:
@@ -140,7 +163,7 @@ def _filters(kind: Kind, chains: list[Chain], regions: list[Region]) -> services
 def _prepare_form(kind: Kind, form) -> None:
     form.set_chain_choices(_active_chains())
     form.mark_languages()
-    if kind is NEEDS:
+    if kind.side == Side.NEED:
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()
         form.region.choices = [SelectChoice("", _("— anywhere —"))] + [
             SelectChoice(r.name, localized(r)) for r in regions]
@@ -192,25 +215,26 @@ def make_blueprint(kind: Kind) -> Blueprint:
                            page=page_number(), per_page=current_app.config["PAGE_SIZE"],
                            max_per_page=100)
         return render_template(f"profiles/{kind.name}_list.html", page=page, filters=filters,
-                               chains=chains, regions=regions, kind=kind)
+                               chains=chains, regions=regions, kind=kind,
+                               may_create=may_list_here(current_user, kind))
 
     @bp.route("/<id:item_id>")
     @login_required
     def detail(item_id: int):
         item = kind.get(db.session, item_id, viewer=current_user)
-        can_edit = kind.can_edit(current_user, item)
         allowed = kind.transitions[item.status]
         blockers = ([shortfall_text(s) for s in services.list_publish_shortfalls(item)]
-                    if can_edit and "published" in allowed else [])
+                    if permissions.can(current_user, Action.EDIT, item)
+                    and "published" in allowed else [])
         return render_template(f"profiles/{kind.name}_detail.html", item=item, kind=kind,
-                               can_edit=can_edit, allowed=allowed, publish_blockers=blockers,
-                               **match_context(kind.name, item))
+                               allowed=allowed, publish_blockers=blockers,
+                               blocks=render_detail_blocks(item, kind=kind))
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required
     def new():
-        if current_user.role != kind.owner_role:
-            abort(403)
+        if not may_list_here(current_user, kind):
+            raise PermissionDeniedError(kind.side)
         form = kind.form()
         _prepare_form(kind, form)
         item = _save(kind, form)
@@ -223,8 +247,7 @@ def make_blueprint(kind: Kind) -> Blueprint:
     @login_required
     def edit(item_id: int):
         item = kind.get(db.session, item_id, viewer=current_user)
-        if not kind.can_edit(current_user, item):
-            abort(403)
+        permissions.require(current_user, Action.EDIT, item)
         form = kind.form(obj=None if request.method == "POST" else _form_values(kind, item))
         form.require_version = True
         _prepare_form(kind, form)
@@ -237,8 +260,7 @@ def make_blueprint(kind: Kind) -> Blueprint:
     @login_required
     def change_status(item_id: int):
         item = kind.get(db.session, item_id, viewer=current_user)
-        if not kind.can_edit(current_user, item):
-            abort(403)
+        permissions.require(current_user, Action.EDIT, item)
         target = request.form.get("status", "")
         try:
             kind.change_status(db.session, item, target, editor=current_user)
@@ -270,7 +292,7 @@ def _form_values(kind: Kind, item) -> _Values:
     common = {"title": item.title, "keywords": item.keywords, "modes": list(item.modes),
               "chain": item.chain.key if item.chain else "",
               "segment": str(item.segment_id or ""), "version": str(item.version)}
-    if kind is OUTPUTS:
+    if kind.side == Side.OUTPUT:
         return _Values(**common, abstract=item.abstract, inventors=item.inventors, trl=item.trl,
                        patents=[{"number": p.number, "ipc": p.ipc_codes, "status": p.status}
                                 for p in item.patents],
@@ -284,3 +306,13 @@ def _form_values(kind: Kind, item) -> _Values:
 
 outputs_bp = make_blueprint(OUTPUTS)
 needs_bp = make_blueprint(NEEDS)
+outputs_bp.add_app_template_global(listing_url)
+
+
+def register_blocks(app: Flask) -> None:
+    """Add an organisation's listings to the public institution and enterprise pages."""
+    register_block(app, "org-outputs", "institution", "profiles/_org_outputs.html",
+                   lambda org: {"items": services.list_org_outputs(db.session, org)})
+    register_block(app, "org-needs", "enterprise", "profiles/_org_needs.html",
+                   lambda org: {"items": services.list_org_needs(db.session, org,
+                                                                 viewer=current_user)})

@@ -1,4 +1,4 @@
-"""Recommendations for pages: who sees which matches, the stored matches, and feedback.
+"""Recommendations for pages: the stored matches and feedback (who sees them: permissions).
 
 Pages read the matches the worker stored (recommendations.store); nothing here fits or queries
 a matcher. Functions flush but never commit; the caller owns the transaction.
@@ -12,17 +12,18 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matchmaker import permissions
 from matchmaker.auth.models import User
 from matchmaker.domain import (
     MATCHABLE_NEED_STATUSES,
     MATCHABLE_OUTPUT_STATUSES,
     DeclineReason,
     FeedbackVerdict,
-    Role,
     Side,
 )
-from matchmaker.errors import PermissionDeniedError, ValidationFailedError
+from matchmaker.errors import ValidationFailedError
 from matchmaker.matching import INSUFFICIENT, ChainGuess, Match
+from matchmaker.permissions import Action
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.index import MatchIndex, chain_dicts, iter_profiles
 from matchmaker.recommendations.models import (
@@ -87,32 +88,6 @@ def init_app(app: Flask) -> None:
         path=app.config.get("MATCH_INDEX_PATH"), weights=app.config.get("MATCH_WEIGHTS"),
         min_score=app.config.get("MATCH_MIN_SCORE", 0.05))
     from matchmaker.recommendations import store, subscribers  # noqa: F401  (tasks, signals)
-
-
-# --- permissions -----------------------------------------------------------------------
-
-def _is_staff(user: User) -> bool:
-    return user.role in (Role.BROKER, Role.ADMIN)
-
-
-def can_see_need_matches(user: User, need: TechNeed) -> bool:
-    """Return whether user sees the outputs recommended for need: brokers, admins, its
-    enterprise."""
-    return _is_staff(user) or (user.role == Role.ENTERPRISE
-                               and user.enterprise_id == need.enterprise_id)
-
-
-def can_see_output_matches(user: User, output: ResearchOutput) -> bool:
-    """Return whether user sees the needs recommended for output: brokers, admins, its
-    institution."""
-    return _is_staff(user) or (user.role == Role.INSTITUTION
-                               and user.institution_id == output.institution_id)
-
-
-def can_give_feedback(user: User, need: TechNeed) -> bool:
-    """Return whether user may judge matches of need: brokers and the need's enterprise."""
-    return user.role == Role.BROKER or (user.role == Role.ENTERPRISE
-                                        and user.enterprise_id == need.enterprise_id)
 
 
 # --- ranking ---------------------------------------------------------------------------
@@ -225,8 +200,7 @@ def record_feedback(session: Session, *, need: TechNeed, output: ResearchOutput,
 
     A decline needs a reason from DeclineReason; "other" needs a comment.
     """
-    if not can_give_feedback(user, need):
-        raise PermissionDeniedError(need.id)
+    permissions.require(user, Action.JUDGE, need)
     comment = (comment or "").strip()
     verdict, reason = _clean_feedback(verdict, reason, comment)
     row = find_feedback(session, need, output, user)

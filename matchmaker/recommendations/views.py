@@ -1,7 +1,7 @@
 """Match lists on the need and output pages, and feedback on a match."""
 from flask import (
     Blueprint,
-    abort,
+    Flask,
     current_app,
     flash,
     redirect,
@@ -12,9 +12,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from matchmaker.domain import Role, Side
+from matchmaker import permissions
+from matchmaker.blocks import register_block
+from matchmaker.domain import Side
 from matchmaker.errors import ValidationFailedError
 from matchmaker.extensions import db
+from matchmaker.permissions import Action
 from matchmaker.profiles import services as profiles
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations import labels, services
@@ -30,20 +33,29 @@ FIELD_ERRORS = {
 }
 
 
-def match_context(kind: str, item: ResearchOutput | TechNeed) -> dict:
-    """Return what the match block of a need or output page shows to the current user."""
+def match_context(item: ResearchOutput | TechNeed) -> dict | None:
+    """Return what the match block of a listing's page shows the current user (None: nothing)."""
+    if not permissions.can(current_user, Action.SEE_MATCHES, item):
+        return None
     limit = current_app.config.get("MATCH_LIMIT", 10)
-    context = {"matches": None, "feedback_summary": None, "may_judge": False}
-    if kind == "needs" and services.can_see_need_matches(current_user, item):
-        context["matches"] = services.list_matches(db.session, Side.NEED, item, limit=limit)
-        context["may_judge"] = services.can_give_feedback(current_user, item)
-    elif kind == "outputs" and services.can_see_output_matches(current_user, item):
-        context["matches"] = services.list_matches(db.session, Side.OUTPUT, item, limit=limit)
-        context["may_judge"] = current_user.role == Role.BROKER
-        context["feedback_summary"] = services.summarize_output_feedback(db.session, item)
-    if context["matches"] is not None:
-        context["chain_names"] = labels.ChainNames.load(db.session)
-    return context
+    return {"side": item.side,
+            "matches": services.list_matches(db.session, item.side, item, limit=limit),
+            "may_judge": permissions.can(current_user, Action.JUDGE, item),
+            "chain_names": labels.ChainNames.load(db.session)}
+
+
+def feedback_summary_context(item: ResearchOutput | TechNeed) -> dict | None:
+    """Return what enterprises and brokers said about an output's matches (its side column)."""
+    if item.side != Side.OUTPUT or not permissions.can(current_user, Action.SEE_MATCHES, item):
+        return None
+    return {"feedback_summary": services.summarize_output_feedback(db.session, item)}
+
+
+def register_blocks(app: Flask) -> None:
+    """Add the match list and the feedback summary to the listing pages of profiles."""
+    register_block(app, "matches", "listing", "recommendations/_matches.html", match_context)
+    register_block(app, "feedback-summary", "listing-aside",
+                   "recommendations/_feedback_summary.html", feedback_summary_context)
 
 
 @bp.app_template_global()
@@ -87,8 +99,7 @@ def _back_url(back: str, need: TechNeed, output: ResearchOutput) -> str:
 def feedback(need_id: int, output_id: int):
     need = profiles.get_need(db.session, need_id, viewer=current_user)
     output = profiles.get_output(db.session, output_id, viewer=current_user)
-    if not services.can_give_feedback(current_user, need):
-        abort(403)
+    permissions.require(current_user, Action.JUDGE, need)
     mine = services.find_feedback(db.session, need, output, current_user)
     form = MatchFeedbackForm(obj=mine)
     if request.method == "GET":

@@ -1,0 +1,58 @@
+"""Blocks that higher features add to the pages of lower ones (indico's template hooks).
+
+profiles sits below recommendations and the pipeline, and orgs below profiles, so their pages
+never import the higher views.
+Instead a higher feature registers a block when the app is created: a template and a function
+that returns the template's context for one object, or None when the viewer sees nothing. A
+page renders every block of its place, in registration order. Places:
+
+- "listing": below a research output or technology need (context function: (item) -> dict);
+- "listing-aside": in the side column of the same page;
+- "institution", "enterprise": on an organisation's public page ((org) -> dict).
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app, render_template
+from markupsafe import Markup
+
+PLACES = ("listing", "listing-aside", "institution", "enterprise")
+
+
+@dataclass(frozen=True)
+class Block:
+    name: str
+    place: str
+    template: str
+    context: Callable[..., dict | None]
+
+
+def register_block(app: Flask, name: str, place: str, template: str,
+                   context: Callable[..., dict | None]) -> None:
+    """Show template at place on app's pages, with the context that context(obj) returns.
+
+    Registering a name again replaces the block (create_app may run more than once).
+    """
+    if place not in PLACES:
+        raise ValueError(f"unknown block place {place!r}; known: {PLACES}")
+    blocks = app.extensions.setdefault("page_blocks", {})
+    blocks[name] = Block(name, place, template, context)
+
+
+def render_blocks(place: str, obj, **page) -> Markup:
+    """Render the blocks of place for obj (page: context every block template also gets)."""
+    parts = []
+    for block in current_app.extensions.get("page_blocks", {}).values():
+        if block.place != place:
+            continue
+        context = block.context(obj)
+        if context is not None:
+            parts.append(render_template(block.template, **page, **context))
+    return Markup("\n").join(Markup(part) for part in parts)
+
+
+def render_detail_blocks(item, **page) -> dict[str, Markup]:
+    """Render what higher features show on a listing's page: {"main": …, "aside": …}."""
+    page = {"item": item, **page}
+    return {"main": render_blocks("listing", item, **page),
+            "aside": render_blocks("listing-aside", item, **page)}
