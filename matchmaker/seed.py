@@ -1,4 +1,9 @@
-"""Load seed_data/ into the database idempotently (records are keyed by their `key`)."""
+"""Load seed_data/ into the database idempotently (records are keyed by their `key`).
+
+Outputs and needs are written through profiles.services as permissions.SYSTEM, so the seed
+gets the same validation, publishing rule, signals and version bumps as the forms and imports.
+A record that did not change is not written again: a second load changes nothing.
+"""
 import hashlib
 import json
 import zlib
@@ -10,12 +15,22 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker import signals
 from matchmaker.auth.models import COMPETENCIES, Broker, User
+from matchmaker.chains import services as chains
 from matchmaker.chains.models import Chain, ChainSegment
-from matchmaker.domain import AccountStatus, OutputStatus, Role
+from matchmaker.domain import (
+    PUBLIC_NEED_STATUSES,
+    PUBLIC_OUTPUT_STATUSES,
+    AccountStatus,
+    Role,
+    Side,
+)
+from matchmaker.orgs import services as orgs
 from matchmaker.orgs.models import Enterprise, Institution, Region
-from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
-from matchmaker.types import utcnow
+from matchmaker.permissions import SYSTEM
+from matchmaker.profiles import services
+from matchmaker.profiles.models import ResearchOutput, TechNeed
 
 DEMO_DOMAIN = "demo.example.com"
 # Seeded records get stable, spread-out publication dates so that "newest first" means something.
@@ -80,7 +95,11 @@ class SeedLoader:
         return row
 
     def load(self) -> "SeedLoader":
-        """Load all files in dependency order and flush."""
+        """Load all files in dependency order and flush (one bulk load: see signals)."""
+        with signals.bulk_load(self.session):
+            return self._load()
+
+    def _load(self) -> "SeedLoader":
         self.regions = {r["name"]: self._region(r) for r in _read(self.dir / "regions.json")}
         self.chains = {c["key"]: self._chain(c) for c in _read_all(self.dir / "chains")}
         self.session.flush()
@@ -104,35 +123,47 @@ class SeedLoader:
         return region
 
     def _chain(self, data: dict) -> Chain:
-        chain = self._upsert(Chain, {"key": data["key"]}, "chains")
-        for name in ("name_zh", "name_en", "description_zh", "description_en"):
-            setattr(chain, name, data.get(name, ""))
-        chain.synonyms = ["|".join(group) for group in data.get("synonyms", [])]
-        chain.core_terms = list(data.get("core_terms", []))
+        """Create or update a chain and its segments through chains.services."""
+        chain = self.session.scalar(select(Chain).filter_by(key=data["key"]))
+        (self.created if chain is None else self.updated)["chains"] += 1
+        values = {name: data.get(name, "") for name in ("key", "name_zh", "name_en",
+                                                         "description_zh", "description_en")}
+        values["synonyms"] = ["|".join(group) for group in data.get("synonyms", [])]
+        values["core_terms"] = list(data.get("core_terms", []))
+        chain = chains.save_chain(self.session, chain, values)
         existing = {s.key: s for s in chain.segments}
         for seg in data["segments"]:
             segment = existing.get(seg["key"])
             if segment is None:
-                segment = ChainSegment(key=seg["key"])
-                chain.segments.append(segment)
                 self.created["segments"] += 1
-            for name in ("name_zh", "name_en", "position", "keywords_zh", "keywords_en",
-                         "ipc_prefixes"):
-                setattr(segment, name, seg[name])
+            chains.save_segment(self.session, chain, segment, {
+                name: seg[name] for name in ("key", "name_zh", "name_en", "position",
+                                             "keywords_zh", "keywords_en", "ipc_prefixes")})
         return chain
 
-    def _institution(self, data: dict) -> Institution:
-        org = self._upsert(Institution, {"ref": data["key"]}, "institutions")
+    def _organisation(self, model, data: dict, type_: str, label: str):
+        """Find an organisation by its seed key, or create it with orgs.services (which has
+        no update service yet: the loader sets the other fields itself)."""
+        org = self.session.scalar(select(model).filter_by(ref=data["key"]))
+        if org is None:
+            org = orgs.create_organisation(self.session, model, name=data["name"], type_=type_,
+                                           region=self.regions[data["region"]])
+            org.ref = data["key"]
+            self.created[label] += 1
+        else:
+            self.updated[label] += 1
         org.name, org.name_en, org.aliases = data["name"], data["name_en"], data["aliases"]
-        org.type, org.region = data["type"], self.regions[data["region"]]
-        org.description = data.get("description", "")
+        org.region, org.description = self.regions[data["region"]], data.get("description", "")
+        return org
+
+    def _institution(self, data: dict) -> Institution:
+        org = self._organisation(Institution, data, data["type"], "institutions")
+        org.type = data["type"]
         return org
 
     def _enterprise(self, data: dict) -> Enterprise:
-        org = self._upsert(Enterprise, {"ref": data["key"]}, "enterprises")
-        org.name, org.name_en, org.aliases = data["name"], data["name_en"], data["aliases"]
+        org = self._organisation(Enterprise, data, data["tier"], "enterprises")
         org.tier, org.size, org.industry = data["tier"], data["size"], data["industry"]
-        org.region, org.description = self.regions[data["region"]], data.get("description", "")
         return org
 
     def _user(self, key: str, name: str, role: str, **org) -> User:
@@ -163,45 +194,81 @@ class SeedLoader:
         return next((s for s in chain.segments if s.key == key), None) if key else None
 
     def _output(self, data: dict) -> None:
-        output = self._upsert(ResearchOutput, {"ref": data["key"]}, "outputs")
+        """Create or update one output through the services, as the forms and imports do."""
         chain = self.chains[data["chain"]]
-        output.title, output.abstract = data["title"], data["abstract"]
-        output.keywords, output.inventors = data["keywords"], data["inventors"]
-        output.institution = self.institutions[data["institution"]]
-        output.chain, output.segment = chain, self._segment(chain, data.get("segment"))
-        output.trl, output.reform_status = data["trl"], data["reform_status"]
-        output.price_min, output.price_max = _money(data["price_min"]), _money(data["price_max"])
-        output.status, output.lang = data["status"], data.get("lang", "zh")
-        old_modes = sorted(output.modes) if output.id is not None else None
-        output.modes = data["modes"]
-        current = [(p.number, p.ipc_codes, p.status) for p in output.patents]
-        wanted = [(p["number"], p["ipc"], p["status"]) for p in data["patents"]]
-        if current != wanted:
-            output.patents = [Patent(number=n, ipc_codes=i, status=s) for n, i, s in wanted]
-        if old_modes is not None and (old_modes != sorted(data["modes"]) or current != wanted):
-            # modes and patents live in other tables: touch the row so that version moves
-            # (the match index and optimistic locking follow version and updated_at)
-            output.updated_at = utcnow()
-        if output.status != OutputStatus.DRAFT:
-            output.published_at = output.published_at or _published_at(data["key"])
+        segment = self._segment(chain, data.get("segment"))
+        wanted = services.OutputData(
+            title=data["title"], abstract=data["abstract"], trl=data["trl"],
+            modes=list(data["modes"]), keywords=data["keywords"], inventors=data["inventors"],
+            chain_key=chain.key, segment_id=segment.id if segment else None,
+            patents=[{"number": p["number"], "ipc": p["ipc"], "status": p["status"]}
+                     for p in data["patents"]],
+            price_min=_money(data["price_min"]), price_max=_money(data["price_max"]),
+            reform_status=data["reform_status"], lang=data.get("lang", "zh"))
+        institution = self.institutions[data["institution"]]
+        output = self.session.scalar(select(ResearchOutput).filter_by(ref=data["key"]))
+        if output is None:
+            output = services.create_output(self.session, wanted, owner=SYSTEM,
+                                            institution=institution, ref=data["key"])
+            self.created["outputs"] += 1
+        else:
+            self.updated["outputs"] += 1
+            if output.institution_id != institution.id:
+                raise ValueError(f"seed output {data['key']} changed its institution")
+            if _differs(services.output_data(output), wanted):
+                self._before_edit(output, data["status"], services.move_output_to)
+                services.update_output(self.session, output, wanted, editor=SYSTEM,
+                                       version=None)
+        services.move_output_to(self.session, output, data["status"], editor=SYSTEM,
+                                published_at=_published_at(data["key"]))
 
     def _need(self, data: dict) -> None:
-        need = self._upsert(TechNeed, {"ref": data["key"]}, "needs")
+        """Create or update one need through the services (see _output)."""
         chain = self.chains[data["chain"]]
-        need.title, need.description, need.keywords = (data["title"], data["description"],
-                                                       data["keywords"])
-        need.enterprise = self.enterprises[data["enterprise"]]
-        need.chain, need.segment = chain, self._segment(chain, data.get("segment"))
-        if need.id is not None and sorted(need.modes) != sorted(data["modes"]):
-            need.updated_at = utcnow()  # modes live in another table, see _output
-        need.min_trl, need.modes = data["min_trl"], data["modes"]
-        need.budget_min, need.budget_max = _money(data["budget_min"]), _money(data["budget_max"])
-        need.deadline = date.fromisoformat(data["deadline"]) if data.get("deadline") else None
-        need.region = self.regions[data["region"]] if data.get("region") else None
-        need.is_challenge, need.prize = bool(data["is_challenge"]), _money(data.get("prize"))
-        need.status, need.lang = data["status"], data.get("lang", "zh")
-        if need.status != "draft":
-            need.published_at = need.published_at or _published_at(data["key"])
+        segment = self._segment(chain, data.get("segment"))
+        wanted = services.NeedData(
+            title=data["title"], description=data["description"], modes=list(data["modes"]),
+            keywords=data["keywords"], chain_key=chain.key,
+            segment_id=segment.id if segment else None, min_trl=data["min_trl"],
+            budget_min=_money(data["budget_min"]), budget_max=_money(data["budget_max"]),
+            deadline=date.fromisoformat(data["deadline"]) if data.get("deadline") else None,
+            region_name=data.get("region") or None, is_challenge=bool(data["is_challenge"]),
+            prize=_money(data.get("prize")), lang=data.get("lang", "zh"))
+        enterprise = self.enterprises[data["enterprise"]]
+        need = self.session.scalar(select(TechNeed).filter_by(ref=data["key"]))
+        if need is None:
+            need = services.create_need(self.session, wanted, owner=SYSTEM,
+                                        enterprise=enterprise, ref=data["key"])
+            self.created["needs"] += 1
+        else:
+            self.updated["needs"] += 1
+            if need.enterprise_id != enterprise.id:
+                raise ValueError(f"seed need {data['key']} changed its enterprise")
+            if _differs(services.need_data(need), wanted):
+                self._before_edit(need, data["status"], services.move_need_to)
+                services.update_need(self.session, need, wanted, editor=SYSTEM, version=None)
+        services.move_need_to(self.session, need, data["status"], editor=SYSTEM,
+                              published_at=_published_at(data["key"]))
+
+    def _before_edit(self, listing, target: str, move) -> None:
+        """A public listing may only be edited into a publishable one; when the seed will
+        unpublish it anyway (withdraw, close), move it first so that the edit is allowed."""
+        if target not in (PUBLIC_OUTPUT_STATUSES if listing.side == Side.OUTPUT
+                          else PUBLIC_NEED_STATUSES):
+            move(self.session, listing, target, editor=SYSTEM)
+
+
+def _differs(current, wanted) -> bool:
+    """Return whether wanted (OutputData/NeedData) would change what current holds."""
+    def normal(data):
+        values = dict(vars(data))
+        values["modes"] = sorted(dict.fromkeys(values["modes"]))
+        for name in ("title", "abstract", "description"):
+            if name in values:
+                values[name] = values[name].strip()
+        return values
+
+    return normal(current) != normal(wanted)
 
 
 def load_seed(session: Session, seed_dir: Path, *, password_hash: str,

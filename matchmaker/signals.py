@@ -4,6 +4,9 @@ Services send a signal after they flushed a change; subscribers (match refresh t
 notifications and KPIs next) react inside the same transaction, e.g. by enqueueing a job that
 runs once the transaction commits. Senders never know who listens.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from blinker import Namespace
 
 _signals = Namespace()
@@ -13,3 +16,25 @@ _signals = Namespace()
 profile_saved = _signals.signal("profile-saved")
 # sender: the Chain; kwargs: session. Also sent when one of its segments is saved or deleted.
 chain_saved = _signals.signal("chain-saved")
+
+_BULK = "matchmaker.bulk_load"
+
+
+@contextmanager
+def bulk_load(session) -> Iterator[None]:
+    """Mark what session saves inside the block as one bulk load (the seed, an import).
+
+    Services still send every signal; a subscriber that recomputes something for the whole
+    platform (the match refresh) may skip while in_bulk_load(session), because the loader's
+    caller asks for it once at the end (`flask seed` queues a rebuild when listings changed).
+    """
+    session.info[_BULK] = session.info.get(_BULK, 0) + 1
+    try:
+        yield
+    finally:
+        session.info[_BULK] -= 1
+
+
+def in_bulk_load(session) -> bool:
+    """Return whether session is inside bulk_load()."""
+    return session.info.get(_BULK, 0) > 0

@@ -167,3 +167,62 @@ def test_as_posted_grades_lower_relevant_pairs_only_with_a_reason():
         assert float(grade) == sum(judges) / 2, number
         assert (reason.strip() not in {"", "-"}) == (min(judges) < technical[pair]), number
     assert set(seen) == expected and max(seen.values()) == 1
+
+
+def _listing_state(session) -> set:
+    return {(type(row).__name__, row.ref, row.version, row.updated_at, row.published_at,
+             row.status)
+            for model in (ResearchOutput, TechNeed) for row in session.scalars(select(model))}
+
+
+def test_a_second_load_writes_no_listing_and_queues_no_job(app, db_session):
+    from matchmaker.jobs.models import BackgroundJob
+
+    jobs = lambda: db_session.scalar(select(func.count()).select_from(BackgroundJob))
+    before, jobs_before = _listing_state(db_session), jobs()
+    load_seed(db_session, app.config["SEED_DIR"], password_hash=db_session.scalar(
+        select(User.password_hash).where(User.email == "admin@demo.example.com")))
+    db_session.flush()
+    db_session.expire_all()
+    assert _listing_state(db_session) == before
+    assert jobs() == jobs_before
+
+
+def test_seed_publication_dates_are_stable_and_set_for_every_listing_that_left_draft(
+        db_session):
+    from matchmaker.seed import _published_at
+
+    for model in (ResearchOutput, TechNeed):
+        for row in db_session.scalars(select(model)):
+            expected = None if row.status == "draft" else _published_at(row.ref)
+            naive = lambda moment: moment and moment.replace(tzinfo=None)  # SQLite's are naive
+            assert naive(row.published_at) == naive(expected), row.ref
+
+
+def test_an_edited_seed_record_is_saved_through_the_services(app, db_session, tmp_path):
+    """The loader announces the change (profile_saved) and keeps the publishing rule."""
+    import shutil
+
+    from matchmaker import signals
+
+    seed = tmp_path / "seed"
+    shutil.copytree(app.config["SEED_DIR"], seed)
+    path = seed / "needs" / "hydrogen.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    rows[0]["keywords"] = [*rows[0]["keywords"], "新增关键词"]
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    saved = []
+    receiver = lambda listing, **kwargs: saved.append((listing.ref, kwargs["change"]))
+    signals.profile_saved.connect(receiver)
+    try:
+        load_seed(db_session, seed, password_hash="x")
+    finally:
+        signals.profile_saved.disconnect(receiver)
+    assert saved == [(rows[0]["key"], "updated")]
+
+    rows[0]["description"] = "太短"  # a published need may not be edited down to nothing
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    from matchmaker.profiles.services import NotPublishableError
+
+    with pytest.raises(NotPublishableError):
+        load_seed(db_session, seed, password_hash="x")

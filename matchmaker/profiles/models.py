@@ -210,3 +210,26 @@ def _index_for_search(session: Session, flush_context, instances) -> None:
         if obj in session.new or any(state.attrs[name].history.has_changes()
                                      for name in _SEARCHED if name in state.attrs):
             obj.search_vector = search_document(obj)
+
+
+# Rows of other tables that belong to a listing: changing them changes the listing.
+_CHILD_COLLECTIONS = ("mode_rows", "patents")
+
+
+@event.listens_for(Session, "before_flush")
+def touch_listings(session: Session, flush_context, instances) -> None:
+    """Bump updated_at (and so the version) of a listing whose modes or patents changed.
+
+    Those live in other tables, so a save that changes only them would leave the listing's
+    row, its version (the optimistic lock) and updated_at (the matcher index) untouched. The
+    one place this rule is written: every write path (forms, seed, importer, API) gets it.
+    """
+    from sqlalchemy import inspect
+
+    for obj in session.dirty:
+        if not isinstance(obj, (ResearchOutput, TechNeed)):
+            continue
+        state = inspect(obj)
+        if any(state.attrs[name].history.has_changes()
+               for name in _CHILD_COLLECTIONS if name in state.attrs):
+            obj.updated_at = utcnow()

@@ -3,7 +3,7 @@
 Functions flush but never commit; the caller owns the transaction.
 """
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, false, or_, select
@@ -52,6 +52,7 @@ class OutputData:
     price_min: Decimal | None = None
     price_max: Decimal | None = None
     reform_status: str = "none"
+    lang: str | None = None  # None keeps the listing's language ("zh" for a new one)
 
 
 @dataclass
@@ -69,6 +70,7 @@ class NeedData:
     region_name: str | None = None
     is_challenge: bool = False
     prize: Decimal | None = None
+    lang: str | None = None  # see OutputData.lang
 
 
 @dataclass
@@ -182,18 +184,36 @@ def _apply_output(session: Session, output: ResearchOutput, data: OutputData) ->
     output.reform_status = data.reform_status
     output.patents = [Patent(number=p["number"], ipc_codes=p["ipc"], status=p["status"])
                       for p in data.patents]
+    if data.lang is not None:
+        output.lang = data.lang
+
+
+def output_data(output: ResearchOutput) -> OutputData:
+    """Return output's editable fields as OutputData (what update_output would write back)."""
+    return OutputData(
+        title=output.title, abstract=output.abstract, trl=output.trl, modes=list(output.modes),
+        keywords=list(output.keywords), inventors=list(output.inventors),
+        chain_key=output.chain.key if output.chain else None, segment_id=output.segment_id,
+        patents=[{"number": p.number, "ipc": list(p.ipc_codes), "status": p.status}
+                 for p in output.patents],
+        price_min=output.price_min, price_max=output.price_max,
+        reform_status=output.reform_status, lang=output.lang)
 
 
 def create_output(session: Session, data: OutputData, *, owner: User,
-                  institution: Institution | None = None) -> ResearchOutput:
-    """Create a draft output for owner's institution (admins name the institution)."""
+                  institution: Institution | None = None,
+                  ref: str | None = None) -> ResearchOutput:
+    """Create a draft output for owner's institution (admins name the institution).
+
+    ref: a stable external key (seed data, imports) the listing can be found by again.
+    """
     institution = institution or getattr(owner, "institution", None)
     if (not permissions.may_create(owner, Side.OUTPUT) or institution is None
             or not (permissions.is_admin(owner)
                     or permissions.member_of_institution(owner, institution.id))):
         raise PermissionDeniedError("only institutions list research outputs")
     output = ResearchOutput(institution=institution, created_by=_author(owner),
-                            status=OutputStatus.DRAFT)
+                            status=OutputStatus.DRAFT, ref=ref)
     _apply_output(session, output, data)
     session.add(output)
     session.flush()
@@ -208,20 +228,19 @@ def update_output(session: Session, output: ResearchOutput, data: OutputData, *,
     permissions.require(editor, Action.EDIT, output)
     _check_version(output, version)
     check_public_edit(output, data)
-    _apply_output(session, output, data)
-    # A save that changes only modes or patents must still bump version and updated_at (the
-    # optimistic lock and the matcher index both read them), so touch the row itself.
-    output.updated_at = utcnow()
+    _apply_output(session, output, data)  # profiles.models.touch_listings bumps the version
     session.flush()
     signals.profile_saved.send(output, session=session, side=Side.OUTPUT, change="updated")
     return output
 
 
 def change_output_status(session: Session, output: ResearchOutput, status: str, *,
-                         editor: User) -> ResearchOutput:
+                         editor: User, published_at: datetime | None = None) -> ResearchOutput:
     """Move output to status if the transition is allowed (publish, withdraw, …).
 
     Publishing also needs enough content to match on; NotPublishableError says what is missing.
+    published_at: when a first publication happened, for loaders that replay history (the
+    seed's stable dates); now when None.
     """
     permissions.require(editor, Action.EDIT, output)
     if status not in OUTPUT_TRANSITIONS[OutputStatus(output.status)]:
@@ -230,7 +249,7 @@ def change_output_status(session: Session, output: ResearchOutput, status: str, 
         _require_publishable(output)
     output.status = status
     if status == OutputStatus.PUBLISHED and output.published_at is None:
-        output.published_at = utcnow()
+        output.published_at = published_at or utcnow()
     session.flush()
     signals.profile_saved.send(output, session=session, side=Side.OUTPUT, change="status")
     return output
@@ -255,17 +274,32 @@ def _apply_need(session: Session, need: TechNeed, data: NeedData) -> None:
     need.deadline = data.deadline
     need.is_challenge = data.is_challenge
     need.prize = data.prize if data.is_challenge else None
+    if data.lang is not None:
+        need.lang = data.lang
+
+
+def need_data(need: TechNeed) -> NeedData:
+    """Return need's editable fields as NeedData (what update_need would write back)."""
+    return NeedData(
+        title=need.title, description=need.description, modes=list(need.modes),
+        keywords=list(need.keywords), chain_key=need.chain.key if need.chain else None,
+        segment_id=need.segment_id, min_trl=need.min_trl, budget_min=need.budget_min,
+        budget_max=need.budget_max, deadline=need.deadline,
+        region_name=need.region.name if need.region else None,
+        is_challenge=need.is_challenge, prize=need.prize, lang=need.lang)
 
 
 def create_need(session: Session, data: NeedData, *, owner: User,
-                enterprise: Enterprise | None = None) -> TechNeed:
-    """Create a draft need for owner's enterprise (admins name the enterprise)."""
+                enterprise: Enterprise | None = None, ref: str | None = None) -> TechNeed:
+    """Create a draft need for owner's enterprise (admins name the enterprise; ref: see
+    create_output)."""
     enterprise = enterprise or getattr(owner, "enterprise", None)
     if (not permissions.may_create(owner, Side.NEED) or enterprise is None
             or not (permissions.is_admin(owner)
                     or permissions.member_of_enterprise(owner, enterprise.id))):
         raise PermissionDeniedError("only enterprises post technology needs")
-    need = TechNeed(enterprise=enterprise, created_by=_author(owner), status=NeedStatus.DRAFT)
+    need = TechNeed(enterprise=enterprise, created_by=_author(owner), status=NeedStatus.DRAFT,
+                    ref=ref)
     _apply_need(session, need, data)
     session.add(need)
     session.flush()
@@ -280,18 +314,18 @@ def update_need(session: Session, need: TechNeed, data: NeedData, *, editor: Use
     permissions.require(editor, Action.EDIT, need)
     _check_version(need, version)
     check_public_edit(need, data)
-    _apply_need(session, need, data)
-    need.updated_at = utcnow()  # see update_output
+    _apply_need(session, need, data)  # profiles.models.touch_listings bumps the version
     session.flush()
     signals.profile_saved.send(need, session=session, side=Side.NEED, change="updated")
     return need
 
 
 def change_need_status(session: Session, need: TechNeed, status: str, *,
-                       editor: User) -> TechNeed:
+                       editor: User, published_at: datetime | None = None) -> TechNeed:
     """Move need to status if the transition is allowed (publish, close, …).
 
     Publishing also needs enough content to match on; NotPublishableError says what is missing.
+    published_at: see change_output_status.
     """
     permissions.require(editor, Action.EDIT, need)
     if status not in NEED_TRANSITIONS[NeedStatus(need.status)]:
@@ -300,9 +334,50 @@ def change_need_status(session: Session, need: TechNeed, status: str, *,
         _require_publishable(need)
     need.status = status
     if status == NeedStatus.PUBLISHED and need.published_at is None:
-        need.published_at = utcnow()
+        need.published_at = published_at or utcnow()
     session.flush()
     signals.profile_saved.send(need, session=session, side=Side.NEED, change="status")
+    return need
+
+
+# --- status paths (loaders and imports) ---------------------------------------------------
+
+def status_path(transitions: dict, start: str, target: str) -> list[str]:
+    """Return the shortest list of allowed moves from start to target ([] when equal).
+
+    A listing that leaves its draft goes through "published" first (it was on the market
+    before it was negotiated, withdrawn or closed), so it gets its publication date.
+    Raises InvalidTransitionError when target cannot be reached.
+    """
+    if start == target:
+        return []
+    first = [] if start != "draft" or target == "draft" else ["published"]
+    frontier, seen = [(first[-1] if first else start, first)], {start}
+    while frontier:
+        status, path = frontier.pop(0)
+        if status == target:
+            return path
+        for following in sorted(transitions.get(status, ())):
+            if following not in seen:
+                seen.add(following)
+                frontier.append((following, [*path, following]))
+    raise InvalidTransitionError(start, target)
+
+
+def move_output_to(session: Session, output: ResearchOutput, status: str, *, editor,
+                   published_at: datetime | None = None) -> ResearchOutput:
+    """Bring output to status through the allowed transitions, one change_output_status at a
+    time (what a loader does for a record whose status it only knows as a result)."""
+    for step in status_path(OUTPUT_TRANSITIONS, output.status, status):
+        change_output_status(session, output, step, editor=editor, published_at=published_at)
+    return output
+
+
+def move_need_to(session: Session, need: TechNeed, status: str, *, editor,
+                 published_at: datetime | None = None) -> TechNeed:
+    """Bring need to status through the allowed transitions (see move_output_to)."""
+    for step in status_path(NEED_TRANSITIONS, need.status, status):
+        change_need_status(session, need, step, editor=editor, published_at=published_at)
     return need
 
 
