@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from matchmaker.auth import passwords
 from matchmaker.auth import services as auth_services
+from matchmaker.domain import Side
 from matchmaker.extensions import db
 from matchmaker.jobs import JobStatus, enqueue, run_job
 from matchmaker.jobs.cli import jobs
@@ -116,7 +117,8 @@ def match_rebuild() -> None:
     if job.status != JobStatus.FINISHED:
         raise click.ClickException(f"the rebuild failed:\n{job.error}")
     index, result = store.current_index(), job.result or {}
-    click.echo(f"Indexed {index.size['outputs']} research outputs and {index.size['needs']} "
+    size = index.size
+    click.echo(f"Indexed {size[Side.OUTPUT]} research outputs and {size[Side.NEED]} "
                f"technology needs and stored {result.get('sets', 0)} match sets in "
                f"{time.perf_counter() - started:.1f} s (generation {result.get('generation')}).")
     if index.matcher is None:
@@ -150,10 +152,10 @@ def match_export_profiles(folder: Path) -> None:
     chains = recommendations.list_chain_records(db.session)
     (folder / "chains.json").write_text(json.dumps(chains, ensure_ascii=False, indent=1),
                                         encoding="utf-8")
-    for kind in ("outputs", "needs"):
+    for side, kind in ((Side.OUTPUT, "outputs"), (Side.NEED, "needs")):  # file names
         count = 0
         with (folder / f"{kind}.jsonl").open("w", encoding="utf-8") as file:
-            for record in recommendations.list_profile_records(db.session, kind):
+            for record in recommendations.list_profile_records(db.session, side):
                 file.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
         click.echo(f"Wrote {count} {kind} to {folder / f'{kind}.jsonl'}.")

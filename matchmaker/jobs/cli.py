@@ -17,6 +17,10 @@ jobs = AppGroup("jobs", help="Background jobs: worker, scheduler, list, retry.")
 DEFAULT_QUEUES = ("matching", "default")
 
 
+def _sizes(size: dict) -> str:
+    return ", ".join(f"{count} {side}s" for side, count in size.items())
+
+
 def _worker_class():
     from rq import SimpleWorker
 
@@ -60,7 +64,7 @@ def worker(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
         db.session.commit()
         db.session.remove()
         click.echo(f"Matcher index ready in {time.perf_counter() - started:.1f} s "
-                   f"({current_index().size}).")
+                   f"({_sizes(current_index().size)}).")
     rq_worker = _worker_class()([dispatcher.rq_queue(q) for q in queues],
                                 connection=dispatcher.redis(), name=name)
     rq_worker.work(burst=burst, with_scheduler=False, logging_level="INFO")

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
+from matchmaker.domain import Side
 from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
 from matchmaker.matching.explain import explain_pair
@@ -110,8 +111,9 @@ class _Channel:
         self.idf32 = self.weigher.idf_.astype(np.float32)
 
 
-class _Side:
-    """One side of the index (outputs or needs): profiles, vectors and rule arrays by row."""
+class _SideIndex:
+    """One side of the index (domain.Side: outputs or needs): profiles, vectors and rule
+    arrays by row."""
 
     FIELDS = ("chain", "seg_pos", "chain_conf", "trl", "modes", "compat", "price_lo", "price_hi",
               "region", "province", "active")
@@ -331,7 +333,7 @@ class Matcher:
         word_counts = self.words_.fit(word_docs())
         char_counts = self.chars_.fit(self._chars(p) for p in (*outputs, *needs))
         self.terms_ = self.words_.counter.get_feature_names_out()
-        self.outputs_, self.needs_ = _Side(), _Side()
+        self.outputs_, self.needs_ = _SideIndex(), _SideIndex()
         # Past EXACT_IDF_LIMIT, updates freeze IDF, so raw counts need not be kept.
         self._frozen = len(outputs) + len(needs) > config.EXACT_IDF_LIMIT
         n = len(outputs)
@@ -345,12 +347,16 @@ class Matcher:
                 side.counts = {"words": None, "chars": None}
         return self
 
+    def _index(self, side: Side) -> "_SideIndex":
+        """Return the part of the index that holds the profiles of side."""
+        return self.outputs_ if side == Side.OUTPUT else self.needs_
+
     def refit(self) -> "Matcher":
         """Refit the vocabulary on the current version of every indexed profile."""
         return self.fit([self.outputs_.profiles[row] for row in self.outputs_.row_of.values()],
                         [self.needs_.profiles[row] for row in self.needs_.row_of.values()])
 
-    def _reweigh(self, side: _Side) -> None:
+    def _reweigh(self, side: _SideIndex) -> None:
         """Recompute the weighted matrices of side from its counts and the current IDF."""
         if side.counts["words"] is None or side.counts["words"].shape[0] == 0:
             return
@@ -363,7 +369,7 @@ class Matcher:
 
     @staticmethod
     def _body(profile) -> str:
-        return profile.abstract if isinstance(profile, OutputProfile) else profile.description
+        return profile.abstract if profile.side == Side.OUTPUT else profile.description
 
     def _words(self, profile) -> list[str]:
         analyze = self.analyzer_.words
@@ -376,7 +382,7 @@ class Matcher:
                                           f"{' '.join(profile.keywords)}")
 
     def _guess(self, profile) -> ChainGuess:
-        ipc = profile.ipc if isinstance(profile, OutputProfile) else ()
+        ipc = profile.ipc if profile.side == Side.OUTPUT else ()
         return self.chains_.infer(profile.title, self._body(profile), keywords=profile.keywords,
                                   ipc=ipc, chain=profile.chain, segment=profile.segment)
 
@@ -386,7 +392,7 @@ class Matcher:
         return table.setdefault(key, len(table))
 
     def _values(self, profile, guess: ChainGuess) -> dict:
-        is_output = isinstance(profile, OutputProfile)
+        is_output = profile.side == Side.OUTPUT
         modes = profile.modes
         low = profile.price_min if is_output else profile.budget_min
         high = profile.price_max if is_output else profile.budget_max
@@ -407,7 +413,7 @@ class Matcher:
             "active": active,
         }
 
-    def _append(self, side: _Side, profile, content: int) -> int:
+    def _append(self, side: _SideIndex, profile, content: int) -> int:
         guess = self._guess(profile)
         thin = content < config.MIN_CONTENT_WORDS
         values = self._values(profile, guess)
@@ -443,7 +449,7 @@ class Matcher:
         """Add or replace one need without refitting the vocabulary."""
         self._upsert(self.needs_, profile)
 
-    def _upsert(self, side: _Side, profile) -> None:
+    def _upsert(self, side: _SideIndex, profile) -> None:
         words = self._words(profile)
         word_row = self.words_.counts([words])
         char_row = self.chars_.counts([self._chars(profile)])
@@ -474,7 +480,7 @@ class Matcher:
         """Take one need out of every future ranking."""
         self._remove(self.needs_, need_id)
 
-    def _remove(self, side: _Side, key: Hashable) -> None:
+    def _remove(self, side: _SideIndex, key: Hashable) -> None:
         row = side.row_of.pop(key, None)
         if row is None:
             return
@@ -490,27 +496,25 @@ class Matcher:
     def rank_outputs(self, need: NeedProfile, *, limit: int = 10,
                      explain: bool = True) -> Ranking:
         """Return the outputs best suited to need, best first (explained unless explain=False)."""
-        return self._rank(need, self.outputs_, limit=limit, query_is_need=True, explain=explain)
+        return self._rank(need, self.outputs_, limit=limit, query_side=Side.NEED,
+                          explain=explain)
 
     def rank_needs(self, output: OutputProfile, *, limit: int = 10,
                    explain: bool = True) -> Ranking:
         """Return the needs output could best serve, best first."""
-        return self._rank(output, self.needs_, limit=limit, query_is_need=False,
+        return self._rank(output, self.needs_, limit=limit, query_side=Side.OUTPUT,
                           explain=explain)
 
     def all_pairs(self, *, limit: int = 10, chunk_size: int = 64, explain: bool = True,
-                  queries: str = "needs") -> Iterator[Ranking]:
+                  queries: Side = Side.NEED) -> Iterator[Ranking]:
         """Rank outputs for every indexed need (in index order), chunk by chunk; with
-        queries="outputs", needs for every indexed output.
+        queries=Side.OUTPUT, needs for every indexed output.
 
         Text similarities of a chunk of queries against all candidates come from one sparse
         matrix product; the rules are vectorised over all candidates for each query.
         """
-        if queries not in ("needs", "outputs"):
-            raise ValueError(f"queries must be 'needs' or 'outputs', not {queries!r}")
-        query_is_need = queries == "needs"
-        side, other = (self.needs_, self.outputs_) if query_is_need else \
-            (self.outputs_, self.needs_)
+        query_side = Side(queries)  # ValueError for anything but a side
+        side, other = self._index(query_side), self._index(query_side.other)
         rows = list(side.row_of.values())
         for start in range(0, len(rows), chunk_size):
             chunk = rows[start:start + chunk_size]
@@ -524,12 +528,12 @@ class Matcher:
                     continue
                 yield self._select(profile, side.guesses[row], query, sims[i], direct[i],
                                    other, side.row_view("words", row), limit,
-                                   query_is_need=query_is_need, explain=explain)
+                                   query_side=query_side, explain=explain)
 
     def _query(self, arrays: dict, row: int) -> _Query:
         return _Query(**{name: arrays[name][row].item() for name in _Query.__dataclass_fields__})
 
-    def _rank(self, profile, side: _Side, *, limit: int, query_is_need: bool,
+    def _rank(self, profile, side: _SideIndex, *, limit: int, query_side: Side,
               explain: bool) -> Ranking:
         words = self._words(profile)
         guess = self._guess(profile)
@@ -543,9 +547,9 @@ class Matcher:
             return Ranking(profile.id, (), guess)
         sims, direct = self._similarities(side, q_words, q_chars)
         return self._select(profile, guess, query, sims[0], direct[0], side, q_words, limit,
-                            query_is_need=query_is_need, explain=explain)
+                            query_side=query_side, explain=explain)
 
-    def _similarities(self, side: _Side, q_words, q_chars) -> tuple[np.ndarray, np.ndarray]:
+    def _similarities(self, side: _SideIndex, q_words, q_chars) -> tuple[np.ndarray, np.ndarray]:
         """Text similarity of query rows with every row of side, after pseudo-relevance
         feedback: each query is widened by the mean of its best candidates (Rocchio), which
         bridges an enterprise's words for a problem and a lab's words for the method.
@@ -577,12 +581,12 @@ class Matcher:
                    + share * (chars + more_chars) / _row_norms(q_chars + extra_chars))
         return widened, direct
 
-    def components(self, query: _Query, cos: np.ndarray, side: _Side, query_is_need: bool,
+    def components(self, query: _Query, cos: np.ndarray, side: _SideIndex, query_side: Side,
                    query_mix: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
         """Return every component score of query against the given rows of side (cos holds
         their text similarities)."""
         a = {name: values[rows] for name, values in side.arrays.items()}
-        if query_is_need:
+        if query_side == Side.NEED:
             trl = rules.trl_fit(query.trl, a["trl"])
             mode = rules.mode_fit(query.modes, query.compat, a["modes"])
             price = rules.price_fit(query.price_hi, a["price_lo"])
@@ -609,7 +613,7 @@ class Matcher:
         fit = sum(w[k] * parts[k] for k in fit_keys) / sum(w[k] for k in fit_keys)
         return self.relevance(parts) * (1 - w["fit_share"] + w["fit_share"] * fit)
 
-    def _candidates(self, query, cos, direct, side: _Side, query_is_need: bool, query_mix,
+    def _candidates(self, query, cos, direct, side: _SideIndex, query_side: Side, query_mix,
                     limit: int) -> tuple[np.ndarray, dict, np.ndarray]:
         """Score only the rows that can reach the top: the best by text first, then every
         row whose upper bound (text at its best with a perfect chain and fit) beats the
@@ -620,7 +624,7 @@ class Matcher:
             first = eligible[np.argpartition(-cos[eligible], pool - 1)[:pool]]
         else:
             first = eligible
-        parts = self.components(query, cos[first], side, query_is_need, query_mix, first)
+        parts = self.components(query, cos[first], side, query_side, query_mix, first)
         scores = self.score(parts)
         if eligible.size > first.size and scores.size >= limit:
             w = self.weights_
@@ -629,15 +633,15 @@ class Matcher:
             kth = np.partition(scores, -limit)[-limit]
             more = np.setdiff1d(eligible[bound >= kth], first, assume_unique=True)
             if more.size:
-                extra = self.components(query, cos[more], side, query_is_need, query_mix, more)
+                extra = self.components(query, cos[more], side, query_side, query_mix, more)
                 parts = {k: np.concatenate([parts[k], extra[k]]) for k in parts}
                 scores = np.concatenate([scores, self.score(extra)])
                 first = np.concatenate([first, more])
         return first, parts, scores
 
-    def _select(self, profile, guess, query, cos, direct, side: _Side, q_words, limit: int, *,
-                query_is_need: bool, explain: bool = True) -> Ranking:
-        rows, parts, scores = self._candidates(query, cos, direct, side, query_is_need,
+    def _select(self, profile, guess, query, cos, direct, side: _SideIndex, q_words, limit: int, *,
+                query_side: Side, explain: bool = True) -> Ranking:
+        rows, parts, scores = self._candidates(query, cos, direct, side, query_side,
                                                self._mix(guess), limit)
         chosen = _top_rows(scores, lambda i: side.ids[rows[i]], limit, self.min_score)
         if not explain:
@@ -649,9 +653,9 @@ class Matcher:
             row = rows[i]
             row_parts = {k: round(float(v[i]), 4) for k, v in parts.items()}
             row_parts["relevance"] = round(float(relevance[i]), 4)
-            need, output = (profile, side.profiles[row]) if query_is_need else \
+            need, output = (profile, side.profiles[row]) if query_side == Side.NEED else \
                 (side.profiles[row], profile)
-            need_guess, output_guess = (guess, side.guesses[row]) if query_is_need else \
+            need_guess, output_guess = (guess, side.guesses[row]) if query_side == Side.NEED else \
                 (side.guesses[row], guess)
             explanation = explain_pair(self, need, output, need_guess, output_guess, row_parts,
                                        q_words, side.row_view("words", row))

@@ -1,14 +1,18 @@
 """Explanations: which rules fired, the shared terms, and what would make a pair fit."""
 import numpy as np
 
+from matchmaker.domain import TransferMode
 from matchmaker.matching import config, rules
 from matchmaker.matching.text import GENERIC_WORDS
 
-MODE_NAMES = {"assignment": "assignment", "licence": "a licence",
-              "exclusive_licence": "an exclusive licence", "equity": "equity contribution",
-              "pay_later": "use first, pay later", "rights_transfer": "rights transfer",
-              "invest_then_equity": "invest first, equity later", "custody": "technology custody",
-              "joint_rd": "joint R&D"}
+# English names of the modes for explanations (the UI translates through matchmaker.labels).
+MODE_NAMES = {TransferMode.ASSIGNMENT: "assignment", TransferMode.LICENCE: "a licence",
+              TransferMode.EXCLUSIVE_LICENCE: "an exclusive licence",
+              TransferMode.EQUITY: "equity contribution",
+              TransferMode.PAY_LATER: "use first, pay later",
+              TransferMode.RIGHTS_TRANSFER: "rights transfer",
+              TransferMode.INVEST_THEN_EQUITY: "invest first, equity later",
+              TransferMode.CUSTODY: "technology custody", TransferMode.JOINT_RD: "joint R&D"}
 # Hints are given for pairs whose relevance is at least this: it is worth fixing the fit.
 HINT_RELEVANCE = 0.25
 

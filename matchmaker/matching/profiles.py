@@ -1,16 +1,28 @@
 """The matcher's inputs: plain frozen dataclasses, never ORM rows."""
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-# Statuses whose profiles are never offered as candidates (drafts are private; the others are
-# no longer available). A profile in any status may still be the query.
-EXCLUDED_OUTPUT_STATUSES = frozenset({"draft", "withdrawn", "transferred"})
-EXCLUDED_NEED_STATUSES = frozenset({"draft", "closed", "solved"})
+from matchmaker.domain import (
+    MATCHABLE_NEED_STATUSES,
+    MATCHABLE_OUTPUT_STATUSES,
+    NeedStatus,
+    OutputStatus,
+    Side,
+)
+
+# Statuses whose profiles are never offered as candidates: every status of domain's that is not
+# matchable (drafts are private; the others are no longer available). A status the domain does
+# not know (a batch CLI record's) is not excluded. A profile in any status may be the query.
+EXCLUDED_OUTPUT_STATUSES = frozenset(OutputStatus) - frozenset(MATCHABLE_OUTPUT_STATUSES)
+EXCLUDED_NEED_STATUSES = frozenset(NeedStatus) - frozenset(MATCHABLE_NEED_STATUSES)
 
 
 @dataclass(frozen=True)
 class OutputProfile:
     """A research output (科技成果) as the matcher sees it. Money is in 万元."""
+
+    side: ClassVar[Side] = Side.OUTPUT
 
     id: Hashable
     title: str
@@ -25,7 +37,7 @@ class OutputProfile:
     price_max: float | None = None
     region: str | None = None
     institution: str | None = None
-    status: str = "published"
+    status: str = OutputStatus.PUBLISHED
 
     @property
     def text(self) -> str:
@@ -35,6 +47,8 @@ class OutputProfile:
 @dataclass(frozen=True)
 class NeedProfile:
     """A technology need (技术需求) as the matcher sees it. Money is in 万元."""
+
+    side: ClassVar[Side] = Side.NEED
 
     id: Hashable
     title: str
@@ -47,7 +61,7 @@ class NeedProfile:
     budget_min: float | None = None
     budget_max: float | None = None
     region: str | None = None
-    status: str = "published"
+    status: str = NeedStatus.PUBLISHED
 
     @property
     def text(self) -> str:

@@ -5,16 +5,20 @@ missing field neither helps nor hurts much.
 """
 import numpy as np
 
+from matchmaker.domain import TransferMode
 from matchmaker.matching.profiles import EXCLUDED_NEED_STATUSES, EXCLUDED_OUTPUT_STATUSES
 
 NEUTRAL = 0.5
-MODES = ("assignment", "licence", "exclusive_licence", "equity", "pay_later", "rights_transfer",
-         "invest_then_equity", "custody", "joint_rd")
+MODES = tuple(TransferMode)  # the bit order of mode masks: the enum's order
 MODE_BIT = {mode: 1 << i for i, mode in enumerate(MODES)}
 # Modes that satisfy a wish for another mode, partly (an exclusive licence is a licence).
-COMPATIBLE = {"licence": ("exclusive_licence",), "exclusive_licence": ("licence",),
-              "equity": ("invest_then_equity",), "invest_then_equity": ("equity",),
-              "pay_later": ("licence",)}
+COMPATIBLE = {
+    TransferMode.LICENCE: (TransferMode.EXCLUSIVE_LICENCE,),
+    TransferMode.EXCLUSIVE_LICENCE: (TransferMode.LICENCE,),
+    TransferMode.EQUITY: (TransferMode.INVEST_THEN_EQUITY,),
+    TransferMode.INVEST_THEN_EQUITY: (TransferMode.EQUITY,),
+    TransferMode.PAY_LATER: (TransferMode.LICENCE,),
+}
 SEGMENT_VALUE = {0: 1.0, 1: 0.7}
 FAR_SEGMENT, UNKNOWN_SEGMENT, OTHER_CHAIN = 0.45, 0.6, 0.0
 CROSS_CHAIN = 1.0  # multiplies the chain-evidence overlap of profiles in different chains

@@ -185,7 +185,7 @@ for _model in (ResearchOutput, TechNeed):
 
 def search_document(listing: ResearchOutput | TechNeed) -> Document:
     """Return what list search finds a listing by: title, text, keywords, organisation."""
-    if isinstance(listing, ResearchOutput):
+    if listing.side == Side.OUTPUT:
         org = listing.institution
         return Document.of(listing.title, listing.abstract, listing.keywords,
                            org.name if org else None, org.name_en if org else None)

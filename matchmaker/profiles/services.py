@@ -129,7 +129,7 @@ class NotPublishableError(ValidationFailedError):
 
 def list_publish_shortfalls(item: ResearchOutput | TechNeed) -> list[Shortfall]:
     """Return what item lacks before it may be published ([] when it is ready)."""
-    if isinstance(item, ResearchOutput):
+    if item.side == Side.OUTPUT:
         return publish_shortfalls(item.title, item.abstract, text_field="abstract")
     return publish_shortfalls(item.title, item.description, text_field="description")
 
@@ -148,11 +148,10 @@ def check_public_edit(item: ResearchOutput | TechNeed, data: OutputData | NeedDa
     call it, so every write path (forms, API, importer) keeps the rule. Drafts, withdrawn and
     closed listings may be edited freely.
     """
-    public = (PUBLIC_OUTPUT_STATUSES if isinstance(item, ResearchOutput)
-              else PUBLIC_NEED_STATUSES)
+    public = PUBLIC_OUTPUT_STATUSES if item.side == Side.OUTPUT else PUBLIC_NEED_STATUSES
     if item.status not in public:
         return
-    if isinstance(data, OutputData):
+    if item.side == Side.OUTPUT:
         shortfalls = publish_shortfalls(data.title, data.abstract, text_field="abstract")
     else:
         shortfalls = publish_shortfalls(data.title, data.description, text_field="description")

@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 
 import matchmaker.matching
 from matchmaker.chains.models import Chain, ChainSegment
-from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES
+from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES, Side
 from matchmaker.matching import ChainBook, Matcher, NeedProfile, OutputProfile
 from matchmaker.orgs.models import Region
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 
 log = logging.getLogger(__name__)
 
-FILE_FORMAT = 1
+FILE_FORMAT = 2  # 2: stamps keyed by domain.Side
 CHUNK = 500  # rows loaded per query
 # Upserts since the last fit after which the vocabulary is refitted (share of the index size).
 REFIT_MIN, REFIT_SHARE = 1000, 0.25
@@ -90,15 +90,15 @@ def region_provinces(session: Session) -> dict[str, str]:
 class _Kind:
     """What differs between the two sides of the index."""
 
-    def __init__(self, name, model, statuses, to_profile, upsert, remove):
-        self.name, self.model, self.statuses = name, model, statuses
+    def __init__(self, side, model, statuses, to_profile, upsert, remove):
+        self.side, self.model, self.statuses = side, model, statuses
         self.to_profile, self.upsert, self.remove = to_profile, upsert, remove
 
 
 KINDS = (
-    _Kind("outputs", ResearchOutput, MATCHABLE_OUTPUT_STATUSES, output_profile,
+    _Kind(Side.OUTPUT, ResearchOutput, MATCHABLE_OUTPUT_STATUSES, output_profile,
           Matcher.upsert_output, Matcher.remove_output),
-    _Kind("needs", TechNeed, MATCHABLE_NEED_STATUSES, need_profile,
+    _Kind(Side.NEED, TechNeed, MATCHABLE_NEED_STATUSES, need_profile,
           Matcher.upsert_need, Matcher.remove_need),
 )
 
@@ -120,9 +120,9 @@ def _rows(session: Session, kind: _Kind, ids: Iterable[int]) -> Iterator[list]:
                                    .order_by(kind.model.id)))
 
 
-def iter_profiles(session: Session, kind_name: str) -> Iterator[OutputProfile | NeedProfile]:
-    """Yield the profile of every matchable output ("outputs") or need ("needs"), by id."""
-    kind = next(k for k in KINDS if k.name == kind_name)
+def iter_profiles(session: Session, side: Side) -> Iterator[OutputProfile | NeedProfile]:
+    """Yield the profile of every matchable listing of side, by id."""
+    kind = next(k for k in KINDS if k.side == side)
     for rows in _rows(session, kind, _stamps(session, kind)):
         yield from (kind.to_profile(row) for row in rows)
 
@@ -171,7 +171,7 @@ class MatchIndex:
         self.matcher: Matcher | None = None
         self.digest: str | None = None
         self.fingerprint: tuple | None = None
-        self.stamps: dict[str, dict[int, tuple]] = {kind.name: {} for kind in KINDS}
+        self.stamps: dict[Side, dict[int, tuple]] = {kind.side: {} for kind in KINDS}
         self.pending = 0
         self._tried_file = False
 
@@ -204,10 +204,10 @@ class MatchIndex:
             self.fingerprint = fingerprint
 
     def _apply_changes(self, session: Session) -> None:
-        current = {kind.name: _stamps(session, kind) for kind in KINDS}
-        changes = {kind.name: ([i for i, s in current[kind.name].items()
-                                if self.stamps[kind.name].get(i) != s],
-                               [i for i in self.stamps[kind.name] if i not in current[kind.name]])
+        current = {kind.side: _stamps(session, kind) for kind in KINDS}
+        changes = {kind.side: ([i for i, s in current[kind.side].items()
+                                if self.stamps[kind.side].get(i) != s],
+                               [i for i in self.stamps[kind.side] if i not in current[kind.side]])
                    for kind in KINDS}
         size = sum(len(s) for s in current.values())
         count = sum(len(c) + len(r) for c, r in changes.values())
@@ -215,7 +215,7 @@ class MatchIndex:
             self.fit(session)  # so many upserts that the vocabulary is worth learning again
             return
         for kind in KINDS:
-            changed, removed = changes[kind.name]
+            changed, removed = changes[kind.side]
             for rows in _rows(session, kind, changed):
                 for row in rows:
                     kind.upsert(self.matcher, kind.to_profile(row))
@@ -230,20 +230,20 @@ class MatchIndex:
         """Refit the matcher on every matchable row; progress(done, total) follows reading."""
         chains = chain_dicts(session) if chains is None else chains
         regions = region_provinces(session) if regions is None else regions
-        stamps = {kind.name: _stamps(session, kind) for kind in KINDS}
+        stamps = {kind.side: _stamps(session, kind) for kind in KINDS}
         total, done = sum(len(s) for s in stamps.values()), 0
-        profiles: dict[str, list] = {}
+        profiles: dict[Side, list] = {}
         for kind in KINDS:
-            profiles[kind.name] = []
-            for rows in _rows(session, kind, stamps[kind.name]):
-                profiles[kind.name] += [kind.to_profile(row) for row in rows]
+            profiles[kind.side] = []
+            for rows in _rows(session, kind, stamps[kind.side]):
+                profiles[kind.side] += [kind.to_profile(row) for row in rows]
                 done += len(rows)
                 if progress:
                     progress(done, total)
         matcher = Matcher(ChainBook.from_dicts(chains), regions=regions, weights=self.weights,
                           min_score=self.min_score)
         try:
-            self.matcher = matcher.fit(profiles["outputs"], profiles["needs"])
+            self.matcher = matcher.fit(profiles[Side.OUTPUT], profiles[Side.NEED])
         except ValueError:  # nothing to learn a vocabulary from (an empty or tiny database)
             log.info("match index: too little text to fit a matcher", exc_info=True)
             self.matcher = None
@@ -290,6 +290,6 @@ class MatchIndex:
         return True
 
     @property
-    def size(self) -> dict[str, int]:
+    def size(self) -> dict[Side, int]:
         """Return how many outputs and needs are indexed."""
         return {name: len(stamps) for name, stamps in self.stamps.items()}

@@ -249,13 +249,13 @@ def list_qrels(session: Session) -> list[tuple[int, int, int]]:
     return [(need, output, grade) for (need, output), (_, grade) in sorted(latest.items())]
 
 
-def list_profile_records(session: Session, kind: str) -> Iterator[dict]:
-    """Yield the matchable outputs ("outputs") or needs ("needs") as records of the matcher's
-    batch CLI (OUTPUTS.jsonl / NEEDS.jsonl).
+def list_profile_records(session: Session, side: Side) -> Iterator[dict]:
+    """Yield the matchable listings of side as records of the matcher's batch CLI
+    (OUTPUTS.jsonl / NEEDS.jsonl).
 
     Ids are the database ids written as text, as they read back from exported qrels.
     """
-    for profile in iter_profiles(session, kind):
+    for profile in iter_profiles(session, side):
         record = {name: list(value) if isinstance(value, tuple) else value
                   for name, value in asdict(profile).items() if value not in (None, ())}
         yield record | {"id": str(profile.id)}

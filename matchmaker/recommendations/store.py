@@ -258,11 +258,10 @@ def rebuild(session: Session, index: MatchIndex,
     limit, written = _limit(), 0
     total = sum(index.size.values())
     if index.matcher is not None:
-        for side, queries, kind in ((Side.NEED, "needs", "needs"),
-                                    (Side.OUTPUT, "outputs", "outputs")):
-            stamps = index.stamps[kind]
+        for side in (Side.NEED, Side.OUTPUT):
+            stamps = index.stamps[side]
             batch = []
-            for ranking in index.matcher.all_pairs(limit=limit, queries=queries):
+            for ranking in index.matcher.all_pairs(limit=limit, queries=side):
                 batch.append((ranking, stamps[ranking.query_id][0]))
                 if len(batch) >= WRITE_CHUNK:
                     written += write_sets(session, generation.id, side, batch, limit=limit,

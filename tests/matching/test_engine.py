@@ -1,6 +1,7 @@
 """Index, ranking in both directions, batch all-pairs, incremental updates and stability."""
 import dataclasses
 
+from matchmaker.domain import Side
 from matchmaker.matching import Matcher
 from tests.matching.conftest import need, output
 
@@ -31,7 +32,7 @@ def test_all_pairs_equals_single_rankings_in_input_order(seed_data, seed_matcher
 
 def test_all_pairs_over_outputs_equals_single_need_rankings(seed_data, seed_matcher):
     outputs, _ = seed_data
-    batch = list(seed_matcher.all_pairs(limit=10, chunk_size=41, queries="outputs"))
+    batch = list(seed_matcher.all_pairs(limit=10, chunk_size=41, queries=Side.OUTPUT))
     assert [r.query_id for r in batch] == [o.id for o in outputs]
     by_id = {o.id: o for o in outputs}
     for ranking in batch[:60]:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from matchmaker.domain import Side
 from matchmaker.errors import PermissionDeniedError, ValidationFailedError
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations import services
@@ -57,7 +58,7 @@ def test_an_index_with_nothing_to_learn_from_ranks_nothing(db_session, need):
     db_session.execute(update(TechNeed).values(status="draft"))
     index = MatchIndex()
     index.apply_changes(db_session)
-    assert index.size == {"outputs": 0, "needs": 0}
+    assert index.size == {Side.OUTPUT: 0, Side.NEED: 0}
     assert index.matcher is None or index.matcher.rank_outputs(need_profile(need)).matches == ()
 
 
@@ -141,8 +142,8 @@ def test_rebuild_refits_reports_and_saves_an_index_that_loads_with_the_same_rank
     published = db_session.scalar(select(ResearchOutput.id).where(
         ResearchOutput.status.in_(["published", "under_negotiation"])).order_by(
         ResearchOutput.id.desc()))
-    assert f"Indexed {index.size['outputs']} research outputs" in result.output
-    assert index.size["outputs"] > 300 and published in index.stamps["outputs"]
+    assert f"Indexed {index.size[Side.OUTPUT]} research outputs" in result.output
+    assert index.size[Side.OUTPUT] > 300 and published in index.stamps[Side.OUTPUT]
     assert "Saved the index to" in result.output and index.path.exists()
     loaded = MatchIndex(path=index.path)
     assert loaded.load() is True
