@@ -1,11 +1,10 @@
 """Operator actions on sector chains and segments."""
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from matchmaker import signals
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.errors import MatchmakerError
-from matchmaker.profiles.models import ResearchOutput, TechNeed
 
 
 class DuplicateKeyError(MatchmakerError):
@@ -46,10 +45,25 @@ def save_segment(session: Session, chain: Chain, segment: ChainSegment | None,
     return segment
 
 
+def _referring_columns():
+    """Yield every column of another table with a foreign key to chain_segments.id.
+
+    chains sits below the features that refer to segments (outputs, needs, deals), so it asks
+    the schema who refers to a segment instead of importing their models.
+    """
+    segments = ChainSegment.__table__
+    for table in ChainSegment.metadata.tables.values():
+        if table is segments:
+            continue
+        for key in table.foreign_keys:
+            if key.column.table is segments and key.column.name == "id":
+                yield key.parent
+
+
 def delete_segment(session: Session, segment: ChainSegment) -> None:
-    """Delete segment unless outputs or needs still refer to it."""
-    for model in (ResearchOutput, TechNeed):
-        if session.scalar(select(model.id).where(model.segment_id == segment.id).limit(1)):
+    """Delete segment unless a listing (or anything else) still refers to it."""
+    for column in _referring_columns():
+        if session.scalar(select(exists().where(column == segment.id))):
             raise SegmentInUseError(segment.key)
     chain = segment.chain
     session.delete(segment)

@@ -1,6 +1,5 @@
 """flask jobs …: the worker and scheduler processes of the production stack, and job tools."""
 import logging
-import time
 
 import click
 from flask import current_app
@@ -15,10 +14,6 @@ from matchmaker.jobs.runner import periodic, run_queued
 jobs = AppGroup("jobs", help="Background jobs: worker, scheduler, list, retry.")
 
 DEFAULT_QUEUES = ("matching", "default")
-
-
-def _sizes(size: dict) -> str:
-    return ", ".join(f"{count} {side}s" for side, count in size.items())
 
 
 def _worker_class():
@@ -56,15 +51,10 @@ def worker(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
     it holds for the "matching" queue stays warm between jobs."""
     dispatcher = _dispatcher()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    if "matching" in queues and not burst:
-        from matchmaker.recommendations.store import current_index
-
-        started = time.perf_counter()
-        current_index().apply_changes(db.session)  # load or fit before the first job
-        db.session.commit()
-        db.session.remove()
-        click.echo(f"Matcher index ready in {time.perf_counter() - started:.1f} s "
-                   f"({_sizes(current_index().size)}).")
+    warmups = current_app.extensions.get("job_warmups", {})
+    for queue in queues if not burst else ():
+        if queue in warmups:
+            click.echo(warmups[queue]())
     rq_worker = _worker_class()([dispatcher.rq_queue(q) for q in queues],
                                 connection=dispatcher.redis(), name=name)
     rq_worker.work(burst=burst, with_scheduler=False, logging_level="INFO")

@@ -211,6 +211,15 @@ class Dispatcher:
                     db.session.remove()
 
 
+def register_warmup(app: Flask, queue: str, warm: Callable[[], str]) -> None:
+    """Have a long-running worker of queue call warm() before its first job (a feature loads
+    what its jobs keep in memory; jobs sits below the features, so they register here).
+
+    warm runs in the app context and returns a line for the worker's log.
+    """
+    app.extensions.setdefault("job_warmups", {})[queue] = warm
+
+
 def init_app(app: Flask) -> None:
     """Choose the job mode: rq with REDIS_URL, else the in-process thread (sync in tests)."""
     mode = app.config.get("JOBS_MODE") or ("rq" if app.config.get("REDIS_URL") else "thread")

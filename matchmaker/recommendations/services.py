@@ -22,6 +22,7 @@ from matchmaker.domain import (
     Side,
 )
 from matchmaker.errors import ValidationFailedError
+from matchmaker.jobs import register_warmup
 from matchmaker.matching import INSUFFICIENT, ChainGuess, Match
 from matchmaker.permissions import Action
 from matchmaker.profiles.models import ResearchOutput, TechNeed
@@ -88,6 +89,8 @@ def init_app(app: Flask) -> None:
         path=app.config.get("MATCH_INDEX_PATH"), weights=app.config.get("MATCH_WEIGHTS"),
         min_score=app.config.get("MATCH_MIN_SCORE", 0.05))
     from matchmaker.recommendations import store, subscribers  # noqa: F401  (tasks, signals)
+
+    register_warmup(app, "matching", store.warm_index)
 
 
 # --- ranking ---------------------------------------------------------------------------

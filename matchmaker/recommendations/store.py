@@ -14,6 +14,7 @@ Functions flush or commit as their docstring says; the job runner owns the last 
 """
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from flask import current_app
@@ -21,6 +22,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES, Side
+from matchmaker.extensions import db
 from matchmaker.jobs import JobContext, enqueue, task
 from matchmaker.matching import Ranking
 from matchmaker.profiles.models import ResearchOutput, TechNeed
@@ -44,6 +46,17 @@ ENTRY_POOL = 500
 ENTRY_MARGIN = 0.02
 WRITE_CHUNK = 200  # sets written per commit during a rebuild
 DELETE_CHUNK = 2000
+
+
+def warm_index() -> str:
+    """Load or fit the index before a matching worker's first job (jobs.register_warmup)."""
+    started = time.perf_counter()
+    current_index().apply_changes(db.session)
+    db.session.commit()
+    db.session.remove()
+    size = current_index().size
+    return (f"Matcher index ready in {time.perf_counter() - started:.1f} s "
+            f"({size[Side.OUTPUT]} outputs, {size[Side.NEED]} needs).")
 
 
 def current_index() -> MatchIndex:
