@@ -1,5 +1,6 @@
 """Shared fixtures: one migrated and seeded database per test session, a rolled-back
-transaction per test, and helpers to sign in and submit forms with their CSRF token."""
+transaction per test, helpers to sign in and submit forms with their CSRF token, and the
+make_* factories of tests/factories.py."""
 import os
 import re
 import uuid
@@ -14,6 +15,15 @@ from matchmaker import create_app
 from matchmaker.extensions import db, limiter
 from matchmaker.jobs import enqueue, run_queued
 from matchmaker.seed import demo_email, load_seed
+from tests.factories import (  # noqa: F401  (factory fixtures for every test)
+    make_broker,
+    make_enterprise,
+    make_institution,
+    make_need,
+    make_output,
+    make_user,
+    sign_in,
+)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
