@@ -1,14 +1,17 @@
 """Match lists on need and output pages: who sees them, freshness, notices and feedback."""
 import re
 
+import pytest
 from sqlalchemy import func, select, update
 
+from matchmaker import permissions
+from matchmaker.domain import Role
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchFeedback
 from tests.conftest import submit
 from tests.recommendations.conftest import candidates, refresh_matches, scores, user_by_key
 
-OWNER, OTHER_ENTERPRISE, BROKER, INSTITUTION = "h2-ent-02", "h2-ent-01", "broker-zhangmin", "shri"
+OWNER, BROKER, INSTITUTION = "h2-ent-02", "broker-zhangmin", "shri"  # seed keys (matched data)
 
 
 def _feedback_count(db_session) -> int:
@@ -42,9 +45,10 @@ def test_owning_enterprise_sees_the_recommendations_of_its_need(login_as, need):
     assert 'data-testid="feedback-form"' in html
 
 
-def test_other_enterprise_and_institution_see_no_recommendations_on_a_need(login_as, need):
-    for key in (OTHER_ENTERPRISE, INSTITUTION):
-        response = login_as(key).get(f"/needs/{need.id}")
+def test_other_enterprise_and_institution_see_no_recommendations_on_a_need(make_user, sign_in,
+                                                                          need):
+    for role in (Role.ENTERPRISE, Role.INSTITUTION):
+        response = sign_in(make_user(role)).get(f"/needs/{need.id}")
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and need.title in html
         assert 'data-testid="matches"' not in html and candidates(html) == []
@@ -194,11 +198,12 @@ def test_declining_as_other_without_text_is_refused_with_a_message(login_as, db_
     assert _feedback_count(db_session) == 0
 
 
-def test_other_enterprise_and_institution_cannot_post_feedback(login_as, db_session, need):
-    output_id = db_session.scalar(select(ResearchOutput.id)
-                                  .where(ResearchOutput.status == "published"))
-    for key in (OTHER_ENTERPRISE, INSTITUTION):
-        client = login_as(key)
+def test_other_enterprise_and_institution_cannot_post_feedback(make_user, make_need,
+                                                                make_output, sign_in,
+                                                                db_session):
+    need, output_id = make_need(), make_output().id
+    for role in (Role.ENTERPRISE, Role.INSTITUTION):
+        client = sign_in(make_user(role))
         response = submit(client, _feedback_url(need.id, output_id),
                           {"verdict": "relevant"}, form_url="/needs/")
         assert response.status_code == 403
@@ -223,3 +228,38 @@ def test_decline_reasons_are_counted_on_the_output_page(login_as, db_session, ne
                              re.DOTALL))
     assert counts == {"price": "2", "other": "1"}
     assert html.index('data-reason="price"') < html.index('data-reason="other"')
+
+
+# --- the match block follows permissions -------------------------------------------------
+
+# "owner": the listing's organisation; the roles: an account of another organisation, if any.
+VIEWER_ROLES = ("owner", Role.ENTERPRISE, Role.INSTITUTION, Role.BROKER, Role.ADMIN)
+
+
+def _viewer(role, owner, make_user):
+    return owner if role == "owner" else make_user(role)
+
+
+@pytest.mark.parametrize("role", VIEWER_ROLES)
+def test_a_need_page_shows_the_match_block_to_who_may_see_its_matches(
+        role, make_user, make_need, sign_in):
+    owner = make_user(Role.ENTERPRISE)
+    need = make_need(owner=owner)
+    viewer = _viewer(role, owner, make_user)
+    html = sign_in(viewer).get(f"/needs/{need.id}").get_data(as_text=True)
+    assert need.title in html
+    assert ('data-testid="matches"' in html) is permissions.can(viewer, "see_matches", need)
+    assert ('data-testid="matches"' in html) is (role in ("owner", Role.BROKER, Role.ADMIN))
+
+
+@pytest.mark.parametrize("role", VIEWER_ROLES)
+def test_an_output_page_shows_matches_and_feedback_summary_to_who_may_see_them(
+        role, make_user, make_output, sign_in):
+    owner = make_user(Role.INSTITUTION)
+    output = make_output(owner=owner)
+    viewer = _viewer(role, owner, make_user)
+    html = sign_in(viewer).get(f"/outputs/{output.id}").get_data(as_text=True)
+    may = permissions.can(viewer, "see_matches", output)
+    assert may is (role in ("owner", Role.BROKER, Role.ADMIN))  # not other organisations
+    assert ('data-testid="matches"' in html) is may
+    assert ('data-testid="feedback-summary"' in html) is may
