@@ -136,6 +136,18 @@ def _broker(viewer, action: Action, broker) -> bool:
         is_broker(viewer) and viewer.id == broker.user_id))
 
 
+def _join_request(viewer, action: Action, request) -> bool:
+    """A sign-up's request to join an organisation: operators and the organisation's active
+    members decide it, never its author."""
+    signed_in = role_of(viewer) is not None
+    decides = signed_in and viewer.id != request.user_id and (
+        is_admin(viewer) or member_of_institution(viewer, request.institution_id)
+        or member_of_enterprise(viewer, request.enterprise_id))
+    if action == Action.VIEW:
+        return decides or (signed_in and viewer.id == request.user_id)
+    return action == Action.DECIDE and decides
+
+
 def _chain(viewer, action: Action, chain) -> bool:
     if action == Action.VIEW:
         return bool(chain.is_active) or is_admin(viewer)
@@ -182,6 +194,7 @@ _RULES = {
     "institution": _institution,
     "enterprise": _enterprise,
     "broker": _broker,
+    "join_request": _join_request,
     "chain": _chain,
     "job": _job,
     "deal": _deal,

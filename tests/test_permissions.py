@@ -111,3 +111,34 @@ def test_public_party_pages_and_admin_only_jobs():
 ])
 def test_may_create(viewer, kind, expected):
     assert permissions.may_create(viewer, kind) is expected
+
+
+@pytest.mark.parametrize("viewer, action, expected", [
+    (INST, "decide", True),          # an active member of the organisation asked to join
+    (OTHER_INST, "decide", False),
+    (ADMIN, "decide", True),
+    (ENT, "decide", False), (BROKER, "decide", False), (ANON, "decide", False),
+    (user(Role.INSTITUTION, id=7, institution_id=10), "decide", False),  # its own author
+    (user(Role.INSTITUTION, id=2, institution_id=10, active=False), "decide", False),
+    (user(Role.INSTITUTION, id=7, institution_id=10), "view", True),
+    (OTHER_INST, "view", False),
+])
+def test_join_request_rules(viewer, action, expected):
+    request = NS(permission_kind="join_request", id=4, user_id=7, institution_id=10,
+                 enterprise_id=None)
+    assert permissions.can(viewer, action, request) is expected
+
+
+@pytest.mark.parametrize("viewer, action, expected", [
+    (BROKER, "judge", True), (ADMIN, "judge", False), (INST, "judge", False),
+    (INST, "see_matches", True), (OTHER_INST, "see_matches", False), (ENT, "see_matches", False),
+    (INST, "ask_introduction", True), (ENT, "ask_introduction", False),
+])
+def test_output_actions(viewer, action, expected):
+    assert permissions.can(viewer, action, output()) is expected
+
+
+def test_system_acts_with_an_operators_rights_and_is_no_member():
+    assert permissions.can(permissions.SYSTEM, "edit", output("draft"))
+    assert permissions.may_create(permissions.SYSTEM, "output")
+    assert not permissions.member_of_institution(permissions.SYSTEM, 10)

@@ -155,6 +155,8 @@ class JoinRequest(db.Model):
         CheckConstraint("similarity BETWEEN 0 AND 100", name="similarity_range"),
     )
 
+    permission_kind: ClassVar[str] = "join_request"
+
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)

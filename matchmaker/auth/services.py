@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from matchmaker import permissions
 from matchmaker.auth import sessions
 from matchmaker.auth.errors import (
     ActivationBlockedError,
@@ -22,6 +23,7 @@ from matchmaker.domain import AccountStatus, JoinRequestStatus, Role
 from matchmaker.errors import PermissionDeniedError, ValidationFailedError
 from matchmaker.orgs import services as orgs
 from matchmaker.orgs.models import Enterprise, Institution, Region
+from matchmaker.permissions import Action
 from matchmaker.types import utcnow
 
 # A real hash of a random string: checking against it costs the same time as a real account,
@@ -181,22 +183,6 @@ def create_admin(session: Session, email: str, password: str, name: str,
 
 # --- joining an existing organisation ------------------------------------------------------
 
-def is_member_of(user: User, organisation) -> bool:
-    """Return whether user is an active account of organisation."""
-    if not user.is_active or user.is_deleted:
-        return False
-    if isinstance(organisation, Institution):
-        return user.role == Role.INSTITUTION and user.institution_id == organisation.id
-    return user.role == Role.ENTERPRISE and user.enterprise_id == organisation.id
-
-
-def can_decide(user: User, request: JoinRequest) -> bool:
-    """Operators and active members of the organisation decide a join request."""
-    if user.id == request.user_id:
-        return False
-    return (user.is_admin and user.is_active) or is_member_of(user, request.organisation)
-
-
 def pending_requests_for(session: Session, user: User) -> list[JoinRequest]:
     """Return the pending requests to join user's organisation (for its members)."""
     if not user.is_active or user.organisation is None:
@@ -215,8 +201,8 @@ def decide_join_request(session: Session, request: JoinRequest, decision: str, *
     """Confirm or decline a join request; an operator may instead register the newcomer's
     organisation separately (decision "separate") when the look-alike was a false alarm."""
     decision = JoinRequestStatus(decision)
-    if not can_decide(decider, request) or (decision == JoinRequestStatus.SEPARATE
-                                            and not decider.is_admin):
+    if not permissions.can(decider, Action.DECIDE, request) or (
+            decision == JoinRequestStatus.SEPARATE and not permissions.is_admin(decider)):
         raise PermissionDeniedError()
     if not request.is_pending or decision == JoinRequestStatus.PENDING:
         raise AlreadyDecidedError()

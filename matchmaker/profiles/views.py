@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from matchmaker import labels, permissions
 from matchmaker.blocks import register_block, render_detail_blocks
 from matchmaker.chains.models import Chain
-from matchmaker.domain import NEED_TRANSITIONS, OUTPUT_TRANSITIONS, TRL_MAX, TRL_MIN, Side
+from matchmaker.domain import NEED_TRANSITIONS, OUTPUT_TRANSITIONS, TRL_MAX, TRL_MIN, Role, Side
 from matchmaker.errors import (
     InvalidTransitionError,
     PermissionDeniedError,
@@ -47,6 +47,7 @@ FIELD_ERRORS = {
 class Kind:
     side: Side
     blueprint: str  # also the URL prefix: /outputs, /needs
+    owner_role: Role  # the accounts whose organisations own listings of this side
     model: type
     form: type
     statuses: dict
@@ -83,12 +84,12 @@ def _need_data(form: NeedForm) -> services.NeedData:
         is_challenge=form.is_challenge.data, prize=form.prize.data)
 
 
-OUTPUTS = Kind(Side.OUTPUT, "outputs", ResearchOutput, OutputForm, labels.OUTPUT_STATUS,
-               OUTPUT_TRANSITIONS,
+OUTPUTS = Kind(Side.OUTPUT, "outputs", Role.INSTITUTION, ResearchOutput, OutputForm,
+               labels.OUTPUT_STATUS, OUTPUT_TRANSITIONS,
                services.get_output, services.create_output, services.update_output,
                services.change_output_status, services.list_outputs_query, _output_data)
-NEEDS = Kind(Side.NEED, "needs", TechNeed, NeedForm, labels.NEED_STATUS,
-             NEED_TRANSITIONS,
+NEEDS = Kind(Side.NEED, "needs", Role.ENTERPRISE, TechNeed, NeedForm,
+             labels.NEED_STATUS, NEED_TRANSITIONS,
              services.get_need, services.create_need, services.update_need,
              services.change_need_status, services.list_needs_query, _need_data)
 KINDS = {kind.side: kind for kind in (OUTPUTS, NEEDS)}

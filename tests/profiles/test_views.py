@@ -386,3 +386,14 @@ def test_form_without_csrf_token_is_rejected(institution, sign_in, db_session):
     response = client.post("/outputs/new", data=output_form(db_session))
     assert response.status_code == 400
     assert _count(db_session, ResearchOutput) == before
+
+
+@pytest.mark.parametrize("role, url, shown", [
+    (Role.INSTITUTION, "/outputs/", True), (Role.ENTERPRISE, "/needs/", True),
+    (Role.ENTERPRISE, "/outputs/", False), (Role.BROKER, "/needs/", False),
+    (Role.ADMIN, "/outputs/", False),
+])
+def test_only_ours_is_offered_to_the_accounts_that_own_listings_of_the_list(
+        make_user, sign_in, role, url, shown):
+    page = sign_in(make_user(role)).get(url).get_data(as_text=True)
+    assert ('id="mine"' in page) is shown
