@@ -13,3 +13,13 @@ _signals = Namespace()
 profile_saved = _signals.signal("profile-saved")
 # sender: the Chain; kwargs: session. Also sent when one of its segments is saved or deleted.
 chain_saved = _signals.signal("chain-saved")
+
+# --- the pipeline ------------------------------------------------------------------------
+# sender: the Deal; kwargs: session, actor (User or None), kind (domain.HistoryKind), changes
+# (a list of (field, old, new) tuples; [] for an event without a field), note (text), at (the
+# service's clock time). Sent by every pipeline service after its flush; pipeline.subscribers
+# writes the history rows, the coming notifications and KPIs subscribe too.
+deal_changed = _signals.signal("deal-changed")
+# sender: the IntroductionRequest; kwargs: session, change ("requested", "accepted",
+# "declined"). For the coming notifications (the broker it went to, the requester).
+introduction_changed = _signals.signal("introduction-changed")
