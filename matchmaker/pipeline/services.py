@@ -645,14 +645,17 @@ def save_contract(session: Session, deal: Deal, data: ContractData, *, actor: Us
     _require_edit(actor, deal)
     _check_version(deal, version)
     _check_contract(data)
-    contract = deal.contract
-    if contract is None:
-        contract = Contract(deal=deal, contract_type=data.contract_type, created_at=clock.now())
-        session.add(contract)
     values = {f.name: getattr(data, f.name) for f in fields(data)}
     values["seller_name"] = values["seller_name"].strip()[:120]
     values["buyer_name"] = values["buyer_name"].strip()[:120]
-    changed = _assign(contract, values)
+    contract = deal.contract
+    if contract is None:
+        contract = Contract(deal=deal, created_at=clock.now(), **values)
+        session.add(contract)
+        changed = [(name, None, value) for name, value in values.items()
+                   if value not in (None, "")]
+    else:
+        changed = _assign(contract, values)
     if not changed:
         return contract
     contract.updated_at = clock.now()

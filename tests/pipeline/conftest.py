@@ -133,7 +133,7 @@ def make_deal(db_session, broker, make_output, make_need):
         output = overrides.pop("output") if "output" in overrides else make_output()
         need = overrides.pop("need") if "need" in overrides else make_need()
         values = {"next_step": "约课题组负责人面谈", "next_step_due": clock.today() + timedelta(days=7),
-                  "expected_value": Decimal("120"), **overrides}
+                  "expected_value": Decimal(120), **overrides}
         return services.create_deal(db_session, actor=actor or owner, owner=owner,
                                     output=output, need=need, **values)
 
@@ -150,7 +150,7 @@ def qualify(session, deal, actor):
 def agree_terms(session, deal, actor):
     """Fill what leaving "negotiating" needs."""
     return services.update_deal(session, deal, actor=actor, version=deal.version,
-                                transfer_mode="licence", price=Decimal("150"),
+                                transfer_mode="licence", price=Decimal(150),
                                 payment_kind="royalty")
 
 
@@ -158,6 +158,6 @@ def sign_contract(session, deal, actor, **overrides):
     """Save a complete contract on the deal."""
     data = services.ContractData(**{
         "contract_type": "licence", "seller_name": "测试大学", "buyer_name": "测试企业有限公司",
-        "total_amount": Decimal("150"), "technical_amount": Decimal("140"),
+        "total_amount": Decimal(150), "technical_amount": Decimal(140),
         "signed_on": date(2026, 11, 20), **overrides})
     return services.save_contract(session, deal, data, actor=actor)

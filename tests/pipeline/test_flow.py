@@ -37,7 +37,7 @@ def test_a_deal_goes_from_discovered_to_showcased(db_session, make_deal, broker,
     services.move_deal(db_session, deal, "landed", actor=broker)
     services.move_deal(db_session, deal, "serving", actor=broker)
     services.add_ticket(db_session, deal, "financing", "申请技术交易信用贷", actor=broker,
-                        financing_kind="loan", amount_raised=Decimal("300"))
+                        financing_kind="loan", amount_raised=Decimal(300))
     services.update_deal(db_session, deal, actor=broker, version=deal.version,
                          showcase_material="路演视频与样机照片")
     services.move_deal(db_session, deal, "showcased", actor=broker)
@@ -95,7 +95,7 @@ def test_withdrawing_an_output_leaves_its_deals_open_with_a_history_row(
 def test_today_and_board_count_what_the_broker_owns(db_session, make_deal, broker):
     today = clock.today()
     late = make_deal(next_step_due=today - timedelta(days=2))
-    due = make_deal(next_step_due=today, expected_value=Decimal("200"))
+    due = make_deal(next_step_due=today, expected_value=Decimal(200))
     lists = services.today_lists(db_session, broker)
     assert [d.id for d in lists.overdue] == [late.id] and [d.id for d in lists.due] == [due.id]
     column = next(c for c in services.board_summary(db_session, broker)

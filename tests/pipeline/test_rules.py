@@ -28,11 +28,11 @@ RETIRED = StageDef("retired", Phase.LAND, 35, 30, 21, is_active=False)
 STAGES = [DISCOVERED, QUALIFIED, INTRODUCED, NEGOTIATING, SIGNED, LANDED, SERVING, SHOWCASED,
           LOST, RETIRED]
 
-QUALIFIED_FACTS = dict(ip_checked=True, team_willing=True, reform_status="separately_managed")
-TERMS = dict(transfer_mode="licence", price=Decimal("150"), payment_kind="royalty")
-CONTRACT = ContractFacts(Decimal("150"), date(2026, 11, 20), "秦川理工大学", "沣渭氢能")
-LANDING = dict(landing_name="沣渭氢电科技有限公司", landing_region="西咸新区",
-               landed_on=date(2026, 11, 28))
+QUALIFIED_FACTS = {"ip_checked": True, "team_willing": True, "reform_status": "separately_managed"}
+TERMS = {"transfer_mode": "licence", "price": Decimal(150), "payment_kind": "royalty"}
+CONTRACT = ContractFacts(Decimal(150), date(2026, 11, 20), "秦川理工大学", "沣渭氢能")
+LANDING = {"landing_name": "沣渭氢电科技有限公司", "landing_region": "西咸新区",
+               "landed_on": date(2026, 11, 28)}
 EVERYTHING = DealFacts(**QUALIFIED_FACTS, **TERMS, contract=CONTRACT, **LANDING,
                        showcase_material="路演视频")
 
@@ -129,10 +129,10 @@ def test_leaving_negotiating_forward_needs_each_term(missing, code):
 @pytest.mark.parametrize(("contract", "codes"), [
     (None, ["contract_amount_missing", "contract_date_missing", "contract_parties_missing"]),
     (ContractFacts(None, CONTRACT.signed_on, "甲", "乙"), ["contract_amount_missing"]),
-    (ContractFacts(Decimal("0"), CONTRACT.signed_on, "甲", "乙"), ["contract_amount_missing"]),
-    (ContractFacts(Decimal("10"), None, "甲", "乙"), ["contract_date_missing"]),
-    (ContractFacts(Decimal("10"), CONTRACT.signed_on, "甲", " "), ["contract_parties_missing"]),
-    (ContractFacts(Decimal("10"), CONTRACT.signed_on, "", "乙"), ["contract_parties_missing"]),
+    (ContractFacts(Decimal(0), CONTRACT.signed_on, "甲", "乙"), ["contract_amount_missing"]),
+    (ContractFacts(Decimal(10), None, "甲", "乙"), ["contract_date_missing"]),
+    (ContractFacts(Decimal(10), CONTRACT.signed_on, "甲", " "), ["contract_parties_missing"]),
+    (ContractFacts(Decimal(10), CONTRACT.signed_on, "", "乙"), ["contract_parties_missing"]),
 ])
 def test_leaving_contract_signed_forward_needs_amount_date_and_parties(contract, codes):
     assert _move(DealFacts(contract=contract), SIGNED, LANDED) == codes
@@ -217,7 +217,7 @@ def test_expected_value_uses_the_override_else_the_stage_default():
     assert rules.probability(DealFacts(), NEGOTIATING) == 45
     assert rules.probability(DealFacts(probability=70), NEGOTIATING) == 70
     assert rules.probability(DealFacts(probability=0), NEGOTIATING) == 0
-    assert rules.expected_value(Decimal("200"), 45) == Decimal("90.00")
+    assert rules.expected_value(Decimal(200), 45) == Decimal("90.00")
     assert rules.expected_value(None, 45) == Decimal("0.00")
 
 
