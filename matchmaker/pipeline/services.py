@@ -109,10 +109,11 @@ def _refuse(code: str, field: str | None = None) -> RefusedError:
 
 def _flush(session: Session, deal: Deal | None = None) -> None:
     """Flush; a deal saved by someone else since it was loaded is a StaleObjectError."""
+    deal_id = deal.id if deal is not None else None  # not readable after a failed flush
     try:
         session.flush()
     except StaleDataError as error:
-        raise StaleObjectError(deal.id if deal is not None else None) from error
+        raise StaleObjectError(deal_id) from error
 
 
 def _check_version(deal: Deal, version: int | None) -> None:
