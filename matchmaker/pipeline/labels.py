@@ -127,6 +127,8 @@ REFUSAL = {
     "landing_date_missing": _l("Give the date it landed."),
     "showcase_material_missing": _l("Add the material to show before marking the deal for "
                                     "the showcase."),
+    "cannot_start_here": _l("A new deal starts while mining, or at the introduction; later "
+                            "stages are reached by moving it."),
     "next_step_required": _l("An open deal needs a next step with a due date."),
     "listing_required": _l("A deal starts from a research output, a technology need or "
                            "both."),

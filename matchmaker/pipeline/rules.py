@@ -166,6 +166,21 @@ def check_move(deal: DealFacts, from_stage: StageDef, to_stage: StageDef, *, rea
     return list(dict.fromkeys(refusals))
 
 
+def check_start(stage: StageDef, stages: Iterable[StageDef]) -> list[Refusal]:
+    """Return why a new deal may not start at stage ([] when it may).
+
+    A deal starts in the mine phase, or at the first stage of the land phase when the parties
+    asked to be introduced (an accepted introduction request): anything later must be
+    reached by moves, so that no stage's requirements are skipped.
+    """
+    if not stage.is_active:
+        return [Refusal("stage_inactive", "stage")]
+    land = [s.position for s in stages if s.is_active and s.phase == Phase.LAND]
+    if stage.phase == Phase.MINE or (land and stage.position == min(land)):
+        return []
+    return [Refusal("cannot_start_here", "stage")]
+
+
 def stages_between(stages: Iterable[StageDef], from_stage: StageDef,
                    to_stage: StageDef) -> list[StageDef]:
     """Return the active stages strictly between two stages, in order (for check_move)."""

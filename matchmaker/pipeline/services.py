@@ -261,7 +261,8 @@ def _landing_deals_of(session: Session, column, listing_id: int, except_id: int)
         Deal.stage_id.in_(land_stage_ids))) or 0
 
 
-def _sync_listing_status(session: Session, deal: Deal, actor: User | None) -> None:
+def _sync_listing_status(session: Session, deal: Deal, actor: User | None, *,
+                         record: bool = True) -> None:
     """Set the deal's output and need statuses to what the deal now says (see module doc)."""
     stage = stage_def(deal.stage)
     signed = (deal.is_open and rules.is_landing_or_later(stage)
@@ -284,15 +285,16 @@ def _sync_listing_status(session: Session, deal: Deal, actor: User | None) -> No
         else:
             continue
         old = listing.status
-        if apply_deal_status(session, listing, wanted, deal_id=deal.id):
+        if apply_deal_status(session, listing, wanted, deal_id=deal.id) and record:
             name = "output_status" if isinstance(listing, ResearchOutput) else "need_status"
             _announce(deal, session, actor, HistoryKind.FIELD, [(name, old, wanted)],
                       note="owner_told")
 
 
 def sync_listing_statuses(session: Session, deal: Deal) -> None:
-    """Re-apply the deal's listing statuses (the seed loader calls it after listings load)."""
-    _sync_listing_status(session, deal, None)
+    """Re-apply the statuses the deal already set on its listings, without new history rows
+    (the seed loader calls it after the listings' own loader reset them from their files)."""
+    _sync_listing_status(session, deal, None, record=False)
 
 
 # --- deals -----------------------------------------------------------------------------------
@@ -355,6 +357,9 @@ def create_deal(session: Session, *, actor: User, next_step: str, next_step_due:
     if not _is_active_broker(owner):
         raise _refuse("not_a_broker", "owner")
     stage = get_stage(session, stage_key)
+    refusals = rules.check_start(stage_def(stage), (stage_def(s) for s in list_stages(session)))
+    if refusals:
+        raise RefusedError(refusals)
     moment = clock.now()
     deal = Deal(output=output, need=need, owner=owner, chain=chain, stage=stage, ref=ref,
                 title=(title.strip() or _default_title(output, need))[:200],

@@ -125,17 +125,29 @@ def make_need(db_session, make_user, chain):
 @pytest.fixture
 def make_deal(db_session, broker, make_output, make_need):
     """Return make_deal(**overrides): a deal made by create_deal (owner: the broker fixture,
-    on a fresh output and need unless given; output=None or need=None leaves one out)."""
+    on a fresh output and need unless given; output=None or need=None leaves one out).
+
+    stage_key beyond the introduction is reached as a broker would: created at "introduced",
+    then moved, the facts each stage needs recorded on the way (terms, contract).
+    """
 
     def _make(**overrides):
         actor = overrides.pop("actor", None)
         owner = overrides.pop("owner", broker)
         output = overrides.pop("output") if "output" in overrides else make_output()
         need = overrides.pop("need") if "need" in overrides else make_need()
+        target = overrides.pop("stage_key", "discovered")
+        start = target if target in ("discovered", "qualified", "introduced") else "introduced"
         values = {"next_step": "约课题组负责人面谈", "next_step_due": clock.today() + timedelta(days=7),
                   "expected_value": Decimal(120), **overrides}
-        return services.create_deal(db_session, actor=actor or owner, owner=owner,
-                                    output=output, need=need, **values)
+        deal = services.create_deal(db_session, actor=actor or owner, owner=owner,
+                                    output=output, need=need, stage_key=start, **values)
+        if target == "contract_signed":
+            services.move_deal(db_session, deal, "negotiating", actor=owner)
+            agree_terms(db_session, deal, owner)
+        if target != start:
+            services.move_deal(db_session, deal, target, actor=owner)
+        return deal
 
     return _make
 

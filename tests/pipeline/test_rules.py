@@ -175,7 +175,7 @@ def test_every_refusal_code_has_a_message_in_both_languages(app):
              "transfer_mode_missing", "price_missing", "payment_kind_missing",
              "contract_amount_missing", "contract_date_missing", "contract_parties_missing",
              "landing_name_missing", "landing_location_missing", "landing_date_missing",
-             "showcase_material_missing"}
+             "showcase_material_missing", "cannot_start_here"}
     assert codes <= set(REFUSAL)
     with app.test_request_context():
         for code in codes:
@@ -273,3 +273,15 @@ def test_conversion_rate_and_median_days():
     assert rules.conversion_rate(8, 2) == 0.25
     assert rules.median_days([1, 3, 10]) == 3.0
     assert rules.median_days([]) is None
+
+
+# --- where a deal may start -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("stage", "codes"), [
+    (DISCOVERED, []), (QUALIFIED, []), (INTRODUCED, []),
+    (NEGOTIATING, ["cannot_start_here"]), (SIGNED, ["cannot_start_here"]),
+    (SERVING, ["cannot_start_here"]), (LOST, ["cannot_start_here"]),
+    (RETIRED, ["stage_inactive"]),
+])
+def test_a_deal_starts_while_mining_or_at_the_introduction(stage, codes):
+    assert _codes(rules.check_start(stage, STAGES)) == codes
