@@ -115,6 +115,12 @@ class SeedLoader:
         for row in _read_all(self.dir / "needs"):
             self._need(row)
         self.session.flush()
+        if self.with_accounts:  # deals belong to the demo brokers
+            from matchmaker.pipeline.seed import load_deals
+
+            deals = load_deals(self.session, self.dir, email_of=demo_email)
+            self.created.update(deals.created)
+            self.updated.update(deals.updated)
         return self
 
     def _region(self, data: dict) -> Region:
