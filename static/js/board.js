@@ -88,6 +88,10 @@
     Sortable.create(list, {
       group: "deals",
       animation: 150,
+      // Pointer events instead of native drag and drop: the same on touch screens, mice and
+      // test drivers, and a card follows the finger on phones.
+      forceFallback: true,
+      fallbackTolerance: 4,
       delay: 150,
       delayOnTouchOnly: true,
       filter: "a, details, summary, select, input, button",
