@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from matchmaker import permissions
 from matchmaker.auth.models import Broker, User
@@ -34,6 +34,7 @@ from matchmaker.pipeline.queries import (
     stage_def,
     visible_condition,
 )
+from matchmaker.orgs.models import Enterprise, Institution
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchGeneration, MatchSet, StoredMatch
 
@@ -48,9 +49,22 @@ def check_version(deal: Deal, version: int | None) -> None:
 
 
 def with_parties(stmt: Select) -> Select:
-    """Load what a deal card shows (the other side's organisation) in the same query."""
-    return stmt.options(joinedload(Deal.output).joinedload(ResearchOutput.institution),
-                        joinedload(Deal.need).joinedload(TechNeed.enterprise))
+    """Load what a deal card shows (the two organisations' names) in the same query, and not
+    what it does not show: patents and modes (a query each), the listings' chains, segments
+    and regions and the owner's organisation (wide joins). The stage, chain and owner rows a
+    card names are few and come from the session once loaded."""
+    return stmt.options(
+        joinedload(Deal.output).options(
+            joinedload(ResearchOutput.institution).lazyload(Institution.region),
+            *(lazyload(getattr(ResearchOutput, name))
+              for name in ("chain", "segment", "patents", "mode_rows"))),
+        joinedload(Deal.need).options(
+            joinedload(TechNeed.enterprise).lazyload(Enterprise.region),
+            *(lazyload(getattr(TechNeed, name))
+              for name in ("chain", "segment", "region", "mode_rows"))),
+        joinedload(Deal.owner).options(lazyload(User.institution), lazyload(User.enterprise)),
+        lazyload(Deal.chain), lazyload(Deal.stage), lazyload(Deal.co_brokers),
+        lazyload(Deal.contract))
 
 
 # --- flags --------------------------------------------------------------------------------
@@ -86,14 +100,22 @@ class BoardCards:
 
 def board_cards(session: Session, viewer, filters: DealFilters,
                 stages: Sequence[DealStage], *, limit: int = CARDS_PER_COLUMN) -> BoardCards:
-    """Return the cards of each column, most urgent first (one query per column)."""
+    """Return the first `limit` cards of each column, most urgent first (two queries: the
+    ids by a window function per stage, then the deals)."""
     defs = stage_defs(list_stages(session, active_only=False))
     today = clock.today()
-    cards: dict[int, list[Deal]] = {}
-    for stage in stages:
-        stmt = list_deals_query(viewer, filters, stages=stages, today=today)
-        stmt = with_parties(stmt.where(Deal.stage_id == stage.id)).limit(limit)
-        cards[stage.id] = list(session.scalars(stmt).unique())
+    rank = func.row_number().over(
+        partition_by=Deal.stage_id,
+        order_by=(Deal.next_step_due.asc().nulls_last(), Deal.id)).label("rank")
+    ranked = (list_deals_query(viewer, filters, stages=stages, today=today)
+              .where(Deal.stage_id.in_([s.id for s in stages]))
+              .with_only_columns(Deal.id, rank).order_by(None).subquery())
+    ids = select(ranked.c.id).where(ranked.c.rank <= limit)
+    deals = session.scalars(with_parties(select(Deal).where(Deal.id.in_(ids))).order_by(
+        Deal.next_step_due.asc().nulls_last(), Deal.id)).unique()
+    cards: dict[int, list[Deal]] = {stage.id: [] for stage in stages}
+    for deal in deals:
+        cards[deal.stage_id].append(deal)
     flags = {deal.id: card_flags(deal, defs, today)
              for column in cards.values() for deal in column}
     return BoardCards(cards, flags)

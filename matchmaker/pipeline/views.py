@@ -43,6 +43,7 @@ from matchmaker.pipeline.models import IntroductionRequest
 from matchmaker.profiles import services as profiles
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.routing import page_number
+from matchmaker.templating import localized
 
 bp = Blueprint("pipeline", __name__, url_prefix="/deals")
 
@@ -155,7 +156,8 @@ def board():
     stages = pages.board_stages(db.session)
     columns = {c.stage.id: c for c in services.board_summary(db.session, current_user, filters)}
     cards = pages.board_cards(db.session, current_user, filters, stages)
-    return render_template("pipeline/board.html", stages=stages, columns=columns, cards=cards,
+    options = [(stage, localized(stage)) for stage in stages]  # names once, not per card
+    return render_template("pipeline/board.html", options=options, columns=columns, cards=cards,
                            filters=filters, limit=pages.CARDS_PER_COLUMN, **_filter_choices())
 
 
