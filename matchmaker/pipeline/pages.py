@@ -16,6 +16,7 @@ from matchmaker import permissions
 from matchmaker.auth.models import Broker, User
 from matchmaker.domain import AccountStatus, IntroductionStatus, Phase, Role, Side
 from matchmaker.errors import StaleObjectError
+from matchmaker.orgs.models import Enterprise, Institution
 from matchmaker.pipeline import clock, rules
 from matchmaker.pipeline.labels import refusal_message
 from matchmaker.pipeline.models import (
@@ -34,7 +35,6 @@ from matchmaker.pipeline.queries import (
     stage_def,
     visible_condition,
 )
-from matchmaker.orgs.models import Enterprise, Institution
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchGeneration, MatchSet, StoredMatch
 

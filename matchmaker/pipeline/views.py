@@ -155,7 +155,8 @@ def board():
     filters.stage = ""
     stages = pages.board_stages(db.session)
     columns = {c.stage.id: c for c in services.board_summary(db.session, current_user, filters)}
-    cards = pages.board_cards(db.session, current_user, filters, stages)
+    cards = pages.board_cards(db.session, current_user, filters, stages,
+                              limit=pages.CARDS_PER_COLUMN)
     options = [(stage, localized(stage)) for stage in stages]  # names once, not per card
     return render_template("pipeline/board.html", options=options, columns=columns, cards=cards,
                            filters=filters, limit=pages.CARDS_PER_COLUMN, **_filter_choices())

@@ -665,3 +665,34 @@ def test_a_qualified_deal_moves_on_once_qualified(owner_client, make_deal, db_se
     page = text_of(owner_client.get(f"/deals/{deal.id}"))
     blockers = page[page.index('data-testid="move-introduced"'):]
     assert "move-blockers" not in blockers[:blockers.index("</li>")]
+
+
+def test_the_board_shows_the_most_urgent_cards_of_a_full_column(owner_client, make_deal,
+                                                                 monkeypatch):
+    from matchmaker.pipeline import pages
+
+    monkeypatch.setattr(pages, "CARDS_PER_COLUMN", 2)
+    days = (5, 1, 9)
+    deals = [make_deal(stage_key="introduced", next_step_due=clock.today() + timedelta(days=d))
+             for d in days]
+    page = text_of(owner_client.get("/deals/board"))
+    column = page[page.index('<ol class="board-cards list-unstyled" data-board-column '
+                             'data-stage="introduced"'):]
+    column = column[:column.index("</section>")]
+    shown = re.findall(r'data-testid="deal-card" data-deal="(\d+)"', column)
+    assert shown == [str(deals[1].id), str(deals[0].id)]
+    assert "/deals/?stage=introduced" in column
+
+
+def test_an_operator_lets_the_platform_choose_the_owner(as_user, make_user, make_output,
+                                                        db_session, broker):
+    output = make_output()  # on the broker fixture's chain: the broker's specialty
+    make_user(Role.BROKER)  # another broker, without that chain
+    form = f"/deals/new?output_id={output.id}"
+    client = as_user(make_user(Role.ADMIN))
+    response = post(client, form, {"output_id": output.id, "owner": "", "next_step": "分配",
+                                   "next_step_due": (clock.today() + timedelta(days=2))
+                                   .isoformat()}, form_url=form)
+    assert response.status_code == 302
+    deal = db_session.scalar(select(Deal).where(Deal.output_id == output.id))
+    assert deal.owner_id == broker.id
