@@ -42,7 +42,7 @@ from matchmaker.pipeline.forms import (
 from matchmaker.pipeline.models import IntroductionRequest
 from matchmaker.profiles import services as profiles
 from matchmaker.profiles.models import ResearchOutput, TechNeed
-from matchmaker.routing import page_number
+from matchmaker.routing import ID_MAX, page_number
 from matchmaker.templating import localized
 
 bp = Blueprint("pipeline", __name__, url_prefix="/deals")
@@ -200,12 +200,19 @@ def export_contracts():
 
 # --- starting a deal ----------------------------------------------------------------------------
 
-def _listing(model, get, value) -> object | None:
+def _listing(get, value) -> object | None:
+    """Return the listing with id value that the viewer sees (None for no id); 404 else."""
     if not value:
         return None
     try:
-        return get(db.session, int(value), viewer=current_user)
-    except (NotFoundError, ValueError, OverflowError):
+        listing_id = int(value)
+    except (TypeError, ValueError):
+        abort(404)
+    if not 0 < listing_id <= ID_MAX:  # an id no table holds (PostgreSQL INTEGER)
+        abort(404)
+    try:
+        return get(db.session, listing_id, viewer=current_user)
+    except NotFoundError:
         abort(404)
 
 
@@ -219,8 +226,8 @@ def new():
         "need_id": request.args.get("need_id", type=int),
         "from_match": "1" if request.args.get("match") == "1" else "",
         "next_step_due": clock.today() + timedelta(days=7)})
-    output = _listing(ResearchOutput, profiles.get_output, form.output_id.data)
-    need = _listing(TechNeed, profiles.get_need, form.need_id.data)
+    output = _listing(profiles.get_output, form.output_id.data)
+    need = _listing(profiles.get_need, form.need_id.data)
     if output is None and need is None:
         abort(404)
     match = (pages.find_current_match(db.session, need.id, output.id)
@@ -262,8 +269,10 @@ def ask_introduction():
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("main.index"))
-    need = _listing(TechNeed, profiles.get_need, form.need_id.data)
-    output = _listing(ResearchOutput, profiles.get_output, form.output_id.data)
+    need = _listing(profiles.get_need, form.need_id.data)
+    output = _listing(profiles.get_output, form.output_id.data)
+    if need is None or output is None:
+        abort(404)
     if pages.pending_introduction(db.session, need.id, output.id) is not None:
         flash(_("An introduction on this match is already waiting for the broker."), "info")
     else:

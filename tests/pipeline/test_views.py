@@ -696,3 +696,15 @@ def test_an_operator_lets_the_platform_choose_the_owner(as_user, make_user, make
     assert response.status_code == 302
     deal = db_session.scalar(select(Deal).where(Deal.output_id == output.id))
     assert deal.owner_id == broker.id
+
+
+@pytest.mark.parametrize("value", ["0", "2147483648", "99999999999", "-3", "x"])
+def test_ids_no_table_holds_are_not_found(as_user, make_user, make_need, broker, value):
+    need = make_need()
+    enterprise_client = as_user(make_user(Role.ENTERPRISE))
+    response = post(enterprise_client, "/deals/introductions",
+                    {"need_id": need.id, "output_id": value}, form_url="/")
+    assert response.status_code in (302, 404)
+    broker_client = as_user(broker)
+    assert broker_client.get(f"/deals/new?output_id={value}").status_code == 404
+    assert broker_client.get(f"/deals/?output_id={value}").status_code == 200
