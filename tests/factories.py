@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from matchmaker import permissions
 from matchmaker.auth import services as auth
-from matchmaker.domain import Role
+from matchmaker.domain import DEAL_NEED_TRANSITIONS, DEAL_OUTPUT_TRANSITIONS, Role
 from matchmaker.orgs import services as orgs
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles import services as profiles
@@ -137,6 +137,18 @@ def need_data(**overrides) -> profiles.NeedData:
     return profiles.NeedData(**(values | overrides))
 
 
+def _move_to(session, listing, status, owner, move, deal_transitions):
+    """Bring a new listing to status: the owner's own moves, or, for the statuses only deals
+    set (under negotiation, transferred; matched, solved), published by the owner and then
+    moved as a deal would (profiles.apply_deal_status; deal id 0: no real deal)."""
+    deal_statuses = {s for targets in deal_transitions.values() for s in targets} - {"published"}
+    if status not in deal_statuses:
+        return move(session, listing, status, editor=owner)
+    move(session, listing, "published", editor=owner)
+    assert profiles.apply_deal_status(session, listing, status, deal_id=0), status
+    return listing
+
+
 @pytest.fixture
 def make_output(db_session, make_institution):
     """Return make_output(status="published", institution=None, owner=None, **OutputData
@@ -147,7 +159,8 @@ def make_output(db_session, make_institution):
         institution = institution or getattr(owner, "institution", None) or make_institution()
         output = profiles.create_output(db_session, output_data(**overrides), owner=owner,
                                         institution=institution, ref=ref)
-        return profiles.move_output_to(db_session, output, status, editor=owner)
+        return _move_to(db_session, output, status, owner, profiles.move_output_to,
+                        DEAL_OUTPUT_TRANSITIONS)
     return make
 
 
@@ -161,7 +174,8 @@ def make_need(db_session, make_enterprise):
         enterprise = enterprise or getattr(owner, "enterprise", None) or make_enterprise()
         need = profiles.create_need(db_session, need_data(**overrides), owner=owner,
                                     enterprise=enterprise, ref=ref)
-        return profiles.move_need_to(db_session, need, status, editor=owner)
+        return _move_to(db_session, need, status, owner, profiles.move_need_to,
+                        DEAL_NEED_TRANSITIONS)
     return make
 
 
