@@ -87,16 +87,6 @@ def test_open_challenges_are_marked_by_the_flag_not_in_their_titles_or_keywords(
 
 # --- services -----------------------------------------------------------------------------
 
-@pytest.fixture
-def enterprise(make_user):
-    return make_user(Role.ENTERPRISE)
-
-
-@pytest.fixture
-def institution(make_user):
-    return make_user(Role.INSTITUTION)
-
-
 def _thin_need(db_session, owner):
     data = services.NeedData(title="氢", description="太短", modes=["licence"])
     return services.create_need(db_session, data, owner=owner)
