@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     import matchmaker.models  # noqa: F401  (the whole schema, for Alembic)
     from matchmaker import personal_data
     from matchmaker.auth import login as auth_login
+    from matchmaker.pipeline import subscribers  # noqa: F401  (deal history, listing notes)
 
     auth_login.init_app(app)
     personal_data.register()
@@ -74,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.orgs.views import bp as orgs_bp
+    from matchmaker.pipeline import deal_views  # noqa: F401  (the deal page's routes on bp)
+    from matchmaker.pipeline import views as pipeline_views
     from matchmaker.profiles import views as profiles_views
     from matchmaker.profiles.views import needs_bp, outputs_bp
     from matchmaker.recommendations import services as recommendations
@@ -81,12 +84,13 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.recommendations.views import bp as recommendations_bp
 
     for bp in (main_bp, auth_bp, account_bp, brokers_bp, admin_bp, orgs_bp, outputs_bp,
-               needs_bp, recommendations_bp):
+               needs_bp, recommendations_bp, pipeline_views.bp):
         app.register_blueprint(bp)
     recommendations.init_app(app)
     # Higher features add their blocks to lower features' pages (matchmaker.blocks).
     profiles_views.register_blocks(app)
     recommendations_views.register_blocks(app)
+    pipeline_views.register_blocks(app)
 
 
 def select_locale() -> str:

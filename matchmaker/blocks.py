@@ -8,6 +8,8 @@ page renders every block of its place, in registration order. Places:
 
 - "listing": below a research output or technology need (context function: (item) -> dict);
 - "listing-aside": in the side column of the same page;
+- "listing-status": under the owner's status buttons of the same page;
+- "match": inside one recommended match of a listing's match list ((recommendation) -> dict);
 - "institution", "enterprise": on an organisation's public page ((org) -> dict).
 """
 from collections.abc import Callable
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app, render_template
 from markupsafe import Markup
 
-PLACES = ("listing", "listing-aside", "institution", "enterprise")
+PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ def render_blocks(place: str, obj, **page) -> Markup:
 
 
 def render_detail_blocks(item, **page) -> dict[str, Markup]:
-    """Render what higher features show on a listing's page: {"main": …, "aside": …}."""
+    """Render what higher features show on a listing's page: {"main": …, "aside": …,
+    "status": …}."""
     page = {"item": item, **page}
     return {"main": render_blocks("listing", item, **page),
-            "aside": render_blocks("listing-aside", item, **page)}
+            "aside": render_blocks("listing-aside", item, **page),
+            "status": render_blocks("listing-status", item, **page)}

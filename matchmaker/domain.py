@@ -109,21 +109,34 @@ PUBLIC_OUTPUT_STATUSES = (
 )
 PUBLIC_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.MATCHED, NeedStatus.SOLVED)
 
-# Allowed owner actions: status -> statuses it may move to.
+# Allowed owner actions: status -> statuses it may move to. Deals own the rest (see
+# DEAL_OUTPUT_TRANSITIONS): an owner publishes, withdraws and closes, but "under negotiation",
+# "transferred", "matched" and "solved" are set by the pipeline, so that a listing never says
+# transferred or solved without a deal whose signed contract records counterparty, amount and date.
 OUTPUT_TRANSITIONS = {
     OutputStatus.DRAFT: {OutputStatus.PUBLISHED, OutputStatus.WITHDRAWN},
-    OutputStatus.PUBLISHED: {OutputStatus.WITHDRAWN, OutputStatus.UNDER_NEGOTIATION},
-    OutputStatus.UNDER_NEGOTIATION: {OutputStatus.PUBLISHED, OutputStatus.TRANSFERRED,
-                                     OutputStatus.WITHDRAWN},
+    OutputStatus.PUBLISHED: {OutputStatus.WITHDRAWN},
+    OutputStatus.UNDER_NEGOTIATION: {OutputStatus.WITHDRAWN},
     OutputStatus.TRANSFERRED: set(),
     OutputStatus.WITHDRAWN: {OutputStatus.PUBLISHED},
 }
 NEED_TRANSITIONS = {
     NeedStatus.DRAFT: {NeedStatus.PUBLISHED, NeedStatus.CLOSED},
-    NeedStatus.PUBLISHED: {NeedStatus.CLOSED, NeedStatus.MATCHED},
-    NeedStatus.MATCHED: {NeedStatus.PUBLISHED, NeedStatus.SOLVED, NeedStatus.CLOSED},
+    NeedStatus.PUBLISHED: {NeedStatus.CLOSED},
+    NeedStatus.MATCHED: {NeedStatus.CLOSED},
     NeedStatus.SOLVED: set(),
     NeedStatus.CLOSED: {NeedStatus.PUBLISHED},
+}
+# What the pipeline may do to a listing's status: a deal entering the land phase puts a
+# published listing under negotiation / matched, a deal leaving it (back to mining, or lost)
+# with no other deal still landing puts it back, and a signed contract transfers / solves it.
+DEAL_OUTPUT_TRANSITIONS = {
+    OutputStatus.PUBLISHED: {OutputStatus.UNDER_NEGOTIATION, OutputStatus.TRANSFERRED},
+    OutputStatus.UNDER_NEGOTIATION: {OutputStatus.PUBLISHED, OutputStatus.TRANSFERRED},
+}
+DEAL_NEED_TRANSITIONS = {
+    NeedStatus.PUBLISHED: {NeedStatus.MATCHED, NeedStatus.SOLVED},
+    NeedStatus.MATCHED: {NeedStatus.PUBLISHED, NeedStatus.SOLVED},
 }
 
 TRL_MIN, TRL_MAX = 1, 9
@@ -178,3 +191,147 @@ class DeclineReason(StrEnum):
 # Statuses whose profiles take part in matching (the matcher itself also drops the others).
 MATCHABLE_OUTPUT_STATUSES = (OutputStatus.PUBLISHED, OutputStatus.UNDER_NEGOTIATION)
 MATCHABLE_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.MATCHED)
+
+
+# --- the broker's pipeline (deals) ---------------------------------------------------------
+# Stages themselves are data (table deal_stages: an operator renames them or adds sub-steps);
+# what is fixed here is the vocabulary the rules and the reports reason with.
+
+class Phase(StrEnum):
+    """The broker's chain 挖掘 → 落地 → 服务 → 展示, plus lost. Every stage belongs to one."""
+
+    MINE = "mine"
+    LAND = "land"
+    SERVE = "serve"
+    SHOWCASE = "showcase"
+    LOST = "lost"
+
+
+PHASE_ORDER = (Phase.MINE, Phase.LAND, Phase.SERVE, Phase.SHOWCASE)
+
+
+class StageKey(StrEnum):
+    """The keys of the default stages the migration creates (operators may add others)."""
+
+    DISCOVERED = "discovered"
+    QUALIFIED = "qualified"
+    INTRODUCED = "introduced"
+    NEGOTIATING = "negotiating"
+    CONTRACT_SIGNED = "contract_signed"
+    LANDED = "landed"
+    SERVING = "serving"
+    SHOWCASED = "showcased"
+    LOST = "lost"
+
+
+class Requirement(StrEnum):
+    """What a stage may need before a deal leaves it forward (deal_stages.requirements)."""
+
+    QUALIFICATION = "qualification"  # IP status checked, team willing, reform status known
+    TERMS = "terms"  # transfer mode, price, payment kind
+    CONTRACT = "contract"  # a contract with amount, signing date and both parties
+    LANDING = "landing"  # company or project name, location, date
+    SHOWCASE_MATERIAL = "showcase_material"  # the material to show
+
+
+class LostReason(StrEnum):
+    NO_BUDGET = "no_budget"
+    PRICE = "price"
+    TECH_NOT_READY = "tech_not_ready"
+    IP_ISSUE = "ip_issue"
+    TEAM_UNWILLING = "team_unwilling"
+    NEED_CHANGED = "need_changed"
+    COMPETITOR = "competitor"
+    NO_RESPONSE = "no_response"
+    LANDED_ELSEWHERE = "landed_elsewhere"
+    OTHER = "other"
+
+
+class PaymentKind(StrEnum):
+    LUMP_SUM = "lump_sum"
+    ROYALTY = "royalty"
+    EQUITY = "equity"
+    PAY_LATER = "pay_later"
+
+
+class NdaStatus(StrEnum):
+    NONE = "none"
+    SENT = "sent"
+    SIGNED = "signed"
+    EXPIRED = "expired"
+
+
+class ContractType(StrEnum):
+    """The contract types of 技术合同认定登记."""
+
+    DEVELOPMENT = "development"
+    TRANSFER = "transfer"
+    LICENCE = "licence"
+    CONSULTING = "consulting"
+    SERVICE = "service"
+
+
+class ActivityKind(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    MEETING = "meeting"
+    EMAIL = "email"
+    NOTE = "note"
+    COMMENT = "comment"  # written by anyone who may comment, the deal's parties included
+
+
+class TicketKind(StrEnum):
+    """Services after landing (服务): what a broker arranges for a landed team."""
+
+    POLICY = "policy"
+    REGISTRATION = "registration"
+    LEGAL = "legal"
+    IP = "ip"
+    FINANCING = "financing"
+    SPACE = "space"
+    TALENT = "talent"
+    PILOT = "pilot"  # pilot test / concept verification
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+OPEN_TICKET_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS)
+
+
+class FinancingKind(StrEnum):
+    FUND = "fund"
+    LOAN = "loan"
+    LEASE = "lease"
+
+
+class IntroductionStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class HistoryKind(StrEnum):
+    """What a deal history row records."""
+
+    CREATED = "created"
+    STAGE = "stage"
+    FIELD = "field"
+    ASSIGN = "assign"
+    CO_BROKER = "co_broker"
+    TICKET = "ticket"
+    NDA = "nda"
+    CONTRACT = "contract"
+    ACTIVITY = "activity"
+    COMMENT = "comment"
+    SNOOZE = "snooze"
+    NEXT_STEP = "next_step"
+    TASK = "task"
+
+
+# A landing counts as local conversion (就地转化) when it is in this province.
+HOME_PROVINCE = "陕西省"

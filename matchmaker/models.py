@@ -3,6 +3,17 @@ from matchmaker.auth.models import Broker, JoinRequest, User, UserSession, broke
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.jobs.models import BackgroundJob
 from matchmaker.orgs.models import Enterprise, Institution, Region
+from matchmaker.pipeline.models import (
+    Activity,
+    Contract,
+    Deal,
+    DealHistory,
+    DealStage,
+    DealTask,
+    IntroductionRequest,
+    ServiceTicket,
+    deal_co_brokers,
+)
 from matchmaker.profiles.models import NeedMode, OutputMode, Patent, ResearchOutput, TechNeed
 from matchmaker.recommendations.models import (
     MatchFeedback,
@@ -12,8 +23,9 @@ from matchmaker.recommendations.models import (
 )
 
 __all__ = [
-    "BackgroundJob", "Broker", "Chain", "ChainSegment", "Enterprise", "Institution",
+    "Activity", "BackgroundJob", "Broker", "Chain", "ChainSegment", "Contract", "Deal",
+    "DealHistory", "DealStage", "DealTask", "Enterprise", "Institution", "IntroductionRequest",
     "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet", "NeedMode", "OutputMode",
-    "Patent", "Region", "ResearchOutput", "StoredMatch", "TechNeed", "User", "UserSession",
-    "broker_chains",
+    "Patent", "Region", "ResearchOutput", "ServiceTicket", "StoredMatch", "TechNeed", "User",
+    "UserSession", "broker_chains", "deal_co_brokers",
 ]

@@ -20,6 +20,8 @@ from matchmaker.auth.models import COMPETENCIES, Broker, User
 from matchmaker.chains import services as chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import (
+    DEAL_NEED_TRANSITIONS,
+    DEAL_OUTPUT_TRANSITIONS,
     PUBLIC_NEED_STATUSES,
     PUBLIC_OUTPUT_STATUSES,
     AccountStatus,
@@ -57,6 +59,19 @@ def _money(value) -> Decimal | None:
 def _published_at(key: str) -> datetime:
     return SEED_EPOCH - timedelta(days=zlib.crc32(key.encode()) % 420,
                                   minutes=zlib.crc32(key[::-1].encode()) % 600)
+
+
+# Statuses only a deal sets (domain.DEAL_*_TRANSITIONS): a seed listing "transferred" is loaded
+# as published and its seed deal's signed contract transfers it; once a deal has set one, the
+# listings' loader leaves the status to the deals.
+DEAL_SET_STATUSES = frozenset(
+    status for table in (DEAL_OUTPUT_TRANSITIONS, DEAL_NEED_TRANSITIONS)
+    for targets in table.values() for status in targets) - {"published"}
+
+
+def _owner_part(status: str) -> str:
+    """Return the status the owner's moves reach on the way to status (the deals do the rest)."""
+    return "published" if status in DEAL_SET_STATUSES else status
 
 
 def seed_digest(seed_dir: Path) -> str:
@@ -115,6 +130,12 @@ class SeedLoader:
         for row in _read_all(self.dir / "needs"):
             self._need(row)
         self.session.flush()
+        if self.with_accounts:  # deals belong to the demo brokers
+            from matchmaker.pipeline.seed import load_deals
+
+            deals = load_deals(self.session, self.dir, email_of=demo_email)
+            self.created.update(deals.created)
+            self.updated.update(deals.updated)
         return self
 
     def _region(self, data: dict) -> Region:
@@ -219,8 +240,9 @@ class SeedLoader:
                 self._before_edit(output, data["status"], services.move_output_to)
                 services.update_output(self.session, output, wanted, editor=SYSTEM,
                                        version=None)
-        services.move_output_to(self.session, output, data["status"], editor=SYSTEM,
-                                published_at=_published_at(data["key"]))
+        if output.status not in DEAL_SET_STATUSES:
+            services.move_output_to(self.session, output, _owner_part(data["status"]),
+                                    editor=SYSTEM, published_at=_published_at(data["key"]))
 
     def _need(self, data: dict) -> None:
         """Create or update one need through the services (see _output)."""
@@ -247,8 +269,9 @@ class SeedLoader:
             if _differs(services.need_data(need), wanted):
                 self._before_edit(need, data["status"], services.move_need_to)
                 services.update_need(self.session, need, wanted, editor=SYSTEM, version=None)
-        services.move_need_to(self.session, need, data["status"], editor=SYSTEM,
-                              published_at=_published_at(data["key"]))
+        if need.status not in DEAL_SET_STATUSES:
+            services.move_need_to(self.session, need, _owner_part(data["status"]),
+                                  editor=SYSTEM, published_at=_published_at(data["key"]))
 
     def _before_edit(self, listing, target: str, move) -> None:
         """A public listing may only be edited into a publishable one; when the seed will

@@ -38,3 +38,13 @@ def bulk_load(session) -> Iterator[None]:
 def in_bulk_load(session) -> bool:
     """Return whether session is inside bulk_load()."""
     return session.info.get(_BULK, 0) > 0
+
+# --- the pipeline ------------------------------------------------------------------------
+# sender: the Deal; kwargs: session, actor (User or None), kind (domain.HistoryKind), changes
+# (a list of (field, old, new) tuples; [] for an event without a field), note (text), at (the
+# service's clock time). Sent by every pipeline service after its flush; pipeline.subscribers
+# writes the history rows, the coming notifications and KPIs subscribe too.
+deal_changed = _signals.signal("deal-changed")
+# sender: the IntroductionRequest; kwargs: session, change ("requested", "accepted",
+# "declined"). For the coming notifications (the broker it went to, the requester).
+introduction_changed = _signals.signal("introduction-changed")

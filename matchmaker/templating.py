@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from matchmaker import labels, permissions
+from matchmaker.blocks import render_blocks
 from matchmaker.money import format_amount, format_range
 
 # Han ideographs, CJK symbols and punctuation (、。「」【】), full-width forms (，：（）).
@@ -79,6 +80,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["labels"] = labels
 
     app.jinja_env.globals["url_with"] = url_with
+    # Higher features' blocks inside lower templates (a match card's deal actions).
+    app.jinja_env.globals["render_blocks"] = render_blocks
 
     def can(action: str, obj) -> bool:
         """Return whether the signed-in user (or the anonymous visitor) may do action on obj."""

@@ -186,19 +186,40 @@ def _page_urls(db_session) -> dict[str, list[str]]:
     orgs = _org_urls(db_session)
     jobs = _job_urls(db_session)
     chain = db_session.scalar(select(Chain).where(Chain.key == "hydrogen"))
+    deals = _deal_urls(db_session)
     return {
         "broker-zhangmin": [*orgs, "/", "/outputs/", "/needs/", "/outputs/?chain=semiconductor",
                             f"/needs/{need.id}", f"/outputs/{own_output.id}",
                             f"/outputs/{english_output.id}", "/needs/?chain=hydrogen&segment=7",
-                            f"/recommendations/needs/{need.id}/outputs/{own_output.id}/feedback"],
-        "shri": ["/outputs/?mine=1", f"/outputs/{own_output.id}",
+                            f"/recommendations/needs/{need.id}/outputs/{own_output.id}/feedback",
+                            *deals["broker-zhangmin"], f"/deals/new?output_id={own_output.id}",
+                            f"/deals/new?need_id={need.id}&output_id={own_output.id}&match=1"],
+        "shri": ["/", "/deals/", *deals["shri"], "/outputs/?mine=1", f"/outputs/{own_output.id}",
                  f"/outputs/{own_output.id}/edit", "/outputs/new"],
         "h2-ent-02": need_pages,
-        "admin": ["/admin/chains", "/outputs/", f"/needs/{need.id}/edit",
+        "admin": ["/", "/deals/overview", "/deals/board", "/deals/today", "/admin/chains", "/outputs/", f"/needs/{need.id}/edit",
                   f"/admin/chains/{chain.id}/edit", "/admin/chains/new",
                   f"/admin/segments/{chain.segments[0].id}/edit",
                   f"/admin/chains/{chain.id}/segments/new", *jobs, *orgs],
     }
+
+
+def _deal_urls(db_session) -> dict[str, list[str]]:
+    """The pipeline's pages: a broker's workspace and deals at several stages, and a deal page
+    as the institution whose output it is sees it."""
+    from matchmaker.auth.models import User
+    from matchmaker.pipeline.models import Deal, DealStage
+
+    broker = db_session.scalar(select(User).where(User.email.like("broker-zhangmin@%")))
+    pages = ["/deals/", "/deals/board", "/deals/today", "/brokers/me"]
+    for key in ("negotiating", "serving", "lost", "contract_signed"):
+        deal = db_session.scalar(select(Deal).join(DealStage).where(
+            Deal.owner_id == broker.id, DealStage.key == key).order_by(Deal.id).limit(1))
+        if deal is not None:
+            pages.append(f"/deals/{deal.id}")
+    shri = db_session.scalar(select(Deal).join(Deal.output).where(
+        ResearchOutput.institution.has(ref="shri")).order_by(Deal.id).limit(1))
+    return {"broker-zhangmin": pages, "shri": [f"/deals/{shri.id}"] if shri else []}
 
 
 def _org_urls(db_session) -> list[str]:

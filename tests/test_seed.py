@@ -14,7 +14,7 @@ from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.matching.rules import is_active_output
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
-from matchmaker.seed import load_seed
+from matchmaker.seed import DEAL_SET_STATUSES, load_seed
 
 SEED = Path(__file__).resolve().parent.parent / "seed_data"
 
@@ -226,3 +226,23 @@ def test_an_edited_seed_record_is_saved_through_the_services(app, db_session, tm
 
     with pytest.raises(NotPublishableError):
         load_seed(db_session, seed, password_hash="x")
+
+
+def test_every_seed_listing_ends_in_its_files_status_or_where_its_deals_took_it(db_session):
+    """A listing file says what its owner posted; statuses a deal owns (under negotiation,
+    transferred, matched, solved) come from the seed deals' stories. So each listing ends in its
+    file's status, or a published one ends where a deal of its took it."""
+    from matchmaker.pipeline.models import Deal
+
+    wanted = {**{o["key"]: o["status"] for o in OUTPUTS}, **{n["key"]: n["status"] for n in NEEDS}}
+    with_deals = {ref for model, column in ((ResearchOutput, Deal.output_id),
+                                            (TechNeed, Deal.need_id))
+                  for ref in db_session.scalars(select(model.ref).join(Deal, column == model.id))}
+    found = {row.ref: row.status for model in (ResearchOutput, TechNeed)
+             for row in db_session.scalars(select(model).where(model.ref.in_(wanted)))}
+    assert len(found) == len(wanted)
+    moved = {ref: (wanted[ref], status) for ref, status in found.items()
+             if status != wanted[ref]}
+    assert all(old == "published" and status in DEAL_SET_STATUSES and ref in with_deals
+               for ref, (old, status) in moved.items()), moved
+    assert {status for _, status in moved.values()} == set(DEAL_SET_STATUSES)

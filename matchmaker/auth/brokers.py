@@ -3,12 +3,19 @@
 Brokers are users, so their pages live with auth (above orgs); the templates stay next to the
 other public party pages in templates/orgs/.
 """
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from matchmaker.auth.models import Broker, User
+from matchmaker import permissions
+from matchmaker.auth import services
+from matchmaker.auth.forms import BrokerProfileForm
+from matchmaker.auth.models import COMPETENCIES, Broker, User
+from matchmaker.chains.models import Chain
 from matchmaker.domain import AccountStatus
 from matchmaker.extensions import db
+from matchmaker.templating import localized
 
 bp = Blueprint("brokers", __name__)
 
@@ -30,3 +37,28 @@ def detail(broker_id: int):
     if row is None:
         abort(404)
     return render_template("orgs/broker.html", broker=row)
+
+
+@bp.route("/brokers/me", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    """A broker edits their own profile (chains of specialty, competencies, certificate)."""
+    broker = current_user.broker if permissions.is_broker(current_user) else None
+    if broker is None:
+        abort(404)
+    chains = db.session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
+    form = BrokerProfileForm(data=None if request.method == "POST" else {
+        "chains": [c.key for c in broker.chains], "certificate_no": broker.certificate_no,
+        "organisation": broker.organisation, "bio": broker.bio, **broker.competencies})
+    form.chains.choices = [(c.key, localized(c)) for c in chains]
+    if form.validate_on_submit():
+        services.update_broker_profile(
+            db.session, broker, actor=current_user,
+            chains=[c for c in chains if c.key in form.chains.data],
+            certificate_no=form.certificate_no.data or "", organisation=form.organisation.data or "",
+            bio=form.bio.data or "",
+            competencies={name: form[name].data for name in COMPETENCIES})
+        db.session.commit()
+        flash(_("Your broker profile is saved."), "success")
+        return redirect(url_for("brokers.detail", broker_id=broker.id))
+    return render_template("orgs/broker_edit.html", form=form, broker=broker)

@@ -1,12 +1,20 @@
 """Sign-in, sign-up and account forms (shape checks; the password policy is in services)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from matchmaker import labels
 from matchmaker.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from matchmaker.domain import Role
-from matchmaker.forms_common import BaseForm
+from matchmaker.forms_common import BaseForm, MultiCheckboxField
 
 
 class LoginForm(BaseForm):
@@ -80,3 +88,31 @@ class DeleteAccountForm(BaseForm):
         DataRequired(message=_l("Enter your password to confirm."))])
     confirm = BooleanField(_l("I understand that this cannot be undone."), validators=[
         DataRequired(message=_l("Tick the box to confirm that you want to delete the account."))])
+
+
+def _level(label):
+    from wtforms import IntegerField
+    from wtforms.validators import InputRequired, NumberRange
+
+    return IntegerField(label, validators=[
+        InputRequired(message=_l("Rate it from 1 to 5.")),
+        NumberRange(1, 5, message=_l("Rate it from 1 to 5."))])
+
+
+class BrokerProfileForm(BaseForm):
+    """A broker's own profile: chains of specialty, the six competencies, certificate, contact."""
+
+    chains = MultiCheckboxField(_l("Chains of specialty"), choices=[])
+    technology = _level(_l("Technology"))
+    industry = _level(_l("Industry"))
+    capital = _level(_l("Capital"))
+    market = _level(_l("Market"))
+    investment = _level(_l("Investment attraction"))
+    cultivation = _level(_l("Enterprise cultivation"))
+    certificate_no = StringField(_l("Certificate number"), validators=[Length(max=40, message=_l(
+        "Too long: at most %(n)d characters.", n=40))])
+    organisation = StringField(_l("Organisation"), validators=[Length(max=120, message=_l(
+        "Too long: at most %(n)d characters.", n=120))])
+    bio = TextAreaField(_l("About you and how to reach you"), description=_l(
+        "Shown on your public broker page: what you work on and how parties reach you."),
+        validators=[Length(max=2000, message=_l("Too long: at most %(n)d characters.", n=2000))])

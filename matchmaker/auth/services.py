@@ -16,7 +16,7 @@ from matchmaker.auth.errors import (
     WeakPasswordError,
     WrongPasswordError,
 )
-from matchmaker.auth.models import Broker, JoinRequest, User
+from matchmaker.auth.models import COMPETENCIES, Broker, JoinRequest, User
 from matchmaker.auth.passwords import password_problem
 from matchmaker.auth.privacy import PRIVACY_NOTICE_VERSION
 from matchmaker.domain import AccountStatus, JoinRequestStatus, Role
@@ -222,3 +222,20 @@ def decide_join_request(session: Session, request: JoinRequest, decision: str, *
     request.decided_at, request.decided_by = utcnow(), decider
     session.flush()
     return request
+
+
+def update_broker_profile(session: Session, broker: Broker, *, actor, chains, certificate_no: str,
+                          organisation: str, bio: str, competencies: dict[str, int]) -> Broker:
+    """Change a broker's own profile (the broker, or an operator)."""
+    permissions.require(actor, permissions.Action.EDIT, broker)
+    if set(competencies) - set(COMPETENCIES) or any(
+            not 1 <= int(level) <= 5 for level in competencies.values()):
+        raise ValueError("competency levels are 1 to 5, by COMPETENCIES name")
+    broker.chains = list(chains)
+    broker.certificate_no = certificate_no.strip()[:40]
+    broker.organisation = organisation.strip()[:120]
+    broker.bio = bio.strip()[:2000]
+    for name, level in competencies.items():
+        setattr(broker, name, int(level))
+    session.flush()
+    return broker

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from matchmaker.chains.models import Chain
 from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES
 from matchmaker.extensions import db
+from matchmaker.pipeline import pages as pipeline_pages
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 
 bp = Blueprint("main", __name__)
@@ -22,9 +23,12 @@ def index():
     chains = db.session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
     outputs = _counts_by_chain(ResearchOutput, PUBLIC_OUTPUT_STATUSES)
     needs = _counts_by_chain(TechNeed, PUBLIC_NEED_STATUSES)
+    # Each role's home page starts with its own work (the pipeline's pages); anonymous
+    # visitors get the public page only.
+    work = pipeline_pages.role_home(db.session, current_user)
     return render_template("main/index.html", chains=chains, outputs=outputs, needs=needs,
                            total_outputs=sum(outputs.values()), total_needs=sum(needs.values()),
-                           user=current_user)
+                           user=current_user, **work)
 
 
 @bp.route("/healthz")

@@ -82,6 +82,10 @@ class ResearchOutput(db.Model):
     price_min: Mapped[Decimal | None] = mapped_column(Money)
     price_max: Mapped[Decimal | None] = mapped_column(Money)
     reform_status: Mapped[str] = mapped_column(String(24), default=ReformStatus.NONE)
+    # What the institution tells an enterprise only under a signed NDA (process windows,
+    # unpublished data): shown to a deal's enterprise side once the deal's NDA is signed
+    # (pipeline.services.may_see_confidential), never in lists, search or matching.
+    confidential_note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(24), default=OutputStatus.DRAFT, index=True)
     lang: Mapped[str] = mapped_column(String(5), default="zh")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

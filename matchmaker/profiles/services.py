@@ -13,6 +13,8 @@ from matchmaker import permissions, signals
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import (
+    DEAL_NEED_TRANSITIONS,
+    DEAL_OUTPUT_TRANSITIONS,
     MATCHABLE_NEED_STATUSES,
     NEED_TRANSITIONS,
     OUTPUT_TRANSITIONS,
@@ -378,6 +380,30 @@ def move_need_to(session: Session, need: TechNeed, status: str, *, editor,
     for step in status_path(NEED_TRANSITIONS, need.status, status):
         change_need_status(session, need, step, editor=editor, published_at=published_at)
     return need
+
+
+# --- status set by the pipeline ------------------------------------------------------------
+
+def apply_deal_status(session: Session, listing: ResearchOutput | TechNeed, status: str, *,
+                      deal_id: int) -> bool:
+    """Move listing to status on behalf of a deal; return whether it changed.
+
+    Deals own "under negotiation / matched" and "transferred / solved" (domain.py,
+    DEAL_OUTPUT_TRANSITIONS): the pipeline calls this, never the owner. A move the table does
+    not allow (a withdrawn output, an already transferred one) is left alone: the listing's
+    owner decided otherwise and the deal's history says so. The change is announced like an
+    owner's (profile_saved, change "status", by_deal=deal_id), so the matches refresh and the
+    coming notifications tell the owner.
+    """
+    is_output = listing.side is Side.OUTPUT
+    table = DEAL_OUTPUT_TRANSITIONS if is_output else DEAL_NEED_TRANSITIONS
+    if status == listing.status or status not in table.get(listing.status, ()):
+        return False
+    listing.status = status
+    session.flush()
+    signals.profile_saved.send(listing, session=session,
+                               side=listing.side, change="status", by_deal=deal_id)
+    return True
 
 
 # --- listing and search ------------------------------------------------------------------

@@ -40,11 +40,13 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ARG_TABLES = {"need_id": "tech_needs", "output_id": "research_outputs", "chain_id": "chains",
               "segment_id": "chain_segments", "user_id": "users", "request_id": "join_requests",
               "session_id": "user_sessions", "broker_id": "brokers",
-              "job_id": "background_jobs"}
+              "job_id": "background_jobs", "deal_id": "deals", "task_id": "deal_tasks",
+              "ticket_id": "service_tickets"}
 ENDPOINT_ARG_TABLES = {("outputs", "item_id"): "research_outputs",
                        ("needs", "item_id"): "tech_needs",
                        ("orgs.institution", "org_id"): "institutions",
-                       ("orgs.enterprise", "org_id"): "enterprises"}
+                       ("orgs.enterprise", "org_id"): "enterprises",
+                       ("pipeline", "request_id"): "introduction_requests"}
 OWNER_COLUMNS = ("user_id", "institution_id", "enterprise_id")
 NEWCOMER_PASSWORD = "granite-lantern-orchard-7"
 
@@ -111,6 +113,19 @@ def add_fixture_rows(app: Flask) -> None:
             user = session.scalar(select(User).where(User.email == demo_email(key)))
             sessions.start_session(session, user, remember=False, user_agent="Firefox/120",
                                    keep_for=timedelta(days=30))
+        # A pending introduction request, so that the today page shows its accept and decline
+        # forms.
+        from matchmaker.pipeline import services as pipeline
+        from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+        need = session.scalar(select(TechNeed).where(TechNeed.status == "published")
+                              .order_by(TechNeed.id).limit(1))
+        asker = session.scalar(select(User).where(User.enterprise_id == need.enterprise_id,
+                                                  User.status == "active").limit(1))
+        output = session.scalar(select(ResearchOutput).where(
+            ResearchOutput.status == "published").order_by(ResearchOutput.id).limit(1))
+        pipeline.ask_introduction(session, need=need, output=output, actor=asker,
+                                  message="fuzz fixture")
         # A failed background job, so that the operators' jobs page shows its Retry form.
         session.add(BackgroundJob(name="jobs.sweep", args={}, queue="default",
                                   status=JobStatus.FAILED, error="RuntimeError: fuzz fixture"))
@@ -215,7 +230,30 @@ def crawl_urls(app: Flask, pools: IdPools) -> list[str]:
             for arg, value in values.items():
                 url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", value, url)
             urls.append(url)
-    return urls
+    return urls + _pipeline_urls()
+
+
+def _pipeline_urls() -> list[str]:
+    """Deal pages whose forms the generic crawl may miss: a deal with service tickets, a
+    snoozed one, one with co-brokers, one seen by its institution (the comment box), and the
+    new-deal form."""
+    from matchmaker.pipeline.models import Deal, ServiceTicket, deal_co_brokers
+
+    session = db.session
+    ticketed = session.scalar(select(ServiceTicket.deal_id).order_by(ServiceTicket.id).limit(1))
+    snoozed = session.scalar(select(Deal.id).where(Deal.snoozed_until.is_not(None))
+                             .order_by(Deal.id).limit(1))
+    qcut = session.scalar(select(User).where(User.email == demo_email("qcut")))
+    from matchmaker.profiles.models import ResearchOutput
+
+    theirs = session.scalar(select(Deal.id).join(Deal.output).where(
+        ResearchOutput.institution_id == qcut.institution_id).order_by(Deal.id).limit(1))
+    output = session.scalar(select(ResearchOutput.id).where(ResearchOutput.status == "published")
+                            .order_by(ResearchOutput.id).limit(1))
+    shared = session.scalar(select(deal_co_brokers.c.deal_id).limit(1))
+    return [f"/deals/{deal_id}" for deal_id in (ticketed, snoozed, shared, theirs)
+            if deal_id] + [
+        f"/deals/new?output_id={output}"]
 
 
 def _rule_of(adapter, form: FormSpec) -> Rule | None:

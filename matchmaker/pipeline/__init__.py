@@ -1,0 +1,1 @@
+"""The broker's pipeline: deals carried from mining to landing, service and showcase."""

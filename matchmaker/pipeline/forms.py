@@ -1,0 +1,206 @@
+"""Forms of the pipeline's pages (shape checks only; the rules are in rules.py and services).
+
+Every form that changes what a user saw carries the deal's version (VersionField): a save based
+on an older version is refused with a message and a fresh page instead of overwriting."""
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from matchmaker import labels
+from matchmaker.domain import (
+    ActivityKind,
+)
+from matchmaker.forms_common import BaseForm
+from matchmaker.pipeline import labels as deal_labels
+from matchmaker.profiles.forms import MoneyField
+
+
+def _choices(mapping: dict, *, blank: bool = True) -> list[SelectChoice]:
+    head = [SelectChoice("", _l("— choose —"))] if blank else []
+    return head + labels.choices(mapping)
+
+
+def _required_text(label, message, max_len: int, area: bool = False):
+    field = TextAreaField if area else StringField
+    return field(label, validators=[
+        DataRequired(message=message),
+        Length(max=max_len, message=_l("Too long: at most %(n)d characters.", n=max_len))])
+
+
+def _optional_text(label, max_len: int, area: bool = False):
+    field = TextAreaField if area else StringField
+    return field(label, validators=[Optional(), Length(
+        max=max_len, message=_l("Too long: at most %(n)d characters.", n=max_len))])
+
+
+def _date(label, required: bool = False):
+    checks = [InputRequired(message=_l("Choose a date."))] if required else [Optional()]
+    return DateField(label, validators=checks)
+
+
+class VersionForm(BaseForm):
+    """A form about a deal as the user saw it."""
+
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class NewDealForm(BaseForm):
+    """Start a deal on an output, a need, or a match of both."""
+
+    output_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    need_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    from_match = HiddenField()  # "1": carry the pair's match score and explanation
+    title = _optional_text(_l("Title"), 200)
+    next_step = _required_text(_l("Next step"), _l("Say what happens next."), 300)
+    next_step_due = _date(_l("Due on"), required=True)
+    expected_value = MoneyField(_l("Expected value (10k yuan)"), validators=[Optional()])
+    owner = SelectField(_l("Owner"), validators=[Optional()], choices=[])
+
+
+class MoveForm(VersionForm):
+    stage = StringField(validators=[DataRequired(message=_l("Choose a stage."))])
+    reason = _optional_text(_l("Reason"), 1000, area=True)
+    lost_reason = SelectField(_l("Why was it lost?"), validators=[Optional()],
+                              choices=_choices(deal_labels.LOST_REASON))
+
+
+class DealFieldsForm(VersionForm):
+    """The deal's own fields: value and probability, qualification, terms, showcase."""
+
+    title = _required_text(_l("Title"), _l("Give it a title."), 200)
+    expected_value = MoneyField(_l("Expected value (10k yuan)"), validators=[Optional()])
+    probability = IntegerField(_l("Win probability"), description=_l(
+        "Leave empty to use the stage's default."), validators=[
+        Optional(), NumberRange(0, 100, message=_l("A percentage between 0 and 100."))])
+    ip_checked = BooleanField(_l("IP status checked"))
+    team_willing = BooleanField(_l("Team willing to transfer"))
+    reform_status = SelectField(_l("Reform status"), validators=[Optional()],
+                                choices=_choices(labels.REFORM_STATUS))
+    transfer_mode = SelectField(_l("Transfer mode"), validators=[Optional()],
+                                choices=_choices(labels.TRANSFER_MODE))
+    price = MoneyField(_l("Price (10k yuan)"), validators=[Optional()])
+    payment_kind = SelectField(_l("Payment"), validators=[Optional()],
+                               choices=_choices(deal_labels.PAYMENT_KIND))
+    terms_note = _optional_text(_l("Terms"), 5000, area=True)
+    showcase_material = _optional_text(_l("Material for the showcase"), 5000, area=True)
+
+    def to_changes(self) -> dict:
+        """Return the values as update_deal takes them ("" choices as None)."""
+        names = ("title", "expected_value", "probability", "ip_checked", "team_willing",
+                 "reform_status", "transfer_mode", "price", "payment_kind", "terms_note",
+                 "showcase_material")
+        values = {name: self[name].data for name in names}
+        for name in ("reform_status", "transfer_mode", "payment_kind"):
+            values[name] = values[name] or None
+        return values
+
+
+class NextStepForm(VersionForm):
+    next_step = _required_text(_l("Next step"), _l("Say what happens next."), 300)
+    next_step_due = _date(_l("Due on"), required=True)
+
+
+class SnoozeForm(VersionForm):
+    snoozed_until = _date(_l("Snooze until"), required=True)
+    snooze_reason = _required_text(_l("Why"), _l("Say why the deal may rest."), 300)
+
+
+class ActivityForm(BaseForm):
+    kind = SelectField(_l("Kind"), choices=labels.choices(
+        {k: v for k, v in deal_labels.ACTIVITY_KIND.items() if k != ActivityKind.COMMENT}))
+    body = _required_text(_l("What happened"), _l("Write something."), 5000, area=True)
+
+
+class CommentForm(BaseForm):
+    body = _required_text(_l("Comment"), _l("Write something."), 5000, area=True)
+
+
+class TaskForm(BaseForm):
+    title = _required_text(_l("Task"), _l("Give it a title."), 200)
+    due_on = _date(_l("Due on"))
+
+
+class TicketForm(BaseForm):
+    kind = SelectField(_l("Service"), choices=labels.choices(deal_labels.TICKET_KIND))
+    title = _required_text(_l("Title"), _l("Give it a title."), 200)
+    status = SelectField(_l("Status"), choices=labels.choices(deal_labels.TICKET_STATUS))
+    due_on = _date(_l("Due on"))
+    outcome = _optional_text(_l("Outcome"), 5000, area=True)
+    financing_kind = SelectField(_l("Financing"), validators=[Optional()],
+                                 choices=_choices(deal_labels.FINANCING_KIND))
+    amount_raised = MoneyField(_l("Amount raised (10k yuan)"), validators=[Optional()])
+
+
+class TicketUpdateForm(BaseForm):
+    status = SelectField(_l("Status"), choices=labels.choices(deal_labels.TICKET_STATUS))
+    due_on = _date(_l("Due on"))
+    outcome = _optional_text(_l("Outcome"), 5000, area=True)
+    amount_raised = MoneyField(_l("Amount raised (10k yuan)"), validators=[Optional()])
+
+
+class NdaForm(VersionForm):
+    nda_status = SelectField(_l("NDA"), choices=labels.choices(deal_labels.NDA_STATUS))
+    nda_expires_on = _date(_l("Expires on"))
+
+
+class ContractForm(VersionForm):
+    """技术合同认定登记: type, parties, amounts, dates, registration."""
+
+    name = _optional_text(_l("Contract name"), 200)
+    contract_type = SelectField(_l("Contract type"),
+                                choices=labels.choices(deal_labels.CONTRACT_TYPE))
+    seller_name = _optional_text(_l("Seller (transferor / contractor)"), 120)
+    buyer_name = _optional_text(_l("Buyer (transferee / client)"), 120)
+    total_amount = MoneyField(_l("Total amount (10k yuan)"), validators=[Optional()])
+    technical_amount = MoneyField(_l("Technical-transaction amount (10k yuan)"),
+                                  validators=[Optional()])
+    signed_on = _date(_l("Signed on"))
+    term_start = _date(_l("Term from"))
+    term_end = _date(_l("Term to"))
+    registration_no = _optional_text(_l("Registration no."), 40)
+    registered_on = _date(_l("Registered on"))
+
+    FIELDS = ("name", "contract_type", "seller_name", "buyer_name", "total_amount",
+              "technical_amount", "signed_on", "term_start", "term_end", "registration_no",
+              "registered_on")
+
+
+class LandingForm(VersionForm):
+    landing_name = _required_text(_l("Company or project"), _l(
+        "Name the company registered or the project started."), 120)
+    landing_region = SelectField(_l("Region"), choices=[],
+                                 validators=[DataRequired(message=_l("Say where it landed."))])
+    landing_address = _optional_text(_l("Address"), 200)
+    landed_on = _date(_l("Landed on"), required=True)
+
+
+class BrokerChoiceForm(BaseForm):
+    broker = SelectField(_l("Broker"), choices=[],
+                         validators=[DataRequired(message=_l("Choose a broker."))])
+    note = _optional_text(_l("Note"), 300)
+
+
+class IntroductionForm(BaseForm):
+    need_id = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    output_id = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    back = HiddenField()
+    message = _optional_text(_l("Message to the broker"), 1000, area=True)
+
+
+class AcceptIntroductionForm(BaseForm):
+    next_step = _required_text(_l("Next step"), _l("Say what happens next."), 300)
+    next_step_due = _date(_l("Due on"), required=True)
+
+
+class DeclineIntroductionForm(BaseForm):
+    note = _required_text(_l("Why not"), _l("Say why, for the person who asked."), 1000,
+                          area=True)

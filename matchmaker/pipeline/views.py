@@ -1,0 +1,394 @@
+"""The broker's workspace: board, list, today, the operators' overview, starting a deal, and
+introductions. The deal page and its forms are in pipeline/deal_views.py.
+
+Views are thin: parse the form, call the service, commit, redirect (or render). Refusals and
+stale saves come back as flashed messages in the reader's language, never as a 500."""
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matchmaker import permissions
+from matchmaker.blocks import register_block
+from matchmaker.chains.models import Chain
+from matchmaker.domain import Side
+from matchmaker.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    StaleObjectError,
+    ValidationFailedError,
+)
+from matchmaker.extensions import db
+from matchmaker.permissions import Action
+from matchmaker.pipeline import clock, pages, services
+from matchmaker.pipeline.forms import (
+    AcceptIntroductionForm,
+    DeclineIntroductionForm,
+    IntroductionForm,
+    NewDealForm,
+)
+from matchmaker.pipeline.models import IntroductionRequest
+from matchmaker.profiles import services as profiles
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.routing import ID_MAX, page_number
+from matchmaker.templating import localized
+
+bp = Blueprint("pipeline", __name__, url_prefix="/deals")
+
+
+def stale_message() -> str:
+    return _("Someone else changed this deal since you opened it. Here it is as it is now: "
+             "check it and make your change again.")
+
+
+def flash_refusal(error: ValidationFailedError) -> None:
+    """Flash each reason of a refusal (already in the reader's language)."""
+    for message in error.reasons.values():
+        flash(str(message), "danger")
+
+
+def attempt(change, success: str | None) -> bool:
+    """Run change(); commit and flash success, or roll back and flash why not."""
+    try:
+        change()
+    except StaleObjectError:
+        db.session.rollback()
+        flash(stale_message(), "warning")
+        return False
+    except ValidationFailedError as error:
+        db.session.rollback()
+        flash_refusal(error)
+        return False
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True
+
+
+def flash_form_errors(form) -> None:
+    """Flash what is wrong with a submitted form (its fields' messages)."""
+    if form.csrf_token.errors if hasattr(form, "csrf_token") else False:
+        flash(_("The form expired. Submit it again."), "danger")
+    for name, errors in form.errors.items():
+        if name == "csrf_token":
+            continue
+        label = form[name].label.text if name in form._fields else ""
+        for error in errors:
+            flash(f"{label}: {error}" if label else str(error), "danger")
+
+
+def require_staff() -> None:
+    if not permissions.is_staff(current_user):
+        raise PermissionDeniedError("deals")
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+def _amount(name: str) -> Decimal | None:
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and 0 <= value < 10**10 else None
+
+
+def parse_filters() -> services.DealFilters:
+    """Read the list and board filters from the query string (unknown values are ignored)."""
+    owner = request.args.get("owner", "")
+    return services.DealFilters(
+        chain=request.args.get("chain", "")[:40], stage=request.args.get("stage", "")[:40],
+        owner_id=int(owner) if owner.isdigit() and len(owner) < 10
+        and permissions.is_admin(current_user) else None,
+        value_min=_amount("value_min"), value_max=_amount("value_max"),
+        overdue=request.args.get("overdue") == "1", stale=request.args.get("stale") == "1",
+        q=request.args.get("q", "")[:100])
+
+
+def _filter_choices() -> dict:
+    chains = db.session.scalars(db.select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
+    brokers = pages.active_brokers(db.session) if permissions.is_admin(current_user) else []
+    return {"chains": chains, "stage_choices": services.list_stages(db.session),
+            "brokers": brokers}
+
+
+# --- the workspace ----------------------------------------------------------------------------
+
+@bp.route("/")
+@login_required
+def index():
+    filters = parse_filters()
+    stages = services.list_stages(db.session)
+    query = pages.with_parties(services.list_deals_query(current_user, filters, stages=stages))
+    for side in (Side.OUTPUT, Side.NEED):
+        listing_id = request.args.get(f"{side}_id", type=int)
+        if listing_id is not None and 0 < listing_id < 2**31:
+            query = pages.with_parties(pages.deals_of_listing_query(current_user, side,
+                                                                    listing_id))
+    page = db.paginate(query, page=page_number(), per_page=current_app.config["PAGE_SIZE"],
+                       max_per_page=100)
+    defs = pages.stage_defs(services.list_stages(db.session, active_only=False))
+    flags = {deal.id: pages.card_flags(deal, defs, clock.today()) for deal in page.items}
+    return render_template("pipeline/list.html", page=page, filters=filters, flags=flags,
+                           **_filter_choices())
+
+
+@bp.route("/board")
+@login_required
+def board():
+    require_staff()
+    filters = parse_filters()
+    filters.stage = ""
+    stages = pages.board_stages(db.session)
+    columns = {c.stage.id: c for c in services.board_summary(db.session, current_user, filters)}
+    cards = pages.board_cards(db.session, current_user, filters, stages,
+                              limit=pages.CARDS_PER_COLUMN)
+    options = [(stage, localized(stage)) for stage in stages]  # names once, not per card
+    return render_template("pipeline/board.html", options=options, columns=columns, cards=cards,
+                           filters=filters, limit=pages.CARDS_PER_COLUMN, **_filter_choices())
+
+
+@bp.route("/today")
+@login_required
+def today():
+    require_staff()
+    return render_template("pipeline/today.html", today=pages.today_page(db.session, current_user),
+                           decide_form=AcceptIntroductionForm(),
+                           default_due=clock.today() + timedelta(days=7))
+
+
+@bp.route("/overview")
+@login_required
+def overview():
+    if not permissions.is_admin(current_user):
+        raise PermissionDeniedError("overview")
+    figures = services.operator_figures(db.session, actor=current_user)
+    columns = services.board_summary(db.session, current_user)
+    unowned = pages.pending_introductions_query(current_user)
+    return render_template("pipeline/overview.html", figures=figures, columns=columns,
+                           requests=db.session.scalars(unowned.limit(50)).all(),
+                           funnel_top=max([n for _s, n in figures.funnel] or [1]) or 1)
+
+
+@bp.route("/contracts.xlsx")
+@login_required
+def export_contracts():
+    from matchmaker.pipeline.export import export_contracts_xlsx
+
+    filters = parse_filters()
+    filters.include_lost = True
+    body = export_contracts_xlsx(db.session, current_user, filters)
+    name = f"contracts-{clock.today().isoformat()}.xlsx"
+    return body, 200, {
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": f'attachment; filename="{name}"'}
+
+
+# --- starting a deal ----------------------------------------------------------------------------
+
+def _listing(get, value) -> object | None:
+    """Return the listing with id value that the viewer sees (None for no id); 404 else."""
+    if not value:
+        return None
+    try:
+        listing_id = int(value)
+    except (TypeError, ValueError):
+        abort(404)
+    if not 0 < listing_id <= ID_MAX:  # an id no table holds (PostgreSQL INTEGER)
+        abort(404)
+    try:
+        return get(db.session, listing_id, viewer=current_user)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not permissions.may_create(current_user, "deal"):
+        raise PermissionDeniedError("deal")
+    form = NewDealForm(data=None if request.method == "POST" else {
+        "output_id": request.args.get("output_id", type=int),
+        "need_id": request.args.get("need_id", type=int),
+        "from_match": "1" if request.args.get("match") == "1" else "",
+        "next_step_due": clock.today() + timedelta(days=7)})
+    output = _listing(profiles.get_output, form.output_id.data)
+    need = _listing(profiles.get_need, form.need_id.data)
+    if output is None and need is None:
+        abort(404)
+    match = (pages.find_current_match(db.session, need.id, output.id)
+             if form.from_match.data == "1" and output is not None and need is not None else None)
+    form.owner.choices = [("", _("Choose automatically (chain specialty, lowest load)"))] + [
+        (str(b.id), b.display_name) for b in pages.active_brokers(db.session)]
+    if form.validate_on_submit():
+        deal = _create(form, output, need, match)
+        if deal is not None:
+            return redirect(url_for("pipeline.detail", deal_id=deal.id))
+    return render_template("pipeline/new.html", form=form, output=output, need=need,
+                           match=match, existing=need and output and pages.open_deal_on_pair(
+                               db.session, current_user, need.id, output.id))
+
+
+def _create(form: NewDealForm, output, need, match):
+    owner = (pages.find_broker(db.session, int(form.owner.data))
+             if permissions.is_admin(current_user) and (form.owner.data or "").isdigit()
+             else None)
+    created = []
+
+    def change():
+        created.append(services.create_deal(
+            db.session, actor=current_user, output=output, need=need, match=match, owner=owner,
+            title=form.title.data or "", next_step=form.next_step.data,
+            next_step_due=form.next_step_due.data, expected_value=form.expected_value.data))
+
+    if attempt(change, _("Deal started.")):
+        return created[0]
+    return None
+
+
+# --- introductions ------------------------------------------------------------------------------
+
+@bp.route("/introductions", methods=["POST"])
+@login_required
+def ask_introduction():
+    form = IntroductionForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("main.index"))
+    need = _listing(profiles.get_need, form.need_id.data)
+    output = _listing(profiles.get_output, form.output_id.data)
+    if need is None or output is None:
+        abort(404)
+    if pages.pending_introduction(db.session, need.id, output.id) is not None:
+        flash(_("An introduction on this match is already waiting for the broker."), "info")
+    else:
+        attempt(lambda: services.ask_introduction(db.session, need=need, output=output,
+                                                  actor=current_user,
+                                                  message=form.message.data or ""),
+                _("Your request went to the broker. They will introduce you; contact details "
+                  "are shared by the broker, not published."))
+    item, other = (output, need) if form.back.data == "output" else (need, output)
+    endpoint = "outputs.detail" if item is output else "needs.detail"
+    return redirect(url_for(endpoint, item_id=item.id, _anchor=f"match-{other.id}"))
+
+
+def _request(request_id: int) -> IntroductionRequest:
+    row = db.session.get(IntroductionRequest, request_id)
+    if row is None:
+        raise NotFoundError(request_id)
+    permissions.require(current_user, Action.DECIDE, row)
+    return row
+
+
+@bp.route("/introductions/<int:request_id>/accept", methods=["POST"])
+@login_required
+def accept_introduction(request_id: int):
+    row = _request(request_id)
+    form = AcceptIntroductionForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("pipeline.today"))
+    created = []
+    if attempt(lambda: created.append(services.accept_introduction(
+            db.session, row, actor=current_user, next_step=form.next_step.data,
+            next_step_due=form.next_step_due.data)),
+            _("Accepted: the deal starts at “introduced”. Share the contact details with both "
+              "sides.")):
+        return redirect(url_for("pipeline.detail", deal_id=created[0].id))
+    return redirect(url_for("pipeline.today"))
+
+
+@bp.route("/introductions/<int:request_id>/decline", methods=["POST"])
+@login_required
+def decline_introduction(request_id: int):
+    row = _request(request_id)
+    form = DeclineIntroductionForm()
+    if form.validate_on_submit():
+        attempt(lambda: services.decline_introduction(db.session, row, actor=current_user,
+                                                      note=form.note.data),
+                _("Declined; the person who asked sees your reason."))
+    else:
+        flash_form_errors(form)
+    return redirect(url_for("pipeline.today"))
+
+
+# --- blocks on lower pages -------------------------------------------------------------------------
+
+def match_actions_context(rec) -> dict | None:
+    """What a match card offers: brokers start a deal, owners ask for an introduction."""
+    need = rec.item if isinstance(rec.item, TechNeed) else None
+    output = rec.item if isinstance(rec.item, ResearchOutput) else None
+    need_id, output_id = rec.need_id, rec.output_id
+    if permissions.may_create(current_user, "deal"):
+        return {"deal_action": "start", "need_id": need_id, "output_id": output_id,
+                "existing": pages.open_deal_on_pair(db.session, current_user, need_id,
+                                                    output_id)}
+    owner_side = permissions.role_of(current_user)
+    if owner_side is None or permissions.is_staff(current_user):
+        return None
+    need = need or db.session.get(TechNeed, need_id)
+    output = output or db.session.get(ResearchOutput, output_id)
+    if not (permissions.can(current_user, Action.ASK_INTRODUCTION, need)
+            or permissions.can(current_user, Action.ASK_INTRODUCTION, output)):
+        return None
+    return {"deal_action": "ask", "need_id": need_id, "output_id": output_id,
+            "pending": pages.pending_introduction(db.session, need_id, output_id)}
+
+
+def listing_deals_context(item) -> dict | None:
+    """The deals of a listing, in its side column, for whoever sees deals on it."""
+    if permissions.role_of(current_user) is None:
+        return None
+    query = pages.deals_of_listing_query(current_user, item.side, item.id)
+    deals = db.session.scalars(query.limit(10)).all()
+    may_start = permissions.may_create(current_user, "deal")
+    if not deals and not may_start:
+        return None
+    return {"listing_deals": deals, "may_start_deal": may_start, "listing": item}
+
+
+def listing_status_context(item) -> dict | None:
+    """Where the owner used to set transferred / solved: a note that deals do it."""
+    if not permissions.can(current_user, Action.EDIT, item):
+        return None
+    return {"listing": item}
+
+
+def register_blocks(app: Flask) -> None:
+    """Add deal actions to match cards and a listing's deals to its page."""
+    register_block(app, "deal-match-actions", "match", "pipeline/_match_actions.html",
+                   match_actions_context)
+    register_block(app, "deal-listing-deals", "listing-aside", "pipeline/_listing_deals.html",
+                   listing_deals_context)
+    register_block(app, "deal-listing-status", "listing-status",
+                   "pipeline/_listing_status.html", listing_status_context)
+
+
+bp.add_app_template_global(clock.today, "today_date")
+
+
+@bp.app_template_global()
+def deal_listing_url(side: str, listing_id: int) -> str:
+    """Return the deal list of one output or need."""
+    return url_for("pipeline.index", **{f"{side}_id": listing_id})
+
+
+@bp.app_context_processor
+def pipeline_labels() -> dict:
+    from matchmaker.pipeline import labels as deal_labels
+
+    return {"deal_labels": deal_labels}
