@@ -776,6 +776,14 @@ def ask_introduction(session: Session, *, need: TechNeed, output: ResearchOutput
     if not (permissions.can(actor, permissions.Action.ASK_INTRODUCTION, need)
             or permissions.can(actor, permissions.Action.ASK_INTRODUCTION, output)):
         raise PermissionDeniedError("introduction")
+    for listing in (need, output):
+        permissions.require(actor, permissions.Action.VIEW, listing)
+    waiting = session.scalar(select(IntroductionRequest).where(
+        IntroductionRequest.need_id == need.id, IntroductionRequest.output_id == output.id,
+        IntroductionRequest.requested_by_id == actor.id,
+        IntroductionRequest.status == IntroductionStatus.PENDING))
+    if waiting is not None:  # asking twice is one request
+        return waiting
     broker = _introduction_broker(session, need, output)
     if broker is None:
         raise _refuse("no_broker", "broker")

@@ -200,6 +200,8 @@ def test_an_introduction_request_becomes_a_deal_at_introduced(db_session, make_o
     assert request.broker_id == broker.id and request.status == IntroductionStatus.PENDING
     assert permissions.can(enterprise, "view", request)
     assert not permissions.can(enterprise, "decide", request)
+    assert services.ask_introduction(db_session, need=need, output=output,
+                                     actor=enterprise) is request  # asking twice: one request
     deal = services.accept_introduction(db_session, request, actor=broker,
                                         next_step="约双方线上会", next_step_due=clock.today())
     assert (deal.stage.key, deal.owner_id, deal.output_id, deal.need_id) == (
