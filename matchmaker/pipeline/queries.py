@@ -1,6 +1,5 @@
 """Read deals: who sees which (the SQL twin of permissions.py), the list filters, the board's
 columns, the broker's today page and the operators' figures. Nothing here writes."""
-import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -256,8 +255,8 @@ def operator_figures(session: Session, *, actor, today: date | None = None) -> O
     converted = sum(1 for f in furthest if signed is not None and f >= signed)
     durations: dict[str, list[float]] = defaultdict(list)
     for path in paths.values():
-        for (key, start), (_next, end) in itertools.pairwise(path):
-            durations[key].append((end - start).total_seconds() / 86400)
+        for key, days in rules.stage_durations(path):
+            durations[key].append(days)
     return OperatorFigures(
         funnel=list(zip(stages, counts, strict=True)), total=len(paths), converted=converted,
         conversion_rate=rules.conversion_rate(len(paths), converted),
