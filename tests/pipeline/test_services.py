@@ -331,3 +331,14 @@ def test_snoozing_needs_a_future_date_and_a_reason(db_session, make_deal, broker
     services.snooze_deal(db_session, deal, date(2099, 1, 1), "等预算周期", actor=broker)
     services.snooze_deal(db_session, deal, None, actor=broker)
     assert deal.snoozed_until is None and deal.snooze_reason == ""
+
+
+def test_an_edit_without_the_confidential_field_keeps_the_note(db_session, make_output):
+    from matchmaker.profiles import services as profiles
+
+    output = make_output(confidential_note="保密工艺参数")
+    data = profiles.OutputData(title=output.title, abstract=output.abstract, trl=output.trl,
+                               modes=list(output.modes), chain_key=output.chain.key)
+    profiles.update_output(db_session, output, data, editor=output.created_by,
+                           version=output.version)
+    assert output.confidential_note == "保密工艺参数"
