@@ -12,10 +12,19 @@ from sqlalchemy.orm import Session
 from matchmaker import permissions
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain
-from matchmaker.domain import HistoryKind, Phase, Role, StageKey
+from matchmaker.domain import HistoryKind, IntroductionStatus, Phase, Role, StageKey
 from matchmaker.errors import PermissionDeniedError
 from matchmaker.pipeline import clock, rules
-from matchmaker.pipeline.models import Deal, DealHistory, DealStage, DealTask, deal_co_brokers
+from matchmaker.pipeline.models import (
+    Activity,
+    Deal,
+    DealHistory,
+    DealStage,
+    DealTask,
+    IntroductionRequest,
+    ServiceTicket,
+    deal_co_brokers,
+)
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 
 
@@ -139,6 +148,51 @@ def deal_flags(deal: Deal, today: date | None = None) -> tuple[bool, bool]:
     today = today or clock.today()
     facts = deal_facts(deal)
     return rules.is_overdue(facts, today), rules.is_stale(facts, stage_def(deal.stage), today)
+
+
+# --- one deal's page --------------------------------------------------------------------------
+
+def list_history(session: Session, deal: Deal) -> list[DealHistory]:
+    """Return the deal's history rows, newest first (its timeline)."""
+    return list(session.scalars(select(DealHistory).where(DealHistory.deal_id == deal.id)
+                                .order_by(DealHistory.at.desc(), DealHistory.id.desc())))
+
+
+def list_activities(session: Session, deal: Deal) -> list[Activity]:
+    """Return the deal's activities and comments, newest first."""
+    return list(session.scalars(select(Activity).where(Activity.deal_id == deal.id)
+                                .order_by(Activity.happened_at.desc(), Activity.id.desc())))
+
+
+def list_tasks(session: Session, deal: Deal) -> list[DealTask]:
+    """Return the deal's tasks: open ones by due date first, then the done ones."""
+    return list(session.scalars(select(DealTask).where(DealTask.deal_id == deal.id).order_by(
+        DealTask.done_at.is_not(None), DealTask.due_on.asc().nulls_last(), DealTask.id)))
+
+
+def list_tickets(session: Session, deal: Deal) -> list[ServiceTicket]:
+    """Return the deal's service tickets in the order they were opened."""
+    return list(session.scalars(select(ServiceTicket).where(ServiceTicket.deal_id == deal.id)
+                                .order_by(ServiceTicket.id)))
+
+
+def list_introductions(session: Session, viewer, *, pending_only: bool = False
+                       ) -> list[IntroductionRequest]:
+    """Return the introduction requests viewer may see (permissions._introduction in SQL):
+    an operator all, a broker those sent to them, anyone those they asked; newest first."""
+    role = permissions.role_of(viewer)
+    stmt = select(IntroductionRequest)
+    if role is None:
+        return []
+    if role == Role.BROKER:
+        stmt = stmt.where(or_(IntroductionRequest.broker_id == viewer.id,
+                              IntroductionRequest.requested_by_id == viewer.id))
+    elif role != Role.ADMIN:
+        stmt = stmt.where(IntroductionRequest.requested_by_id == viewer.id)
+    if pending_only:
+        stmt = stmt.where(IntroductionRequest.status == IntroductionStatus.PENDING)
+    return list(session.scalars(stmt.order_by(IntroductionRequest.created_at.desc(),
+                                              IntroductionRequest.id.desc())))
 
 
 # --- the board --------------------------------------------------------------------------------

@@ -342,3 +342,33 @@ def test_an_edit_without_the_confidential_field_keeps_the_note(db_session, make_
     profiles.update_output(db_session, output, data, editor=output.created_by,
                            version=output.version)
     assert output.confidential_note == "保密工艺参数"
+
+
+def test_a_deals_page_reads_its_timeline_activities_tasks_and_tickets(db_session, make_deal,
+                                                                      broker):
+    deal = make_deal()
+    services.add_activity(db_session, deal, "call", "第一次电话", actor=broker)
+    later = services.add_activity(db_session, deal, "visit", "走访实验室", actor=broker,
+                                  happened_at=clock.now() + timedelta(minutes=5))
+    done = services.add_task(db_session, deal, "已完成的任务", clock.today(), actor=broker)
+    services.complete_task(db_session, done, actor=broker)
+    todo = services.add_task(db_session, deal, "待办", clock.today() + timedelta(days=1),
+                             actor=broker)
+    ticket = services.add_ticket(db_session, deal, "legal", "法律咨询", actor=broker)
+    assert services.list_activities(db_session, deal)[0] is later
+    assert services.list_tasks(db_session, deal) == [todo, done]
+    assert services.list_tickets(db_session, deal) == [ticket]
+    timeline = services.list_history(db_session, deal)
+    assert timeline[0].kind == "ticket" and timeline[-1].kind == "created"
+
+
+def test_introduction_lists_follow_the_permission_rule(db_session, make_output, make_need,
+                                                       broker, admin, make_user, chain):
+    need = make_need()
+    request = services.ask_introduction(db_session, need=need, output=make_output(),
+                                        actor=need.created_by)
+    other = make_user(Role.BROKER, chains=[chain])
+    for viewer in (need.created_by, broker, admin, other, make_user(Role.ENTERPRISE), None):
+        listed = request in services.list_introductions(db_session, viewer)
+        assert listed == permissions.can(viewer, "view", request), viewer
+    assert services.list_introductions(db_session, broker, pending_only=True) == [request]
