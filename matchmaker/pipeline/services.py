@@ -1,4 +1,6 @@
-"""Write deals: create, edit, move, follow up, serve, contract, and introductions.
+"""Write deals: stages, create, edit, move, follow up, co-brokers and introductions (NDA,
+contract, landing and service tickets live in landing.py, the reads in queries.py; both are
+importable from here, the UI's one import place).
 
 Every function is `verb_noun(session, …, actor=…)`: it checks permissions (permissions.py),
 asks the rules (rules.py), flushes and never commits, then announces what happened
