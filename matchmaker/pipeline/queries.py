@@ -231,27 +231,40 @@ def board_summary(session: Session, viewer, filters: DealFilters | None = None) 
 class Today:
     day: date
     due: list[Deal] = field(default_factory=list)  # next step due today
-    overdue: list[Deal] = field(default_factory=list)  # next step past due
+    overdue: list[Deal] = field(default_factory=list)  # next step past due, oldest first
     stale: list[Deal] = field(default_factory=list)  # idle too long, not snoozed
     tasks: list[DealTask] = field(default_factory=list)  # open tasks due today or earlier
+    # How many there are in all (the lists stop at the limit).
+    counts: dict[str, int] = field(default_factory=dict)
 
 
-def today_lists(session: Session, viewer, today: date | None = None) -> Today:
-    """Return what is due, overdue or stale among the open deals viewer sees."""
+def today_lists(session: Session, viewer, today: date | None = None, *,
+                limit: int = 50) -> Today:
+    """Return what is due, overdue or stale among the open deals viewer sees: the first
+    `limit` of each (most urgent first) and how many there are."""
     today = today or clock.today()
     stages = list_stages(session, active_only=False)
     mine = visible_condition(viewer)
-    base = select(Deal).where(mine, Deal.is_open).order_by(Deal.next_step_due, Deal.id)
+    base = select(Deal).where(mine, Deal.is_open)
+    conditions = {"due": Deal.next_step_due == today, "overdue": Deal.next_step_due < today,
+                  "stale": _stale_condition(stages, today)}
     result = Today(today)
-    result.due = list(session.scalars(base.where(Deal.next_step_due == today)))
-    result.overdue = list(session.scalars(base.where(Deal.next_step_due < today)))
-    result.stale = list(session.scalars(base.where(_stale_condition(stages, today))))
+    for name, condition in conditions.items():
+        stmt = base.where(condition)
+        order = (Deal.last_activity_at, Deal.id) if name == "stale" else (Deal.next_step_due,
+                                                                          Deal.id)
+        setattr(result, name, list(session.scalars(stmt.order_by(*order).limit(limit))))
+        result.counts[name] = session.scalar(
+            stmt.with_only_columns(func.count(Deal.id)).order_by(None))
     task_filter = [DealTask.done_at.is_(None), DealTask.due_on <= today,
                    DealTask.deal_id.in_(select(Deal.id).where(mine, Deal.is_open))]
     if permissions.role_of(viewer) == Role.BROKER:
         task_filter.append(DealTask.assignee_id == viewer.id)
-    result.tasks = list(session.scalars(select(DealTask).where(*task_filter)
-                                        .order_by(DealTask.due_on, DealTask.id)))
+    tasks = select(DealTask).where(*task_filter)
+    result.tasks = list(session.scalars(tasks.order_by(DealTask.due_on, DealTask.id)
+                                        .limit(limit)))
+    result.counts["tasks"] = session.scalar(
+        tasks.with_only_columns(func.count(DealTask.id)).order_by(None))
     return result
 
 

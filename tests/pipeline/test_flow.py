@@ -150,3 +150,11 @@ def test_median_days_per_stage_on_deals_of_their_own(db_session, make_deal, brok
     durations = [d for deal_id in deals for key, d in rules.stage_durations(paths[deal_id])
                  if key == "discovered"]
     assert rules.median_days(durations) == 4.0
+
+
+def test_today_lists_stop_at_the_limit_and_count_all(db_session, make_deal, broker):
+    today = clock.today()
+    late = [make_deal(next_step_due=today - timedelta(days=n), output=None) for n in (1, 5, 3)]
+    lists = services.today_lists(db_session, broker, limit=2)
+    assert [d.id for d in lists.overdue] == [late[1].id, late[2].id]  # oldest first
+    assert lists.counts["overdue"] == 3 and lists.counts["due"] == 0
