@@ -88,6 +88,12 @@ def test_seed_deals_are_consistent_with_their_listings_and_history(db_session):
         stage_rows = [r for r in rows if r.field == "stage"]
         assert stage_rows[-1].new_value == deal.stage.key, deal.ref
         assert [r.at for r in rows] == sorted(r.at for r in rows), deal.ref
+    for deal in deals:  # the contract is what was negotiated
+        if deal.contract and deal.price is not None:
+            assert deal.contract.total_amount == deal.price, deal.ref
+    numbers = [d.contract.registration_no for d in deals if d.contract
+               and d.contract.registration_no]
+    assert len(numbers) == len(set(numbers))
     # no listing says transferred or solved without a deal whose contract records it
     signed = {d.output_id for d in deals if d.contract and d.contract.signed_on}
     solved = {d.need_id for d in deals if d.contract and d.contract.signed_on}
