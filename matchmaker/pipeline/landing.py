@@ -193,3 +193,19 @@ def mark_landed(session: Session, deal: Deal, *, actor: User, name: str, region:
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.FIELD, changed)
     return deal
+
+
+def expire_ndas(session: Session, *, today: date | None = None) -> list[Deal]:
+    """Mark signed NDAs whose expiry date has passed as expired (the platform does it: no
+    actor on the history row); return the deals changed."""
+    from sqlalchemy import select
+
+    today = today or clock.today()
+    deals = session.scalars(select(Deal).where(Deal.nda_status == NdaStatus.SIGNED,
+                                               Deal.nda_expires_on < today)).all()
+    for deal in deals:
+        changed = assign(deal, {"nda_status": NdaStatus.EXPIRED})
+        deal.updated_at = clock.now()
+        flush_deal(session, deal)
+        announce(deal, session, None, HistoryKind.NDA, changed, note="expired_on_date")
+    return list(deals)

@@ -372,3 +372,21 @@ def test_introduction_lists_follow_the_permission_rule(db_session, make_output, 
         listed = request in services.list_introductions(db_session, viewer)
         assert listed == permissions.can(viewer, "view", request), viewer
     assert services.list_introductions(db_session, broker, pending_only=True) == [request]
+
+
+def test_the_nightly_job_expires_ndas_past_their_date(db_session, make_deal, broker):
+    from matchmaker.jobs import JobContext
+    from matchmaker.pipeline.jobs import expire_ndas_job
+
+    lapsed, current = make_deal(), make_deal()
+    services.set_nda(db_session, lapsed, NdaStatus.SIGNED, actor=broker,
+                     expires_on=clock.today() - timedelta(days=1))
+    services.set_nda(db_session, current, NdaStatus.SIGNED, actor=broker,
+                     expires_on=clock.today())
+    assert not services.may_see_confidential(lapsed.need.created_by, lapsed)
+    result = expire_ndas_job(JobContext(db_session, 0))
+    assert result["expired"] >= 1
+    assert (lapsed.nda_status, current.nda_status) == (NdaStatus.EXPIRED, NdaStatus.SIGNED)
+    row = services.list_history(db_session, lapsed)[0]
+    assert (row.kind, row.field, row.old_value, row.new_value, row.actor_id) == (
+        "nda", "nda_status", "signed", "expired", None)
