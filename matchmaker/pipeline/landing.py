@@ -69,7 +69,7 @@ def add_ticket(session: Session, deal: Deal, kind: str, title: str, *, actor: Us
     touch(deal)
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.TICKET, [("ticket", None, kind)],
-              note=ticket.title)
+             note=ticket.title)
     return ticket
 
 
@@ -91,7 +91,7 @@ def update_ticket(session: Session, ticket: ServiceTicket, *, actor: User,
     touch(deal)
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.TICKET, changed,
-              note=f"#{ticket.id} {ticket.title}")
+             note=f"#{ticket.id} {ticket.title}")
     return ticket
 
 

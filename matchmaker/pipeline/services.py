@@ -320,10 +320,10 @@ def move_deal(session: Session, deal: Deal, stage_key: str, *, actor: User, reas
         changes = assign(deal, {"is_open": True, "lost_reason": None})
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.STAGE, [("stage", old_key, target.key)],
-              note=reason.strip())
+             note=reason.strip())
     if changes:
         announce(deal, session, actor, HistoryKind.FIELD,
-                  [c for c in changes if c[0] == "lost_reason"])
+                 [c for c in changes if c[0] == "lost_reason"])
     sync_listing_status(session, deal, actor)
     return deal
 
@@ -359,7 +359,7 @@ def snooze_deal(session: Session, deal: Deal, until: date | None, reason: str = 
     deal.updated_at = clock.now()
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.SNOOZE,
-              [c for c in changed if c[0] == "snoozed_until"], note=reason.strip())
+             [c for c in changed if c[0] == "snoozed_until"], note=reason.strip())
     return deal
 
 
@@ -395,7 +395,7 @@ def add_task(session: Session, deal: Deal, title: str, due_on: date | None, *, a
     deal.updated_at = clock.now()
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.TASK, [("task", None, task.title)],
-              note=history_text(due_on) or "")
+             note=history_text(due_on) or "")
     return task
 
 
@@ -427,7 +427,7 @@ def add_co_broker(session: Session, deal: Deal, broker: User, *, actor: User) ->
     deal.updated_at = clock.now()
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.CO_BROKER, [("co_broker", None, broker.id)],
-              note=broker.display_name)
+             note=broker.display_name)
     return deal
 
 
@@ -441,7 +441,7 @@ def remove_co_broker(session: Session, deal: Deal, broker: User, *, actor: User)
     deal.updated_at = clock.now()
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.CO_BROKER, [("co_broker", broker.id, None)],
-              note=broker.display_name)
+             note=broker.display_name)
     return deal
 
 
@@ -463,7 +463,7 @@ def reassign_deal(session: Session, deal: Deal, owner: User, *, actor: User,
     deal.updated_at = clock.now()
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.ASSIGN, [("owner", old.id, owner.id)],
-              note=note.strip())
+             note=note.strip())
     return deal
 
 

@@ -31,6 +31,7 @@ class RefusedError(ValidationFailedError):
 
 
 def refuse(code: str, field: str | None = None) -> RefusedError:
+    """Return the error for one refusal code (raise it)."""
     return RefusedError([rules.Refusal(code, field)])
 
 
@@ -46,11 +47,13 @@ def flush_deal(session: Session, deal: Deal | None = None) -> None:
 
 
 def check_version(deal: Deal, version: int | None) -> None:
+    """Raise StaleObjectError unless the deal is still at the version the user saw."""
     if version is not None and deal.version != version:
         raise StaleObjectError(deal.id)
 
 
 def require_edit(actor: User | None, deal: Deal) -> None:
+    """Raise unless actor may change the deal (its brokers and operators)."""
     permissions.require(actor, permissions.Action.EDIT, deal)
 
 
@@ -77,7 +80,7 @@ def history_text(value) -> str | None:
 
 
 def announce(deal: Deal, session: Session, actor: User | None, kind: HistoryKind,
-              changes=(), note: str = "") -> None:
+             changes=(), note: str = "") -> None:
     signals.deal_changed.send(
         deal, session=session, actor=actor, kind=kind, at=clock.now(), note=note,
         changes=[(name, history_text(old), history_text(new)) for name, old, new in changes])
@@ -107,6 +110,7 @@ def check_money(value, field: str) -> None:
 
 
 def is_active_broker(user: User | None) -> bool:
+    """Return whether user is an active broker (who may own or co-own a deal)."""
     return permissions.is_broker(user)
 
 
@@ -121,8 +125,9 @@ def _landing_deals_of(session: Session, column, listing_id: int, except_id: int)
 
 
 def sync_listing_status(session: Session, deal: Deal, actor: User | None, *,
-                         record: bool = True) -> None:
-    """Set the deal's output and need statuses to what the deal now says (see module doc)."""
+                        record: bool = True) -> None:
+    """Set the deal's output and need statuses to what the deal now says (services.py's
+    docstring: deals own them); each change is a history row unless record is False."""
     stage = stage_def(deal.stage)
     signed = (deal.is_open and rules.is_landing_or_later(stage)
               and deal.contract is not None and deal_facts(deal).contract.is_complete)
@@ -147,7 +152,7 @@ def sync_listing_status(session: Session, deal: Deal, actor: User | None, *,
         if apply_deal_status(session, listing, wanted, deal_id=deal.id) and record:
             name = "output_status" if isinstance(listing, ResearchOutput) else "need_status"
             announce(deal, session, actor, HistoryKind.FIELD, [(name, old, wanted)],
-                      note="owner_told")
+                     note="owner_told")
 
 
 def sync_listing_statuses(session: Session, deal: Deal) -> None:
