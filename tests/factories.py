@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from matchmaker import permissions
 from matchmaker.auth import services as auth
-from matchmaker.domain import Role
+from matchmaker.domain import DEAL_SET_STATUSES, Role
 from matchmaker.orgs import services as orgs
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles import services as profiles
@@ -137,6 +137,20 @@ def need_data(**overrides) -> profiles.NeedData:
     return profiles.NeedData(**(values | overrides))
 
 
+def _reach(session, listing, status: str, move, owner):
+    """Bring a new listing to status: by its owner's moves, then, for a status only a deal
+    sets (under negotiation, transferred, matched, solved), as a deal would."""
+    if status not in DEAL_SET_STATUSES:
+        return move(session, listing, status, editor=owner)
+    move(session, listing, "published", editor=owner)
+    if status in ("transferred", "solved"):  # a deal goes through negotiation first
+        profiles.apply_deal_status(session, listing, "under_negotiation" if status ==
+                                   "transferred" else "matched", deal_id=None)
+    profiles.apply_deal_status(session, listing, status, deal_id=None)
+    assert listing.status == status
+    return listing
+
+
 @pytest.fixture
 def make_output(db_session, make_institution):
     """Return make_output(status="published", institution=None, owner=None, **OutputData
@@ -147,7 +161,7 @@ def make_output(db_session, make_institution):
         institution = institution or getattr(owner, "institution", None) or make_institution()
         output = profiles.create_output(db_session, output_data(**overrides), owner=owner,
                                         institution=institution, ref=ref)
-        return profiles.move_output_to(db_session, output, status, editor=owner)
+        return _reach(db_session, output, status, profiles.move_output_to, owner)
     return make
 
 
@@ -161,7 +175,7 @@ def make_need(db_session, make_enterprise):
         enterprise = enterprise or getattr(owner, "enterprise", None) or make_enterprise()
         need = profiles.create_need(db_session, need_data(**overrides), owner=owner,
                                     enterprise=enterprise, ref=ref)
-        return profiles.move_need_to(db_session, need, status, editor=owner)
+        return _reach(db_session, need, status, profiles.move_need_to, owner)
     return make
 
 
