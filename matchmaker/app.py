@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     import matchmaker.models  # noqa: F401  (the whole schema, for Alembic)
     from matchmaker import personal_data
     from matchmaker.auth import login as auth_login
+    from matchmaker.pipeline import jobs as pipeline_jobs  # noqa: F401  (its tasks)
     from matchmaker.pipeline import subscribers  # noqa: F401  (deal history, listing notes)
 
     auth_login.init_app(app)

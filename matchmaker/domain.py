@@ -138,6 +138,10 @@ DEAL_NEED_TRANSITIONS = {
     NeedStatus.PUBLISHED: {NeedStatus.MATCHED, NeedStatus.SOLVED},
     NeedStatus.MATCHED: {NeedStatus.PUBLISHED, NeedStatus.SOLVED},
 }
+# The statuses only a deal sets.
+DEAL_SET_STATUSES = frozenset(
+    status for table in (DEAL_OUTPUT_TRANSITIONS, DEAL_NEED_TRANSITIONS)
+    for targets in table.values() for status in targets) - {OutputStatus.PUBLISHED}
 
 TRL_MIN, TRL_MAX = 1, 9
 TITLE_MAX = 200

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.auth.models import User
 from matchmaker.auth.privacy import register_exporter
+from matchmaker.pipeline.models import Activity, Deal, IntroductionRequest
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchFeedback
 
@@ -27,9 +28,35 @@ def _created(model, session: Session, user: User) -> list[dict]:
             for r in rows]
 
 
+def deal_activities(session: Session, user: User) -> list[dict]:
+    """Calls, visits, notes and comments the person wrote on deals."""
+    rows = session.scalars(select(Activity).where(Activity.author_id == user.id)
+                           .order_by(Activity.id)).all()
+    return [{"deal_id": a.deal_id, "kind": a.kind, "body": a.body,
+             "happened_at": a.happened_at} for a in rows]
+
+
+def introduction_requests(session: Session, user: User) -> list[dict]:
+    """Introductions the person asked for."""
+    rows = session.scalars(select(IntroductionRequest).where(
+        IntroductionRequest.requested_by_id == user.id).order_by(IntroductionRequest.id)).all()
+    return [{"need_id": r.need_id, "output_id": r.output_id, "message": r.message,
+             "status": r.status, "created_at": r.created_at} for r in rows]
+
+
+def deals_owned(session: Session, user: User) -> list[dict]:
+    """Deals the person (a broker) owns."""
+    rows = session.scalars(select(Deal).where(Deal.owner_id == user.id).order_by(Deal.id)).all()
+    return [{"id": d.id, "title": d.title, "stage": d.stage.key, "created_at": d.created_at}
+            for d in rows]
+
+
 def register() -> None:
     register_exporter("match_feedback", match_feedback)
     register_exporter("research_outputs_created",
                       lambda session, user: _created(ResearchOutput, session, user))
     register_exporter("technology_needs_created",
                       lambda session, user: _created(TechNeed, session, user))
+    register_exporter("deal_activities", deal_activities)
+    register_exporter("introduction_requests", introduction_requests)
+    register_exporter("deals_owned", deals_owned)

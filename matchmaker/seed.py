@@ -20,8 +20,7 @@ from matchmaker.auth.models import COMPETENCIES, Broker, User
 from matchmaker.chains import services as chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import (
-    DEAL_NEED_TRANSITIONS,
-    DEAL_OUTPUT_TRANSITIONS,
+    DEAL_SET_STATUSES,
     PUBLIC_NEED_STATUSES,
     PUBLIC_OUTPUT_STATUSES,
     AccountStatus,
@@ -61,12 +60,9 @@ def _published_at(key: str) -> datetime:
                                   minutes=zlib.crc32(key[::-1].encode()) % 600)
 
 
-# Statuses only a deal sets (domain.DEAL_*_TRANSITIONS): a seed listing "transferred" is loaded
-# as published and its seed deal's signed contract transfers it; once a deal has set one, the
-# listings' loader leaves the status to the deals.
-DEAL_SET_STATUSES = frozenset(
-    status for table in (DEAL_OUTPUT_TRANSITIONS, DEAL_NEED_TRANSITIONS)
-    for targets in table.values() for status in targets) - {"published"}
+# A seed listing "transferred" (a status only a deal sets) is loaded as published and its seed
+# deal's signed contract transfers it; once a deal has set one, the listings' loader leaves the
+# status to the deals.
 
 
 def _owner_part(status: str) -> str:

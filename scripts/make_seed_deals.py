@@ -62,14 +62,22 @@ LOST_EN = {"no_budget": "The company's capex budget was cut; they will revisit n
            "competitor": "The company chose a cheaper solution from another province.",
            "no_response": "Three follow-ups without an answer; closing for now.",
            "landed_elsewhere": "The team took a subsidy in Suzhou and landed outside Shaanxi."}
-TICKETS = [("registration", "协助办理公司注册和税务登记", "已取得营业执照，完成税务登记。"),
-           ("policy", "申报秦创原科技成果转化项目补助", "补助申报材料已提交，进入专家评审。"),
-           ("financing", "对接技术交易信用贷", "合作银行审批通过。"),
-           ("space", "协调孵化器办公和中试场地", "入驻西咸新区孵化器，面积约600平方米。"),
-           ("legal", "审核股权结构与技术入股协议", "律师完成协议审核，修改了回购条款。"),
-           ("ip", "办理专利权转让登记和许可备案", "国家知识产权局备案完成。"),
-           ("talent", "推荐两名工艺工程师并申报人才公寓", "两名工程师已入职。"),
-           ("pilot", "预约概念验证中心开展中试验证", "中试数据达到合同约定指标。")]
+TICKETS = [("registration", "协助办理公司注册和税务登记", "已取得营业执照，完成税务登记。",
+             "Company and tax registration", "Business licence and tax registration done."),
+            ("policy", "申报秦创原科技成果转化项目补助", "补助申报材料已提交，进入专家评审。",
+             "Apply for the Qinchuangyuan conversion grant", "Application filed; under review."),
+            ("financing", "对接技术交易信用贷", "合作银行审批通过。",
+             "Technology-transaction credit loan", "Approved by the partner bank."),
+            ("space", "协调孵化器办公和中试场地", "入驻西咸新区孵化器，面积约600平方米。",
+             "Incubator office and pilot space", "Moved into a 600 m² unit in Xixian."),
+            ("legal", "审核股权结构与技术入股协议", "律师完成协议审核，修改了回购条款。",
+             "Review the equity structure and agreement", "Lawyers revised the buy-back clause."),
+            ("ip", "办理专利权转让登记和许可备案", "国家知识产权局备案完成。",
+             "Register the patent transfer and licence", "Recorded at CNIPA."),
+            ("talent", "推荐两名工艺工程师并申报人才公寓", "两名工程师已入职。",
+             "Recruit two process engineers; talent housing", "Both engineers have started."),
+            ("pilot", "预约概念验证中心开展中试验证", "中试数据达到合同约定指标。",
+             "Book the concept-verification centre for the pilot", "Pilot met the contract's targets.")]
 
 
 def _read(folder: str) -> dict[str, dict]:
@@ -205,6 +213,11 @@ class Story:
         return (common or modes)[0]
 
     def price(self) -> int:
+        if not hasattr(self, "_price"):
+            self._price = self._draw_price()
+        return self._price
+
+    def _draw_price(self) -> int:
         source = self.output or {}
         low, high = source.get("price_min"), source.get("price_max")
         if low is None and self.need:
@@ -328,7 +341,8 @@ class Story:
             s(day, "move", to="serving")
             picks = self.rng.sample(range(len(TICKETS)), 3)
             for n, pick in enumerate(picks):
-                kind, title, outcome = TICKETS[pick]
+                kind, title_zh, outcome_zh, title_en, outcome_en = TICKETS[pick]
+                title, outcome = self.t(title_zh, title_en), self.t(outcome_zh, outcome_en)
                 extra = {"financing_kind": self.rng.choice(["loan", "fund", "lease"])} \
                     if kind == "financing" else {}
                 s(day + 2 + n, "ticket", kind=kind, title=title, due=day + 20 + 10 * n, **extra)
@@ -369,7 +383,7 @@ class Story:
                                    f"Technology contract: {(self.output or self.need)['title'][:40]}"),
                     "term_start": day, "term_end": day + 3 * 365}
         if day < -20:
-            contract |= {"registration_no": f"2026610113{abs(zlib.crc32(seller.encode())) % 10**6:06d}",
+            contract |= {"registration_no": f"2026610113{zlib.crc32(self.deal['key'].encode()) % 10**6:06d}",
                          "registered": day + 12}
         self.step(day - 2, "contract", **contract)
 

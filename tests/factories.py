@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from matchmaker import permissions
 from matchmaker.auth import services as auth
-from matchmaker.domain import DEAL_NEED_TRANSITIONS, DEAL_OUTPUT_TRANSITIONS, Role
+from matchmaker.domain import DEAL_SET_STATUSES, Role
 from matchmaker.orgs import services as orgs
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles import services as profiles
@@ -137,15 +137,17 @@ def need_data(**overrides) -> profiles.NeedData:
     return profiles.NeedData(**(values | overrides))
 
 
-def _move_to(session, listing, status, owner, move, deal_transitions):
-    """Bring a new listing to status: the owner's own moves, or, for the statuses only deals
-    set (under negotiation, transferred; matched, solved), published by the owner and then
-    moved as a deal would (profiles.apply_deal_status; deal id 0: no real deal)."""
-    deal_statuses = {s for targets in deal_transitions.values() for s in targets} - {"published"}
-    if status not in deal_statuses:
+def _reach(session, listing, status: str, move, owner):
+    """Bring a new listing to status: by its owner's moves, then, for a status only a deal
+    sets (under negotiation, transferred, matched, solved), as a deal would."""
+    if status not in DEAL_SET_STATUSES:
         return move(session, listing, status, editor=owner)
     move(session, listing, "published", editor=owner)
-    assert profiles.apply_deal_status(session, listing, status, deal_id=0), status
+    if status in ("transferred", "solved"):  # a deal goes through negotiation first
+        profiles.apply_deal_status(session, listing, "under_negotiation" if status ==
+                                   "transferred" else "matched", deal_id=None)
+    profiles.apply_deal_status(session, listing, status, deal_id=None)
+    assert listing.status == status
     return listing
 
 
@@ -159,8 +161,7 @@ def make_output(db_session, make_institution):
         institution = institution or getattr(owner, "institution", None) or make_institution()
         output = profiles.create_output(db_session, output_data(**overrides), owner=owner,
                                         institution=institution, ref=ref)
-        return _move_to(db_session, output, status, owner, profiles.move_output_to,
-                        DEAL_OUTPUT_TRANSITIONS)
+        return _reach(db_session, output, status, profiles.move_output_to, owner)
     return make
 
 
@@ -174,8 +175,7 @@ def make_need(db_session, make_enterprise):
         enterprise = enterprise or getattr(owner, "enterprise", None) or make_enterprise()
         need = profiles.create_need(db_session, need_data(**overrides), owner=owner,
                                     enterprise=enterprise, ref=ref)
-        return _move_to(db_session, need, status, owner, profiles.move_need_to,
-                        DEAL_NEED_TRANSITIONS)
+        return _reach(db_session, need, status, profiles.move_need_to, owner)
     return make
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from matchmaker.auth.models import Broker, User
 from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.domain import DEAL_SET_STATUSES
 from matchmaker.matching.rules import is_active_output
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
-from matchmaker.seed import DEAL_SET_STATUSES, load_seed
+from matchmaker.seed import load_seed
 
 SEED = Path(__file__).resolve().parent.parent / "seed_data"
 

@@ -1,6 +1,5 @@
 """Read deals: who sees which (the SQL twin of permissions.py), the list filters, the board's
 columns, the broker's today page and the operators' figures. Nothing here writes."""
-import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,10 +12,19 @@ from sqlalchemy.orm import Session
 from matchmaker import permissions
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain
-from matchmaker.domain import HistoryKind, Phase, Role, StageKey
+from matchmaker.domain import HistoryKind, IntroductionStatus, Phase, Role, StageKey
 from matchmaker.errors import PermissionDeniedError
 from matchmaker.pipeline import clock, rules
-from matchmaker.pipeline.models import Deal, DealHistory, DealStage, DealTask, deal_co_brokers
+from matchmaker.pipeline.models import (
+    Activity,
+    Deal,
+    DealHistory,
+    DealStage,
+    DealTask,
+    IntroductionRequest,
+    ServiceTicket,
+    deal_co_brokers,
+)
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 
 
@@ -142,6 +150,51 @@ def deal_flags(deal: Deal, today: date | None = None) -> tuple[bool, bool]:
     return rules.is_overdue(facts, today), rules.is_stale(facts, stage_def(deal.stage), today)
 
 
+# --- one deal's page --------------------------------------------------------------------------
+
+def list_history(session: Session, deal: Deal) -> list[DealHistory]:
+    """Return the deal's history rows, newest first (its timeline)."""
+    return list(session.scalars(select(DealHistory).where(DealHistory.deal_id == deal.id)
+                                .order_by(DealHistory.at.desc(), DealHistory.id.desc())))
+
+
+def list_activities(session: Session, deal: Deal) -> list[Activity]:
+    """Return the deal's activities and comments, newest first."""
+    return list(session.scalars(select(Activity).where(Activity.deal_id == deal.id)
+                                .order_by(Activity.happened_at.desc(), Activity.id.desc())))
+
+
+def list_tasks(session: Session, deal: Deal) -> list[DealTask]:
+    """Return the deal's tasks: open ones by due date first, then the done ones."""
+    return list(session.scalars(select(DealTask).where(DealTask.deal_id == deal.id).order_by(
+        DealTask.done_at.is_not(None), DealTask.due_on.asc().nulls_last(), DealTask.id)))
+
+
+def list_tickets(session: Session, deal: Deal) -> list[ServiceTicket]:
+    """Return the deal's service tickets in the order they were opened."""
+    return list(session.scalars(select(ServiceTicket).where(ServiceTicket.deal_id == deal.id)
+                                .order_by(ServiceTicket.id)))
+
+
+def list_introductions(session: Session, viewer, *, pending_only: bool = False
+                       ) -> list[IntroductionRequest]:
+    """Return the introduction requests viewer may see (permissions._introduction in SQL):
+    an operator all, a broker those sent to them, anyone those they asked; newest first."""
+    role = permissions.role_of(viewer)
+    stmt = select(IntroductionRequest)
+    if role is None:
+        return []
+    if role == Role.BROKER:
+        stmt = stmt.where(or_(IntroductionRequest.broker_id == viewer.id,
+                              IntroductionRequest.requested_by_id == viewer.id))
+    elif role != Role.ADMIN:
+        stmt = stmt.where(IntroductionRequest.requested_by_id == viewer.id)
+    if pending_only:
+        stmt = stmt.where(IntroductionRequest.status == IntroductionStatus.PENDING)
+    return list(session.scalars(stmt.order_by(IntroductionRequest.created_at.desc(),
+                                              IntroductionRequest.id.desc())))
+
+
 # --- the board --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -178,27 +231,40 @@ def board_summary(session: Session, viewer, filters: DealFilters | None = None) 
 class Today:
     day: date
     due: list[Deal] = field(default_factory=list)  # next step due today
-    overdue: list[Deal] = field(default_factory=list)  # next step past due
+    overdue: list[Deal] = field(default_factory=list)  # next step past due, oldest first
     stale: list[Deal] = field(default_factory=list)  # idle too long, not snoozed
     tasks: list[DealTask] = field(default_factory=list)  # open tasks due today or earlier
+    # How many there are in all (the lists stop at the limit).
+    counts: dict[str, int] = field(default_factory=dict)
 
 
-def today_lists(session: Session, viewer, today: date | None = None) -> Today:
-    """Return what is due, overdue or stale among the open deals viewer sees."""
+def today_lists(session: Session, viewer, today: date | None = None, *,
+                limit: int = 50) -> Today:
+    """Return what is due, overdue or stale among the open deals viewer sees: the first
+    `limit` of each (most urgent first) and how many there are."""
     today = today or clock.today()
     stages = list_stages(session, active_only=False)
     mine = visible_condition(viewer)
-    base = select(Deal).where(mine, Deal.is_open).order_by(Deal.next_step_due, Deal.id)
+    base = select(Deal).where(mine, Deal.is_open)
+    conditions = {"due": Deal.next_step_due == today, "overdue": Deal.next_step_due < today,
+                  "stale": _stale_condition(stages, today)}
     result = Today(today)
-    result.due = list(session.scalars(base.where(Deal.next_step_due == today)))
-    result.overdue = list(session.scalars(base.where(Deal.next_step_due < today)))
-    result.stale = list(session.scalars(base.where(_stale_condition(stages, today))))
+    for name, condition in conditions.items():
+        stmt = base.where(condition)
+        order = (Deal.last_activity_at, Deal.id) if name == "stale" else (Deal.next_step_due,
+                                                                          Deal.id)
+        setattr(result, name, list(session.scalars(stmt.order_by(*order).limit(limit))))
+        result.counts[name] = session.scalar(
+            stmt.with_only_columns(func.count(Deal.id)).order_by(None))
     task_filter = [DealTask.done_at.is_(None), DealTask.due_on <= today,
                    DealTask.deal_id.in_(select(Deal.id).where(mine, Deal.is_open))]
     if permissions.role_of(viewer) == Role.BROKER:
         task_filter.append(DealTask.assignee_id == viewer.id)
-    result.tasks = list(session.scalars(select(DealTask).where(*task_filter)
-                                        .order_by(DealTask.due_on, DealTask.id)))
+    tasks = select(DealTask).where(*task_filter)
+    result.tasks = list(session.scalars(tasks.order_by(DealTask.due_on, DealTask.id)
+                                        .limit(limit)))
+    result.counts["tasks"] = session.scalar(
+        tasks.with_only_columns(func.count(DealTask.id)).order_by(None))
     return result
 
 
@@ -256,8 +322,8 @@ def operator_figures(session: Session, *, actor, today: date | None = None) -> O
     converted = sum(1 for f in furthest if signed is not None and f >= signed)
     durations: dict[str, list[float]] = defaultdict(list)
     for path in paths.values():
-        for (key, start), (_next, end) in itertools.pairwise(path):
-            durations[key].append((end - start).total_seconds() / 86400)
+        for key, days in rules.stage_durations(path):
+            durations[key].append(days)
     return OperatorFigures(
         funnel=list(zip(stages, counts, strict=True)), total=len(paths), converted=converted,
         conversion_rate=rules.conversion_rate(len(paths), converted),

@@ -13,8 +13,9 @@ the services turn into messages in the user's language (pipeline/labels.py).
 """
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from statistics import median
 
 from matchmaker.domain import PHASE_ORDER, NdaStatus, Phase, Requirement
@@ -296,6 +297,13 @@ def funnel(reached: Iterable[int], positions: Sequence[int]) -> list[int]:
 def conversion_rate(total: int, converted: int) -> float:
     """Return converted / total (0.0 when there is nothing to convert)."""
     return converted / total if total else 0.0
+
+
+def stage_durations(path: Sequence[tuple[str, datetime]]) -> list[tuple[str, float]]:
+    """Return (stage key, days spent) for each stage a deal left, from its stage entries in
+    time order (the stage it is in now has no duration yet)."""
+    return [(key, (end - start).total_seconds() / 86400)
+            for (key, start), (_next, end) in pairwise(path)]
 
 
 def median_days(durations: Iterable[float]) -> float | None:

@@ -55,6 +55,9 @@ class OutputData:
     price_max: Decimal | None = None
     reform_status: str = "none"
     lang: str | None = None  # None keeps the listing's language ("zh" for a new one)
+    # Shown to a deal's enterprise only under a signed NDA; None leaves it as it is (forms
+    # that do not show the field must not erase it).
+    confidential_note: str | None = None
 
 
 @dataclass
@@ -183,6 +186,8 @@ def _apply_output(session: Session, output: ResearchOutput, data: OutputData) ->
     output.modes = list(dict.fromkeys(data.modes))
     output.price_min, output.price_max = data.price_min, data.price_max
     output.reform_status = data.reform_status
+    if data.confidential_note is not None:
+        output.confidential_note = data.confidential_note.strip()
     output.patents = [Patent(number=p["number"], ipc_codes=p["ipc"], status=p["status"])
                       for p in data.patents]
     if data.lang is not None:

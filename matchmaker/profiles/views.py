@@ -107,6 +107,10 @@ def listing_url(item, endpoint: str = "detail", **values) -> str:
     return url_for(f"{KINDS[item.side].blueprint}.{endpoint}", item_id=item.id, **values)
 
 
+# Statuses a listing only gets through a deal (pipeline.services owns them).
+DEAL_OWNED_STATUSES = {"under_negotiation", "transferred", "matched", "solved"}
+
+
 def shortfall_text(shortfall: Shortfall) -> str:
     """Return what is missing before publishing, in the user's language."""
     n, field = shortfall.missing, shortfall.field
@@ -273,7 +277,12 @@ def make_blueprint(kind: Kind) -> Blueprint:
                 flash(shortfall_text(shortfall), "danger")
         except (InvalidTransitionError, ValueError):
             db.session.rollback()
-            flash(_("That status change is not possible now."), "danger")
+            if target in DEAL_OWNED_STATUSES:  # see pipeline.services: deals own these
+                flash(_("“%(status)s” is set by the broker’s deal once its technology contract "
+                        "is recorded (counterparty, amount and date), not by hand. Ask the "
+                        "broker working on it.", status=kind.statuses[target]), "danger")
+            else:
+                flash(_("That status change is not possible now."), "danger")
         else:
             db.session.commit()
             flash(_("Status changed to “%(status)s”.", status=kind.statuses[target]), "success")

@@ -5,10 +5,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from matchmaker import labels
+from matchmaker.domain import Side
 from matchmaker.forms_common import BaseForm
 from matchmaker.recommendations.models import COMMENT_MAX
 
-BACK_TO = ("need", "output")
+BACK_TO = tuple(Side)  # the side of the listing page to return to
 
 
 class MatchFeedbackForm(BaseForm):

@@ -7,7 +7,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,6 +19,7 @@ from matchmaker.extensions import db
 from matchmaker.permissions import Action
 from matchmaker.profiles import services as profiles
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.profiles.views import listing_url
 from matchmaker.recommendations import labels, services
 from matchmaker.recommendations.forms import BACK_TO, MatchFeedbackForm
 
@@ -88,10 +88,10 @@ def match_labels() -> dict:
     return {"match_components": labels.COMPONENTS, "match_rule_tones": labels.RULE_TONES}
 
 
-def _back_url(back: str, need: TechNeed, output: ResearchOutput) -> str:
-    if back == "output":
-        return url_for("outputs.detail", item_id=output.id, _anchor=f"match-{need.id}")
-    return url_for("needs.detail", item_id=need.id, _anchor=f"match-{output.id}")
+def _back_url(back: Side, need: TechNeed, output: ResearchOutput) -> str:
+    if back == Side.OUTPUT:
+        return listing_url(output, _anchor=f"match-{need.id}")
+    return listing_url(need, _anchor=f"match-{output.id}")
 
 
 @bp.route("/needs/<int:need_id>/outputs/<int:output_id>/feedback", methods=["GET", "POST"])
@@ -104,7 +104,7 @@ def feedback(need_id: int, output_id: int):
     form = MatchFeedbackForm(obj=mine)
     if request.method == "GET":
         form.back.data = request.args.get("back")
-    back = form.back.data if form.back.data in BACK_TO else "need"
+    back = Side(form.back.data) if form.back.data in BACK_TO else Side.NEED
     if form.validate_on_submit():
         try:
             services.record_feedback(db.session, need=need, output=output, user=current_user,

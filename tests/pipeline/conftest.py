@@ -95,7 +95,8 @@ def make_output(db_session, make_user, chain):
             title=fields.pop("title", f"碱性电解槽镍基多孔电极 {next(_serial)}"),
             abstract=fields.pop("abstract", ABSTRACT), trl=fields.pop("trl", 6),
             modes=fields.pop("modes", ["licence"]), chain_key=chain.key,
-            reform_status=fields.pop("reform_status", "separately_managed"))
+            reform_status=fields.pop("reform_status", "separately_managed"),
+            confidential_note=fields.pop("confidential_note", None))
         output = profiles.create_output(db_session, data, owner=owner)
         for name, value in fields.items():
             setattr(output, name, value)

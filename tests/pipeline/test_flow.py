@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from matchmaker.domain import NeedStatus, OutputStatus, Role
-from matchmaker.pipeline import clock, services
+from matchmaker.errors import PermissionDeniedError
+from matchmaker.pipeline import clock, rules, services
 from matchmaker.pipeline.models import DealHistory
 from tests.pipeline.conftest import agree_terms, qualify, sign_contract
 
@@ -111,3 +112,49 @@ def test_an_operator_reassigns_and_sees_figures(db_session, make_deal, make_user
     assert deal.owner_id == other.id
     figures = services.operator_figures(db_session, actor=admin)
     assert figures.total >= 1 and any(row.user.id == other.id for row in figures.loads)
+
+
+def test_operator_figures_count_the_funnel_and_days_per_stage(db_session, make_deal, broker,
+                                                               admin):
+    before = services.operator_figures(db_session, actor=admin)
+    start = clock.now() - timedelta(days=30)
+    with clock.at(start):
+        first, second = make_deal(), make_deal()
+    with clock.at(start + timedelta(days=6)):
+        services.move_deal(db_session, first, "qualified", actor=broker)
+    with clock.at(start + timedelta(days=10)):
+        qualify(db_session, first, broker)
+        services.move_deal(db_session, first, "introduced", actor=broker)
+    after = services.operator_figures(db_session, actor=admin)
+    grew = [a[1] - b[1] for a, b in zip(after.funnel, before.funnel, strict=True)]
+    assert [s.key for s, _ in after.funnel][:3] == ["discovered", "qualified", "introduced"]
+    assert grew[:4] == [2, 1, 1, 0]
+    assert after.total == before.total + 2 and after.converted == before.converted
+    assert second.stage.key == "discovered"
+    with pytest.raises(PermissionDeniedError):
+        services.operator_figures(db_session, actor=broker)
+
+
+def test_median_days_per_stage_on_deals_of_their_own(db_session, make_deal, broker, admin):
+    from matchmaker.pipeline import queries
+
+    start = clock.now() - timedelta(days=50)
+    deals = []
+    for days in (2, 4, 30):
+        with clock.at(start):
+            deal = make_deal()
+        with clock.at(start + timedelta(days=days)):
+            services.move_deal(db_session, deal, "qualified", actor=broker)
+        deals.append(deal.id)
+    paths = queries._stage_paths(db_session)
+    durations = [d for deal_id in deals for key, d in rules.stage_durations(paths[deal_id])
+                 if key == "discovered"]
+    assert rules.median_days(durations) == 4.0
+
+
+def test_today_lists_stop_at_the_limit_and_count_all(db_session, make_deal, broker):
+    today = clock.today()
+    late = [make_deal(next_step_due=today - timedelta(days=n), output=None) for n in (1, 5, 3)]
+    lists = services.today_lists(db_session, broker, limit=2)
+    assert [d.id for d in lists.overdue] == [late[1].id, late[2].id]  # oldest first
+    assert lists.counts["overdue"] == 3 and lists.counts["due"] == 0

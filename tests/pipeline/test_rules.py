@@ -285,3 +285,12 @@ def test_conversion_rate_and_median_days():
 ])
 def test_a_deal_starts_while_mining_or_at_the_introduction(stage, codes):
     assert _codes(rules.check_start(stage, STAGES)) == codes
+
+
+def test_stage_durations_count_the_days_between_entries():
+    from datetime import datetime
+
+    path = [("discovered", datetime(2026, 11, 1, 10)), ("qualified", datetime(2026, 11, 4, 22)),
+            ("introduced", datetime(2026, 11, 14, 22))]
+    assert rules.stage_durations(path) == [("discovered", 3.5), ("qualified", 10.0)]
+    assert rules.stage_durations(path[:1]) == []

@@ -88,6 +88,12 @@ def test_seed_deals_are_consistent_with_their_listings_and_history(db_session):
         stage_rows = [r for r in rows if r.field == "stage"]
         assert stage_rows[-1].new_value == deal.stage.key, deal.ref
         assert [r.at for r in rows] == sorted(r.at for r in rows), deal.ref
+    for deal in deals:  # the contract is what was negotiated
+        if deal.contract and deal.price is not None:
+            assert deal.contract.total_amount == deal.price, deal.ref
+    numbers = [d.contract.registration_no for d in deals if d.contract
+               and d.contract.registration_no]
+    assert len(numbers) == len(set(numbers))
     # no listing says transferred or solved without a deal whose contract records it
     signed = {d.output_id for d in deals if d.contract and d.contract.signed_on}
     solved = {d.need_id for d in deals if d.contract and d.contract.signed_on}
@@ -116,3 +122,22 @@ def test_loading_the_seed_twice_changes_no_deal(app, db_session):
     assert loader.created["deals"] == 0 and loader.updated["deals"] == len(before[0])
     db_session.expire_all()
     assert snapshot() == before
+
+
+def test_the_sql_flags_agree_with_the_rules_on_every_seed_deal(db_session):
+    admin = db_session.scalar(select(User).where(User.email == demo_email("admin")))
+    stages = services.list_stages(db_session, active_only=False)
+    today = clock.today()
+
+    def listed(**flags):
+        query = services.list_deals_query(admin, services.DealFilters(include_lost=True,
+                                                                      **flags),
+                                          stages=stages, today=today)
+        return {d.id for d in db_session.scalars(query)}
+
+    deals = _seed_deals(db_session)
+    flags = {d.id: services.deal_flags(d, today) for d in deals}
+    ids = set(flags)
+    assert listed(overdue=True) & ids == {i for i, (late, _) in flags.items() if late}
+    assert listed(stale=True) & ids == {i for i, (_, stale) in flags.items() if stale}
+    assert any(stale for _, stale in flags.values())

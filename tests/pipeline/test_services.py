@@ -200,6 +200,8 @@ def test_an_introduction_request_becomes_a_deal_at_introduced(db_session, make_o
     assert request.broker_id == broker.id and request.status == IntroductionStatus.PENDING
     assert permissions.can(enterprise, "view", request)
     assert not permissions.can(enterprise, "decide", request)
+    assert services.ask_introduction(db_session, need=need, output=output,
+                                     actor=enterprise) is request  # asking twice: one request
     deal = services.accept_introduction(db_session, request, actor=broker,
                                         next_step="约双方线上会", next_step_due=clock.today())
     assert (deal.stage.key, deal.owner_id, deal.output_id, deal.need_id) == (
@@ -329,3 +331,62 @@ def test_snoozing_needs_a_future_date_and_a_reason(db_session, make_deal, broker
     services.snooze_deal(db_session, deal, date(2099, 1, 1), "等预算周期", actor=broker)
     services.snooze_deal(db_session, deal, None, actor=broker)
     assert deal.snoozed_until is None and deal.snooze_reason == ""
+
+
+def test_an_edit_without_the_confidential_field_keeps_the_note(db_session, make_output):
+    from matchmaker.profiles import services as profiles
+
+    output = make_output(confidential_note="保密工艺参数")
+    data = profiles.OutputData(title=output.title, abstract=output.abstract, trl=output.trl,
+                               modes=list(output.modes), chain_key=output.chain.key)
+    profiles.update_output(db_session, output, data, editor=output.created_by,
+                           version=output.version)
+    assert output.confidential_note == "保密工艺参数"
+
+
+def test_a_deals_page_reads_its_timeline_activities_tasks_and_tickets(db_session, make_deal,
+                                                                      broker):
+    deal = make_deal()
+    services.add_activity(db_session, deal, "call", "第一次电话", actor=broker)
+    later = services.add_activity(db_session, deal, "visit", "走访实验室", actor=broker,
+                                  happened_at=clock.now() + timedelta(minutes=5))
+    done = services.add_task(db_session, deal, "已完成的任务", clock.today(), actor=broker)
+    services.complete_task(db_session, done, actor=broker)
+    todo = services.add_task(db_session, deal, "待办", clock.today() + timedelta(days=1),
+                             actor=broker)
+    ticket = services.add_ticket(db_session, deal, "legal", "法律咨询", actor=broker)
+    assert services.list_activities(db_session, deal)[0] is later
+    assert services.list_tasks(db_session, deal) == [todo, done]
+    assert services.list_tickets(db_session, deal) == [ticket]
+    timeline = services.list_history(db_session, deal)
+    assert timeline[0].kind == "ticket" and timeline[-1].kind == "created"
+
+
+def test_introduction_lists_follow_the_permission_rule(db_session, make_output, make_need,
+                                                       broker, admin, make_user, chain):
+    need = make_need()
+    request = services.ask_introduction(db_session, need=need, output=make_output(),
+                                        actor=need.created_by)
+    other = make_user(Role.BROKER, chains=[chain])
+    for viewer in (need.created_by, broker, admin, other, make_user(Role.ENTERPRISE), None):
+        listed = request in services.list_introductions(db_session, viewer)
+        assert listed == permissions.can(viewer, "view", request), viewer
+    assert services.list_introductions(db_session, broker, pending_only=True) == [request]
+
+
+def test_the_nightly_job_expires_ndas_past_their_date(db_session, make_deal, broker):
+    from matchmaker.jobs import JobContext
+    from matchmaker.pipeline.jobs import expire_ndas_job
+
+    lapsed, current = make_deal(), make_deal()
+    services.set_nda(db_session, lapsed, NdaStatus.SIGNED, actor=broker,
+                     expires_on=clock.today() - timedelta(days=1))
+    services.set_nda(db_session, current, NdaStatus.SIGNED, actor=broker,
+                     expires_on=clock.today())
+    assert not services.may_see_confidential(lapsed.need.created_by, lapsed)
+    result = expire_ndas_job(JobContext(db_session, 0))
+    assert result["expired"] >= 1
+    assert (lapsed.nda_status, current.nda_status) == (NdaStatus.EXPIRED, NdaStatus.SIGNED)
+    row = services.list_history(db_session, lapsed)[0]
+    assert (row.kind, row.field, row.old_value, row.new_value, row.actor_id) == (
+        "nda", "nda_status", "signed", "expired", None)

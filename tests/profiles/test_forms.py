@@ -24,25 +24,27 @@ def _option_values(select_html: str) -> list[str]:
     return re.findall(r'<option value="(\d*)"', select_html)
 
 
-def _own_output(db_session, ref="qcut"):
-    return db_session.scalar(select(ResearchOutput).where(
-        ResearchOutput.status == "published", ResearchOutput.chain_id.is_not(None),
-        ResearchOutput.institution.has(ref=ref)).order_by(ResearchOutput.id))
+@pytest.fixture
+def own_output(institution, make_output, db_session):
+    """A published hydrogen output of the signed-in institution, in one of its segments."""
+    segment = _chain(db_session, "hydrogen").segments[1]
+    return make_output(owner=institution, segment_id=segment.id)
 
 
 # --- segment selects -----------------------------------------------------------------------
 
-def test_edit_form_offers_only_the_segments_of_the_outputs_chain(login_as, db_session):
-    output = _own_output(db_session)
-    html = login_as("qcut").get(f"/outputs/{output.id}/edit").get_data(as_text=True)
+def test_edit_form_offers_only_the_segments_of_the_outputs_chain(institution_client,
+                                                                  own_output):
+    output = own_output
+    html = institution_client.get(f"/outputs/{output.id}/edit").get_data(as_text=True)
     select_html = _segment_select(html)
     assert _option_values(select_html) == [""] + [str(s.id) for s in output.chain.segments]
     assert "<optgroup" not in select_html
     assert f'value="{output.segment_id}" selected' in select_html
 
 
-def test_new_form_without_a_chain_groups_all_segments_by_chain(login_as, db_session):
-    html = login_as("h2-ent-01").get("/needs/new").get_data(as_text=True)
+def test_new_form_without_a_chain_groups_all_segments_by_chain(enterprise_client, db_session):
+    html = enterprise_client.get("/needs/new").get_data(as_text=True)
     select_html = _segment_select(html)
     chains = db_session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)).all()
     assert select_html.count("<optgroup") == len(chains)
@@ -53,8 +55,8 @@ def test_new_form_without_a_chain_groups_all_segments_by_chain(login_as, db_sess
                      select_html, re.DOTALL)
 
 
-def test_segment_select_carries_the_catalogue_for_the_script(login_as, db_session):
-    html = login_as("h2-ent-01").get("/needs/new").get_data(as_text=True)
+def test_segment_select_carries_the_catalogue_for_the_script(enterprise_client, db_session):
+    html = enterprise_client.get("/needs/new").get_data(as_text=True)
     select_html = _segment_select(html)
     assert 'data-chain-select="chain"' in select_html
     catalogue = json.loads(re.search(r"data-segments='([^']*)'", select_html).group(1))
@@ -70,14 +72,15 @@ def test_segment_script_is_served_from_self(client):
         assert response.status_code == 200 and b"chainSelect" in response.data
 
 
-def test_list_filter_narrows_segments_to_the_chosen_chain(login_as, db_session):
-    html = login_as("broker-zhangmin").get("/outputs/?chain=photonics").get_data(as_text=True)
+def test_list_filter_narrows_segments_to_the_chosen_chain(make_broker, sign_in, db_session):
+    html = sign_in(make_broker()).get("/outputs/?chain=photonics").get_data(as_text=True)
     photonics = _chain(db_session, "photonics")
     assert _option_values(_segment_select(html)) == [""] + [str(s.id) for s in photonics.segments]
 
 
-def test_wrong_chain_and_segment_pair_is_reported_with_every_other_error(login_as, db_session):
-    client = login_as("qcut")
+def test_wrong_chain_and_segment_pair_is_reported_with_every_other_error(institution_client,
+                                                                          db_session):
+    client = institution_client
     before = db_session.scalar(select(func.count()).select_from(ResearchOutput))
     photonic_segment = _chain(db_session, "photonics").segments[0].id
     form = output_form(db_session, chain="hydrogen", segment=str(photonic_segment), title="",
@@ -89,16 +92,16 @@ def test_wrong_chain_and_segment_pair_is_reported_with_every_other_error(login_a
     assert db_session.scalar(select(func.count()).select_from(ResearchOutput)) == before
 
 
-def test_segment_without_chain_is_reported(login_as, db_session):
+def test_segment_without_chain_is_reported(enterprise_client, db_session):
     segment = _chain(db_session, "hydrogen").segments[0].id
-    html = submit(login_as("h2-ent-01"), "/needs/new",
+    html = submit(enterprise_client, "/needs/new",
                   need_form(chain="", segment=str(segment))).get_data(as_text=True)
     assert re.search(r'data-field="segment">请选择该环节所属的产业链', html)
 
 
-def test_matching_chain_and_segment_are_saved(login_as, db_session):
+def test_matching_chain_and_segment_are_saved(enterprise_client, db_session):
     segment = _chain(db_session, "hydrogen").segments[2]
-    client = login_as("h2-ent-01")
+    client = enterprise_client
     response = submit(client, "/needs/new", need_form(title="加氢站压缩机膜片寿命提升",
                                                       segment=str(segment.id)))
     assert response.status_code == 302
@@ -110,13 +113,14 @@ def test_matching_chain_and_segment_are_saved(login_as, db_session):
 
 @pytest.mark.parametrize("version", [None, "", "abc", "-1", "1.5", "1e3", "٣",
                                      "99999999999999999999"])
-def test_edit_without_a_valid_version_is_refused(login_as, db_session, version):
-    output = _own_output(db_session)
+def test_edit_without_a_valid_version_is_refused(institution_client, own_output, db_session,
+                                                 version):
+    output = own_output
     title = output.title
     form = output_form(db_session, title="无版本号的修改")
     if version is not None:
         form["version"] = version
-    response = submit(login_as("qcut"), f"/outputs/{output.id}/edit", form)
+    response = submit(institution_client, f"/outputs/{output.id}/edit", form)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-testid="form-errors"' in html and "缺少打开时的记录版本号" in html
@@ -124,9 +128,10 @@ def test_edit_without_a_valid_version_is_refused(login_as, db_session, version):
     assert output.title == title
 
 
-def test_need_edit_without_a_version_is_refused_in_english(login_as, db_session):
-    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "h2-n-001"))
-    client = login_as(need.enterprise.ref)
+def test_need_edit_without_a_version_is_refused_in_english(enterprise, enterprise_client,
+                                                           make_need, db_session):
+    need = make_need(owner=enterprise)
+    client = enterprise_client
     submit(client, "/auth/locale/en", {"next": "/"}, form_url="/")
     html = submit(client, f"/needs/{need.id}/edit", need_form(title="No version")).get_data(True)
     assert "This form lacks the version of the record" in html
@@ -134,12 +139,12 @@ def test_need_edit_without_a_version_is_refused_in_english(login_as, db_session)
     assert need.title != "No version"
 
 
-def test_edit_form_carries_the_version_it_was_read_at(login_as, db_session):
-    output = _own_output(db_session)
-    html = login_as("qcut").get(f"/outputs/{output.id}/edit").get_data(as_text=True)
+def test_edit_form_carries_the_version_it_was_read_at(institution_client, own_output):
+    output = own_output
+    html = institution_client.get(f"/outputs/{output.id}/edit").get_data(as_text=True)
     assert f'name="version" type="hidden" value="{output.version}"' in html
 
 
-def test_new_forms_need_no_version(login_as, db_session):
-    response = submit(login_as("qcut"), "/outputs/new", output_form(db_session))
+def test_new_forms_need_no_version(institution_client, db_session):
+    response = submit(institution_client, "/outputs/new", output_form(db_session))
     assert response.status_code == 302

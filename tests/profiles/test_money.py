@@ -73,9 +73,10 @@ def _form(kind, db_session, **overrides):
 @pytest.mark.parametrize("kind, field", [(k, f) for k, fields in MONEY_FIELDS.items()
                                          for f in fields])
 @pytest.mark.parametrize("bad", BAD_AMOUNTS)
-def test_bad_amount_is_a_field_error_and_nothing_is_saved(login_as, db_session, kind, field,
-                                                          bad):
-    client = login_as("qcut" if kind == "outputs" else "h2-ent-01")
+def test_bad_amount_is_a_field_error_and_nothing_is_saved(institution_client,
+                                                          enterprise_client, db_session, kind,
+                                                          field, bad):
+    client = institution_client if kind == "outputs" else enterprise_client
     model = ResearchOutput if kind == "outputs" else TechNeed
     before = db_session.scalar(select(func.count()).select_from(model))
     response = submit(client, f"/{kind}/new", _form(kind, db_session, **{field: bad}))
@@ -85,12 +86,11 @@ def test_bad_amount_is_a_field_error_and_nothing_is_saved(login_as, db_session, 
     assert db_session.scalar(select(func.count()).select_from(model)) == before
 
 
-def test_bad_amount_on_an_edit_keeps_the_stored_amount(login_as, db_session):
-    output = db_session.scalar(select(ResearchOutput).where(
-        ResearchOutput.status == "published", ResearchOutput.price_max.is_not(None),
-        ResearchOutput.institution.has(ref="qcut")).order_by(ResearchOutput.id))
+def test_bad_amount_on_an_edit_keeps_the_stored_amount(institution, institution_client,
+                                                       make_output, db_session):
+    output = make_output(owner=institution, price_max=Decimal(120))
     price = output.price_max
-    client = login_as("qcut")
+    client = institution_client
     form = output_form(db_session, price_max="NaN", version=str(output.version))
     response = submit(client, f"/outputs/{output.id}/edit", form)
     assert response.status_code == 200 and 'data-field="price_max"' in response.get_data(True)
@@ -98,8 +98,8 @@ def test_bad_amount_on_an_edit_keeps_the_stored_amount(login_as, db_session):
     assert output.price_max == price
 
 
-def test_amounts_with_separators_and_unit_are_stored_exactly(login_as, db_session):
-    client = login_as("h2-ent-01")
+def test_amounts_with_separators_and_unit_are_stored_exactly(enterprise_client, db_session):
+    client = enterprise_client
     form = need_form(title="氢燃料电池双极板防腐涂层（分隔符）", budget_min="１，２００",
                      budget_max="2,500 万元", is_challenge="y", prize="99.5")
     assert submit(client, "/needs/new", form).status_code == 302
@@ -107,12 +107,10 @@ def test_amounts_with_separators_and_unit_are_stored_exactly(login_as, db_sessio
     assert (need.budget_min, need.budget_max, need.prize) == (1200, 2500, Decimal("99.5"))
 
 
-def test_edit_form_shows_stored_amounts_without_trailing_zeros(login_as, db_session):
-    output = db_session.scalar(select(ResearchOutput).where(
-        ResearchOutput.price_min == 50, ResearchOutput.institution.has(ref="qcut")))
-    if output is None:
-        pytest.skip("no qcut output priced from 50 万元 in the seed data")
-    html = login_as("qcut").get(f"/outputs/{output.id}/edit").get_data(as_text=True)
+def test_edit_form_shows_stored_amounts_without_trailing_zeros(institution, institution_client,
+                                                               make_output):
+    output = make_output(owner=institution, price_min=Decimal("50.00"))
+    html = institution_client.get(f"/outputs/{output.id}/edit").get_data(as_text=True)
     assert 'name="price_min" type="text" value="50"' in html
 
 
@@ -122,21 +120,22 @@ def _switch(client, code):
     submit(client, f"/auth/locale/{code}", {"next": "/"}, form_url="/")
 
 
-def test_list_and_detail_pages_use_the_formatter_in_both_languages(login_as, db_session):
-    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "h2-n-001"))
-    assert (need.budget_min, need.budget_max) == (300, 800)
-    client = login_as("broker-zhangmin")
-    for url in (f"/needs/{need.id}", "/needs/?q=氧中氢"):
+def test_list_and_detail_pages_use_the_formatter_in_both_languages(make_need, make_broker,
+                                                                     sign_in):
+    need = make_need(title="电解槽氧中氢含量在线监测", budget_min=Decimal(300),
+                     budget_max=Decimal("800.00"))
+    client = sign_in(make_broker())
+    pages = (f"/needs/{need.id}", "/needs/?q=氧中氢含量在线监测")
+    for url in pages:
         assert "300–800 万元" in client.get(url).get_data(as_text=True)
     _switch(client, "en")
-    for url in (f"/needs/{need.id}", "/needs/?q=氧中氢"):
+    for url in pages:
         assert "¥3–8 million" in client.get(url).get_data(as_text=True)
 
 
-def test_prize_reads_as_money_on_the_challenge_page(login_as, db_session):
-    need = db_session.scalar(select(TechNeed).where(TechNeed.is_challenge,
-                                                    TechNeed.prize == 150))
-    client = login_as("broker-zhangmin")
+def test_prize_reads_as_money_on_the_challenge_page(make_need, make_broker, sign_in):
+    need = make_need(is_challenge=True, prize=Decimal(150))
+    client = sign_in(make_broker())
     assert '<span data-testid="money">150 万元</span>' in client.get(
         f"/needs/{need.id}").get_data(as_text=True)
     _switch(client, "en")

@@ -1,12 +1,12 @@
 """Publishing needs a specific title and a description with substance; drafts may stay short."""
 import json
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from matchmaker.auth.models import User
-from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES
+from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES, Role
 from matchmaker.profiles import services
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.profiles.publishing import (
@@ -19,7 +19,6 @@ from matchmaker.profiles.publishing import (
     count_terms,
     publish_shortfalls,
 )
-from matchmaker.seed import demo_email
 from tests.conftest import submit
 from tests.profiles.test_views import NEED_DESCRIPTION, need_form, output_form
 
@@ -88,106 +87,82 @@ def test_open_challenges_are_marked_by_the_flag_not_in_their_titles_or_keywords(
 
 # --- services -----------------------------------------------------------------------------
 
-def _user(db_session, key):
-    return db_session.scalar(select(User).where(User.email == demo_email(key)))
-
-
 def _thin_need(db_session, owner):
     data = services.NeedData(title="氢", description="太短", modes=["licence"])
     return services.create_need(db_session, data, owner=owner)
 
 
-def test_service_refuses_to_publish_a_thin_need_and_says_what_is_missing(db_session):
-    owner = _user(db_session, "h2-ent-01")
-    need = _thin_need(db_session, owner)
+def test_service_refuses_to_publish_a_thin_need_and_says_what_is_missing(db_session,
+                                                                         enterprise):
+    need = _thin_need(db_session, enterprise)
     with pytest.raises(services.NotPublishableError) as error:
-        services.change_need_status(db_session, need, "published", editor=owner)
+        services.change_need_status(db_session, need, "published", editor=enterprise)
     assert {(s.field, s.measure) for s in error.value.shortfalls} == {
         ("title", "chars"), ("title", "terms"), ("description", "chars"),
         ("description", "terms")}
     assert need.status == "draft"
 
 
-def test_service_refuses_to_republish_a_withdrawn_output_that_was_emptied(db_session):
-    output = db_session.scalar(select(ResearchOutput).where(
-        ResearchOutput.status == "published", ResearchOutput.institution.has(ref="qcut")))
-    owner = _user(db_session, "qcut")
-    services.change_output_status(db_session, output, "withdrawn", editor=owner)
-    output.abstract = "待补充"
+def test_service_refuses_to_republish_a_withdrawn_output_that_was_emptied(db_session,
+                                                                          institution,
+                                                                          make_output):
+    output = make_output(owner=institution)
+    services.change_output_status(db_session, output, "withdrawn", editor=institution)
+    services.update_output(db_session, output, replace(services.output_data(output),
+                                                       abstract="待补充"),
+                           editor=institution, version=output.version)
     with pytest.raises(services.NotPublishableError):
-        services.change_output_status(db_session, output, "published", editor=owner)
+        services.change_output_status(db_session, output, "published", editor=institution)
     assert output.status == "withdrawn"
 
 
-def test_other_status_changes_do_not_need_content(db_session):
-    owner = _user(db_session, "h2-ent-01")
-    need = _thin_need(db_session, owner)
-    services.change_need_status(db_session, need, "closed", editor=owner)
+def test_other_status_changes_do_not_need_content(db_session, enterprise):
+    need = _thin_need(db_session, enterprise)
+    services.change_need_status(db_session, need, "closed", editor=enterprise)
     assert need.status == "closed"
 
 
-def _output_data(output: ResearchOutput, **changes) -> services.OutputData:
-    values = {"title": output.title, "abstract": output.abstract, "trl": output.trl,
-              "modes": list(output.modes), "keywords": output.keywords,
-              "chain_key": output.chain.key if output.chain else None,
-              "segment_id": output.segment_id}
-    return services.OutputData(**(values | changes))
-
-
-def _need_data(need: TechNeed, **changes) -> services.NeedData:
-    values = {"title": need.title, "description": need.description, "modes": list(need.modes),
-              "keywords": need.keywords, "chain_key": need.chain.key if need.chain else None,
-              "segment_id": need.segment_id}
-    return services.NeedData(**(values | changes))
-
-
 @pytest.mark.parametrize("status", ["published", "under_negotiation", "transferred"])
-def test_service_refuses_to_edit_a_public_output_down_to_nothing(db_session, status):
-    output = db_session.scalar(select(ResearchOutput).where(
-        ResearchOutput.status == "published", ResearchOutput.institution.has(ref="qcut"))
-        .order_by(ResearchOutput.id))
-    output.status = status
-    db_session.flush()
+def test_service_refuses_to_edit_a_public_output_down_to_nothing(db_session, institution,
+                                                                 make_output, status):
+    output = make_output(owner=institution, status=status)
     title, version = output.title, output.version
     with pytest.raises(services.NotPublishableError) as error:
-        services.update_output(db_session, output, _output_data(output, abstract="待补充"),
-                               editor=_user(db_session, "qcut"), version=version)
+        services.update_output(db_session, output,
+                               replace(services.output_data(output), abstract="待补充"),
+                               editor=institution, version=version)
     assert {(s.field, s.measure) for s in error.value.shortfalls} == {
         ("abstract", "chars"), ("abstract", "terms")}
     assert (output.title, output.abstract != "待补充", output.version) == (title, True, version)
 
 
 @pytest.mark.parametrize("status", ["published", "matched", "solved"])
-def test_service_refuses_to_edit_a_public_need_down_to_nothing(db_session, status):
-    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "h2-n-001"))
-    need.status = status
-    db_session.flush()
-    owner = _user(db_session, need.enterprise.ref)
+def test_service_refuses_to_edit_a_public_need_down_to_nothing(db_session, enterprise,
+                                                               make_need, status):
+    need = make_need(owner=enterprise, status=status)
     with pytest.raises(services.NotPublishableError) as error:
-        services.update_need(db_session, need, _need_data(need, title="氢"), editor=owner,
-                             version=need.version)
+        services.update_need(db_session, need, replace(services.need_data(need), title="氢"),
+                             editor=enterprise, version=need.version)
     assert {s.field for s in error.value.shortfalls} == {"title"}
     assert need.title != "氢"
 
 
-def test_service_lets_a_public_listing_be_edited_when_it_keeps_enough_content(db_session):
-    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "h2-n-001"))
-    owner = _user(db_session, need.enterprise.ref)
-    services.update_need(db_session, need, _need_data(need, title=need.title + "（二期）"),
-                         editor=owner, version=need.version)
+def test_service_lets_a_public_listing_be_edited_when_it_keeps_enough_content(
+        db_session, enterprise, make_need):
+    need = make_need(owner=enterprise)
+    services.update_need(db_session, need,
+                         replace(services.need_data(need), title=need.title + "（二期）"),
+                         editor=enterprise, version=need.version)
     assert need.title.endswith("（二期）") and need.status == "published"
 
 
 @pytest.mark.parametrize("status", ["draft", "closed"])
-def test_service_lets_a_listing_outside_the_market_be_edited_down(db_session, status):
-    owner = _user(db_session, "h2-ent-01")
-    need = services.create_need(db_session, services.NeedData(
-        title="氢燃料电池双极板防腐涂层", description=NEED_DESCRIPTION, modes=["licence"]),
-        owner=owner)
-    need.status = status
-    db_session.flush()
-    services.update_need(db_session, need, _need_data(need, title="氢", description="太短"),
-                         editor=owner, version=need.version)
+def test_service_lets_a_listing_outside_the_market_be_edited_down(db_session, enterprise,
+                                                                  make_need, status):
+    need = make_need(owner=enterprise, status=status)
+    services.update_need(db_session, need,
+                         replace(services.need_data(need), title="氢", description="太短"),
+                         editor=enterprise, version=need.version)
     assert need.title == "氢"
 
 
@@ -199,8 +174,8 @@ def _new_draft(client, kind, form):
     return int(response.headers["Location"].rstrip("/").split("/")[-1])
 
 
-def test_a_thin_draft_is_saved_and_its_page_says_what_publishing_needs(login_as, db_session):
-    client = login_as("h2-ent-01")
+def test_a_thin_draft_is_saved_and_its_page_says_what_publishing_needs(enterprise, sign_in, db_session):
+    client = sign_in(enterprise)
     need_id = _new_draft(client, "needs", need_form(title="氢", description="太短"))
     html = client.get(f"/needs/{need_id}").get_data(as_text=True)
     assert 'data-testid="publish-blockers"' in html
@@ -209,8 +184,8 @@ def test_a_thin_draft_is_saved_and_its_page_says_what_publishing_needs(login_as,
     assert 'data-testid="status-published" disabled' in html
 
 
-def test_publishing_a_thin_need_is_refused_with_the_reasons(login_as, db_session):
-    client = login_as("h2-ent-01")
+def test_publishing_a_thin_need_is_refused_with_the_reasons(enterprise, sign_in, db_session):
+    client = sign_in(enterprise)
     need_id = _new_draft(client, "needs", need_form(title="氢", description="太短"))
     response = submit(client, f"/needs/{need_id}/status", {"status": "published"},
                       form_url=f"/needs/{need_id}", follow_redirects=True)
@@ -219,8 +194,9 @@ def test_publishing_a_thin_need_is_refused_with_the_reasons(login_as, db_session
     assert db_session.get(TechNeed, need_id).status == "draft"
 
 
-def test_publishing_a_thin_output_is_refused_in_english_with_the_reasons(login_as, db_session):
-    client = login_as("qcut")
+def test_publishing_a_thin_output_is_refused_in_english_with_the_reasons(institution, sign_in,
+                                                                         db_session):
+    client = sign_in(institution)
     submit(client, "/auth/locale/en", {"next": "/"}, form_url="/")
     output_id = _new_draft(client, "outputs", output_form(db_session, title="PEM",
                                                            abstract="Too short."))
@@ -232,8 +208,8 @@ def test_publishing_a_thin_output_is_refused_in_english_with_the_reasons(login_a
     assert db_session.get(ResearchOutput, output_id).status == "draft"
 
 
-def test_a_listing_with_enough_content_shows_no_blockers_and_publishes(login_as, db_session):
-    client = login_as("h2-ent-01")
+def test_a_listing_with_enough_content_shows_no_blockers_and_publishes(enterprise, sign_in, db_session):
+    client = sign_in(enterprise)
     need_id = _new_draft(client, "needs", need_form())
     html = client.get(f"/needs/{need_id}").get_data(as_text=True)
     assert 'data-testid="publish-blockers"' not in html
@@ -242,16 +218,18 @@ def test_a_listing_with_enough_content_shows_no_blockers_and_publishes(login_as,
     assert db_session.get(TechNeed, need_id).status == "published"
 
 
-def test_blockers_are_shown_only_to_those_who_may_publish(login_as, db_session):
-    client = login_as("h2-ent-01")
+def test_blockers_are_shown_only_to_those_who_may_publish(enterprise, make_user, sign_in,
+                                                         db_session):
+    client = sign_in(enterprise)
     need_id = _new_draft(client, "needs", need_form(title="氢", description="太短"))
-    assert 'publish-blockers' in login_as("admin").get(f"/needs/{need_id}").get_data(True)
-    assert login_as("broker-zhangmin").get(f"/needs/{need_id}").status_code == 404
+    assert 'publish-blockers' in sign_in(make_user(Role.ADMIN)).get(
+        f"/needs/{need_id}").get_data(True)
+    assert sign_in(make_user(Role.BROKER)).get(f"/needs/{need_id}").status_code == 404
 
 
-def test_open_challenge_shows_the_badge_once(login_as, db_session):
-    need = db_session.scalar(select(TechNeed).where(TechNeed.is_challenge).order_by(TechNeed.id))
-    client = login_as("broker-zhangmin")
+def test_open_challenge_shows_the_badge_once(make_need, make_broker, sign_in):
+    need = make_need(title="质子交换膜耐久性揭榜攻关", is_challenge=True, prize=Decimal(200))
+    client = sign_in(make_broker())
     html = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert html.count('data-testid="challenge-badge"') == 1 and "揭榜挂帅：" not in html
     listing = client.get("/needs/?q=" + need.title[:6]).get_data(as_text=True)
@@ -259,10 +237,11 @@ def test_open_challenge_shows_the_badge_once(login_as, db_session):
     assert "【揭榜挂帅】" not in listing
 
 
-def test_a_published_need_cannot_be_edited_down_to_nothing(login_as, db_session):
-    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "h2-n-001"))
+def test_a_published_need_cannot_be_edited_down_to_nothing(enterprise, make_need, sign_in,
+                                                           db_session):
+    need = make_need(owner=enterprise)
     title = need.title
-    client = login_as(need.enterprise.ref)
+    client = sign_in(enterprise)
     form = need_form(title="氢", description="太短", version=str(need.version))
     html = submit(client, f"/needs/{need.id}/edit", form).get_data(as_text=True)
     assert "已发布的信息必须保留足够的内容" in html
@@ -272,8 +251,8 @@ def test_a_published_need_cannot_be_edited_down_to_nothing(login_as, db_session)
     assert need.title == title and need.status == "published"
 
 
-def test_a_draft_may_be_edited_down(login_as, db_session):
-    client = login_as("h2-ent-01")
+def test_a_draft_may_be_edited_down(enterprise, sign_in, db_session):
+    client = sign_in(enterprise)
     need_id = _new_draft(client, "needs", need_form())
     need = db_session.get(TechNeed, need_id)
     form = need_form(title="氢", description="太短", version=str(need.version))

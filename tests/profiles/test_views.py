@@ -171,16 +171,6 @@ def test_drafts_are_private_to_their_owner(make_user, make_output, sign_in):
 
 # --- creating and editing ----------------------------------------------------------------
 
-@pytest.fixture
-def institution(make_user):
-    return make_user(Role.INSTITUTION)
-
-
-@pytest.fixture
-def enterprise(make_user):
-    return make_user(Role.ENTERPRISE)
-
-
 def _own(db_session, model, org_column, org_id):
     return db_session.scalars(select(model).where(org_column == org_id)).all()
 
