@@ -230,10 +230,39 @@ def pending_introduction(session: Session, need_id: int, output_id: int) -> Intr
         IntroductionRequest.status == IntroductionStatus.PENDING).limit(1))
 
 
+def open_deals_on_listing(session: Session, viewer, side: Side,
+                          listing_id: int) -> dict[tuple[int, int], Deal]:
+    """Return the open deals viewer sees on one listing, by (need id, output id): one query for
+    every match card of a listing's page (the first deal of each pair)."""
+    column = Deal.need_id if side == Side.NEED else Deal.output_id
+    deals = session.scalars(select(Deal).where(
+        visible_condition(viewer), Deal.is_open, column == listing_id,
+        Deal.need_id.is_not(None), Deal.output_id.is_not(None))
+        .options(lazyload("*")).order_by(Deal.id.desc()))  # a card needs the id only
+    # Oldest last, so the dict keeps each pair's first deal, as open_deal_on_pair does.
+    return {(deal.need_id, deal.output_id): deal for deal in deals}
+
+
+def pending_introductions_on_listing(session: Session, side: Side,
+                                     listing_id: int) -> set[tuple[int, int]]:
+    """Return the (need id, output id) pairs of one listing with a pending introduction."""
+    column = IntroductionRequest.need_id if side == Side.NEED else IntroductionRequest.output_id
+    rows = session.execute(select(IntroductionRequest.need_id, IntroductionRequest.output_id)
+                           .where(column == listing_id,
+                                  IntroductionRequest.status == IntroductionStatus.PENDING))
+    return {(need_id, output_id) for need_id, output_id in rows}
+
+
 def deals_of_listing_query(viewer, side: Side, listing_id: int) -> Select:
     """Return the deals viewer sees on one output or need (lost ones included)."""
     column = Deal.output_id if side == Side.OUTPUT else Deal.need_id
     return list_deals_query(viewer, DealFilters(include_lost=True)).where(column == listing_id)
+
+
+def titles_and_stages(stmt: Select) -> Select:
+    """Load only a deal's own row and its stage (a listing's side column shows title and stage:
+    not the listings, organisations and patents a deal loads by default)."""
+    return stmt.options(lazyload("*"), joinedload(Deal.stage))
 
 
 # --- today ---------------------------------------------------------------------------------------

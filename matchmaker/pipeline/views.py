@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -328,15 +329,28 @@ def decline_introduction(request_id: int):
 
 # --- blocks on lower pages -------------------------------------------------------------------------
 
+def _per_listing(name: str, rec, load):
+    """Return load(side, listing id) for the listing whose match cards are being drawn, once per
+    request: a listing's page draws ten cards that share it (no query per card)."""
+    side = Side.NEED if isinstance(rec.item, ResearchOutput) else Side.OUTPUT
+    listing_id = rec.need_id if side == Side.NEED else rec.output_id
+    cache = g.setdefault("pipeline_match_cards", {})
+    key = (name, side, listing_id)
+    if key not in cache:
+        cache[key] = load(side, listing_id)
+    return cache[key]
+
+
 def match_actions_context(rec) -> dict | None:
     """What a match card offers: brokers start a deal, owners ask for an introduction."""
     need = rec.item if isinstance(rec.item, TechNeed) else None
     output = rec.item if isinstance(rec.item, ResearchOutput) else None
-    need_id, output_id = rec.need_id, rec.output_id
+    pair = need_id, output_id = rec.need_id, rec.output_id
     if permissions.may_create(current_user, "deal"):
+        deals = _per_listing("deals", rec, lambda side, listing_id: pages.open_deals_on_listing(
+            db.session, current_user, side, listing_id))
         return {"deal_action": "start", "need_id": need_id, "output_id": output_id,
-                "existing": pages.open_deal_on_pair(db.session, current_user, need_id,
-                                                    output_id)}
+                "existing": deals.get(pair)}
     owner_side = permissions.role_of(current_user)
     if owner_side is None or permissions.is_staff(current_user):
         return None
@@ -345,15 +359,18 @@ def match_actions_context(rec) -> dict | None:
     if not (permissions.can(current_user, Action.ASK_INTRODUCTION, need)
             or permissions.can(current_user, Action.ASK_INTRODUCTION, output)):
         return None
+    pending = _per_listing("introductions", rec, lambda side, listing_id:
+                           pages.pending_introductions_on_listing(db.session, side, listing_id))
     return {"deal_action": "ask", "need_id": need_id, "output_id": output_id,
-            "pending": pages.pending_introduction(db.session, need_id, output_id)}
+            "pending": pair in pending}
 
 
 def listing_deals_context(item) -> dict | None:
     """The deals of a listing, in its side column, for whoever sees deals on it."""
     if permissions.role_of(current_user) is None:
         return None
-    query = pages.deals_of_listing_query(current_user, item.side, item.id)
+    query = pages.titles_and_stages(pages.deals_of_listing_query(current_user, item.side,
+                                                                 item.id))
     deals = db.session.scalars(query.limit(10)).all()
     may_start = permissions.may_create(current_user, "deal")
     if not deals and not may_start:

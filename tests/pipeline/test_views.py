@@ -708,3 +708,31 @@ def test_ids_no_table_holds_are_not_found(as_user, make_user, make_need, broker,
     broker_client = as_user(broker)
     assert broker_client.get(f"/deals/new?output_id={value}").status_code == 404
     assert broker_client.get(f"/deals/?output_id={value}").status_code == 200
+
+
+@pytest.mark.parametrize("side", ["need", "output"])
+def test_a_listings_match_cards_read_deals_and_introductions_once_not_once_per_card(
+        login_as, db_session, side):
+    """Ten match cards each offer "start a deal" or "open the deal": the page reads the
+    listing's open deals in one query (and its side column in one more), however many cards."""
+    from sqlalchemy import event
+
+    match_set = db_session.scalar(
+        select(MatchSet).join(MatchGeneration).join(StoredMatch)
+        .where(MatchGeneration.status == "current", MatchSet.side == side)
+        .group_by(MatchSet.id).having(func.count(StoredMatch.id) >= 5).limit(1))
+    statements = []
+    engine = db_session.get_bind().engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    client = login_as("broker-liuyang")
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = text_of(client.get(f"/{side}s/{match_set.profile_id}"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    cards = page.count('data-testid="start-deal"') + page.count('data-testid="open-deal"')
+    assert cards >= 5
+    assert sum(1 for s in statements if "FROM deals" in s) <= 2
