@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES, Side
@@ -327,10 +327,29 @@ def drop_retired(session: Session) -> int:
     return dropped
 
 
+def _one_snapshot(session: Session) -> None:
+    """Make the rest of this job read the database as of one moment.
+
+    A refresh reads the listings several times (the index's changes, then which sets are
+    stale, then the entry check). Under PostgreSQL's default READ COMMITTED, a save committed
+    between two of those reads was seen by the staleness check but not by the index: its own
+    set was stored as up to date while the lists it entered were ranked on its old text, and
+    no later refresh found it stale again. In one REPEATABLE READ snapshot, a save committed
+    meanwhile is simply left to the next refresh, which its own job already is. (SQLite's
+    transactions are serializable: nothing to do.)
+    """
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        return  # SQLite; or a session bound to a connection its caller owns (the tests')
+    session.commit()  # end the runner's claim-time transaction; nothing of the job is written yet
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 @task("matches.refresh", queue="matching", every=60, timeout=1800,
       label="Refresh stored matches")
 def refresh_job(ctx: JobContext) -> dict:
     """Recompute the sets that saved listings made stale (a rebuild when there are none)."""
+    _one_snapshot(ctx.session)
     generation = current_generation(ctx.session)
     if generation is None:
         enqueue(ctx.session, "matches.rebuild")

@@ -162,3 +162,20 @@ def test_stored_sets_equal_what_the_matcher_ranks_now(app, db_session, side):
     assert [(r.match.candidate_id, r.match.score) for r in stored] == \
         [(m.candidate_id, m.score) for m in fresh.matches]
     assert stored[0].match.explanation["shared_terms"]
+
+
+def test_an_output_rewritten_to_fit_a_need_enters_that_needs_list(login_as, db_session, need):
+    """The matches of the profiles a changed listing now enters are fresh too: an output
+    rewritten with a need's own words joins that need's stored list at the save."""
+    broker = login_as(BROKER)
+    shown = candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
+    output = db_session.scalar(select(ResearchOutput).where(
+        ResearchOutput.status == "published", ResearchOutput.id.not_in(shown))
+        .order_by(ResearchOutput.id.desc()).limit(1))
+    owner = login_as(output.institution.ref)
+    form = {"title": need.title, "abstract": need.description, "keywords": "",
+            "inventors": "", "chain": "", "segment": "", "trl": "5", "modes": ["licence"],
+            "price_min": "", "price_max": "", "reform_status": "none", "patents": "",
+            "version": str(output.version)}
+    assert submit(owner, f"/outputs/{output.id}/edit", form).status_code == 302
+    assert output.id in candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
