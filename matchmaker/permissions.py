@@ -7,7 +7,12 @@ a class attribute `permission_kind` ("output", "need", "deal", …). Services th
 write the same rule as a SQL condition; their tests compare the two.
 
 A viewer is a User, flask-login's anonymous user, or None (a job, a script: no one).
+
+Some rules need a fact only a higher feature knows ("does this viewer work with that broker on
+a deal?"). That feature registers a check for it at start-up (register_relation); until one
+is registered the fact is false, so a rule that depends on it refuses.
 """
+from collections.abc import Callable
 from enum import StrEnum
 
 from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES, Role
@@ -22,6 +27,8 @@ class Action(StrEnum):
     JUDGE = "judge"          # give feedback on a listing's matches (relevant / not)
     ASK_INTRODUCTION = "ask_introduction"  # ask a broker to introduce the other side of a match
     DECIDE = "decide"        # accept or decline a request (introduction, join)
+    CONTACT = "contact"      # read a broker's contact details (phone, e-mail, WeChat, hours)
+    REASSIGN = "reassign"    # give a deal to another owning broker
 
 
 class _System:
@@ -43,6 +50,27 @@ class _System:
 
 
 SYSTEM = _System()
+
+
+# --- facts from higher features ------------------------------------------------------------
+
+Relation = Callable[[object, object], bool]
+_relations: dict[str, Relation] = {}
+
+# A viewer has a deal (as a party or as one of its brokers) or an introduction request with the
+# broker whose profile is given: registered by the pipeline (pipeline/contacts.py).
+WORKS_WITH_BROKER = "works_with_broker"
+
+
+def register_relation(name: str, check: Relation) -> None:
+    """Let a higher feature answer check(viewer, obj) for the relation name."""
+    _relations[name] = check
+
+
+def related(name: str, viewer, obj) -> bool:
+    """Return whether the registered check of name holds (False if none is registered)."""
+    check = _relations.get(name)
+    return check is not None and bool(check(viewer, obj))
 
 
 def role_of(viewer) -> Role | None:
@@ -130,10 +158,16 @@ def _enterprise(viewer, action: Action, enterprise) -> bool:
 
 
 def _broker(viewer, action: Action, broker) -> bool:
+    """A broker's profile is public; their contact details are not: operators, the broker
+    and the people who work with them (a deal involving the viewer's organisation or worked
+    on by the viewer, open or lost, or an introduction request the viewer made to them)."""
     if action == Action.VIEW:
         return True  # the broker directory is public
-    return action == Action.EDIT and (is_admin(viewer) or (
-        is_broker(viewer) and viewer.id == broker.user_id))
+    oneself = is_broker(viewer) and viewer.id == broker.user_id
+    if action == Action.CONTACT:
+        return is_admin(viewer) or oneself or (
+            role_of(viewer) is not None and related(WORKS_WITH_BROKER, viewer, broker))
+    return action == Action.EDIT and (is_admin(viewer) or oneself)
 
 
 def _join_request(viewer, action: Action, request) -> bool:
@@ -176,6 +210,8 @@ def _deal(viewer, action: Action, deal) -> bool:
     manages = is_admin(viewer) or works_on_deal(viewer, deal)
     if action in (Action.VIEW, Action.COMMENT):
         return manages or party_to_deal(viewer, deal)
+    if action == Action.REASSIGN:
+        return is_admin(viewer)  # not even the owner: the operators balance the loads
     return action == Action.EDIT and manages
 
 

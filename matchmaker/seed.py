@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker import signals
+from matchmaker.auth.contact import BrokerContact
 from matchmaker.auth.models import COMPETENCIES, Broker, User
+from matchmaker.auth.services import update_broker_profile
 from matchmaker.chains import services as chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import (
@@ -199,13 +201,16 @@ class SeedLoader:
             self._user(key, f"{org.name}技术部", Role.ENTERPRISE, enterprise=org)
         for data in _read(self.dir / "brokers.json"):
             user = self._user(data["key"], data["name"], Role.BROKER)
-            broker = user.broker or Broker()
-            user.broker = broker
-            broker.certificate_no, broker.organisation = data["certificate_no"], data["organisation"]
-            broker.bio = data.get("bio", "")
-            for name in COMPETENCIES:
-                setattr(broker, name, data["competencies"][name])
-            broker.chains = [self.chains[key] for key in data["chains"]]
+            user.broker = user.broker or Broker()
+            # Through the service, as the profile form: the contact is checked and written
+            # the same way.
+            update_broker_profile(
+                self.session, user.broker, actor=SYSTEM,
+                chains=[self.chains[key] for key in data["chains"]],
+                certificate_no=data["certificate_no"], organisation=data["organisation"],
+                bio=data.get("bio", ""),
+                competencies={name: data["competencies"][name] for name in COMPETENCIES},
+                contact=BrokerContact(**data.get("contact", {})))
 
     def _segment(self, chain: Chain, key: str | None) -> ChainSegment | None:
         return next((s for s in chain.segments if s.key == key), None) if key else None

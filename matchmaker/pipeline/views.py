@@ -1,5 +1,6 @@
-"""The broker's workspace: board, list, today, the operators' overview, starting a deal, and
-introductions. The deal page and its forms are in pipeline/deal_views.py.
+"""The broker's workspace: board, list, today, starting a deal, and introductions. The deal
+page and its forms are in pipeline/deal_views.py, the operators' overview in
+pipeline/overview_views.py.
 
 Views are thin: parse the form, call the service, commit, redirect (or render). Refusals and
 stale saves come back as flashed messages in the reader's language, never as a 500."""
@@ -170,19 +171,6 @@ def today():
     return render_template("pipeline/today.html", today=pages.today_page(db.session, current_user),
                            decide_form=AcceptIntroductionForm(),
                            default_due=clock.today() + timedelta(days=7))
-
-
-@bp.route("/overview")
-@login_required
-def overview():
-    if not permissions.is_admin(current_user):
-        raise PermissionDeniedError("overview")
-    figures = services.operator_figures(db.session, actor=current_user)
-    columns = services.board_summary(db.session, current_user)
-    unowned = pages.pending_introductions_query(current_user)
-    return render_template("pipeline/overview.html", figures=figures, columns=columns,
-                           requests=db.session.scalars(unowned.limit(50)).all(),
-                           funnel_top=max([n for _s, n in figures.funnel] or [1]) or 1)
 
 
 @bp.route("/contracts.xlsx")
