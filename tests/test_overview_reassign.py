@@ -162,6 +162,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_nothing_changes(db_session, 
 @pytest.mark.parametrize(("data", "message"), [
     ({"deals": []}, "请至少勾选一个要改派的项目。"),
     ({"deals": ["12:x"]}, "无法读取勾选的项目：请刷新页面后重新勾选。"),
+    ({"deals": ["9999999999:1"]}, "无法读取勾选的项目：请刷新页面后重新勾选。"),  # no INTEGER
     ({"broker": ""}, "请选择经纪人。"),
 ])
 def test_an_incomplete_reassignment_says_what_is_missing_and_changes_nothing(

@@ -33,6 +33,7 @@ from matchmaker.forms_common import BaseForm
 from matchmaker.pipeline import labels as deal_labels
 from matchmaker.pipeline.rebalance import BATCH_MAX
 from matchmaker.profiles.forms import MoneyField
+from matchmaker.routing import ID_MAX
 
 
 def _choices(mapping: dict, *, blank: bool = True) -> list[SelectChoice]:
@@ -220,6 +221,11 @@ class DeclineIntroductionForm(BaseForm):
 _PICK = re.compile(r"(\d{1,10}):(\d{1,10})")  # "<deal id>:<version the page showed>"
 
 
+def _readable_pick(value: str | None) -> bool:
+    found = _PICK.fullmatch(value or "")
+    return found is not None and all(0 < int(n) <= ID_MAX for n in found.groups())
+
+
 class ReassignDealsForm(BaseForm):
     """The overview's batch reassignment: the ticked deals, each with the version the page
     showed, and the broker who takes them over."""
@@ -234,7 +240,7 @@ class ReassignDealsForm(BaseForm):
             raise ValidationError(_l("Tick at least one deal to reassign."))
         if len(field.data) > BATCH_MAX:
             raise ValidationError(_l("Reassign at most %(n)d deals at a time.", n=BATCH_MAX))
-        if not all(_PICK.fullmatch(value or "") for value in field.data):
+        if not all(_readable_pick(value) for value in field.data):
             raise ValidationError(_l("The ticked deals could not be read: reload the page and "
                                      "tick them again."))
 
