@@ -630,6 +630,51 @@ def test_a_listings_deals_list(sign_in, make_user, make_output, make_deal):
     assert f'data-deal="{deal.id}"' in page and f'data-deal="{other.id}"' not in page
 
 
+def test_a_need_page_shows_its_deals_and_each_cards_open_deal(sign_in, make_broker, make_deal,
+                                                             db_session):
+    """The side column lists the first ten deals the viewer sees on the listing, lost ones
+    too, most urgent first; a match card opens the oldest open deal on its pair and offers a
+    new one when the pair's only deal is lost."""
+    from matchmaker.pipeline.views import LISTING_DEALS_SHOWN
+    from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+    match_set = db_session.scalar(
+        select(MatchSet).join(MatchGeneration).join(StoredMatch)
+        .where(MatchGeneration.status == "current", MatchSet.side == "need")
+        .group_by(MatchSet.id).having(func.count(StoredMatch.id) >= 3)
+        .order_by(MatchSet.id).limit(1))
+    need = db_session.get(TechNeed, match_set.profile_id)
+    ranked = db_session.scalars(select(StoredMatch.output_id).where(
+        StoredMatch.set_id == match_set.id).order_by(StoredMatch.rank).limit(3)).all()
+    on_open, on_lost, untouched = (db_session.get(ResearchOutput, i) for i in ranked)
+    broker, today = make_broker(), clock.today()
+    oldest = make_deal(owner=broker, need=need, output=on_open,
+                       next_step_due=today + timedelta(days=9))
+    newer = make_deal(owner=broker, need=need, output=on_open,
+                      next_step_due=today + timedelta(days=1))
+    lost = make_deal(owner=broker, need=need, output=on_lost, stage_key="lost")
+    alone = [make_deal(owner=broker, need=need, output=None,
+                       next_step_due=today + timedelta(days=d)) for d in range(10, 18)]
+    ours = [oldest, newer, lost, *alone]
+    assert len(ours) > LISTING_DEALS_SHOWN
+    page = text_of(sign_in(broker).get(f"/needs/{need.id}"))
+
+    def card(output) -> str:
+        start = page.index(f'id="match-{output.id}"')
+        end = page.find('<li class="card mb-3" id="match-', start + 1)
+        return page[start:end if end > 0 else None]
+
+    assert f'href="/deals/{oldest.id}" data-testid="open-deal"' in card(on_open)
+    assert 'data-testid="start-deal"' in card(on_lost) and "open-deal" not in card(on_lost)
+    assert 'data-testid="start-deal"' in card(untouched)
+    column = page[page.index('data-testid="listing-deals"'):]
+    column = column[:column.index("</section>")]
+    urgent_first = sorted(ours, key=lambda d: (d.next_step_due, d.id))
+    assert re.findall(r'href="/deals/(\d+)"', column) == [
+        str(d.id) for d in urgent_first[:LISTING_DEALS_SHOWN]]
+    assert str(lost.stage.name_zh) in column
+
+
 def test_a_broker_edits_their_own_profile(sign_in, broker, chain, db_session):
     client = sign_in(broker)
     data = {"chains": [chain.key], "technology": "5", "industry": "4", "capital": "3",
@@ -700,29 +745,56 @@ def test_ids_no_table_holds_are_not_found(sign_in, make_user, make_need, broker,
     assert broker_client.get(f"/deals/?output_id={value}").status_code == 200
 
 
-@pytest.mark.parametrize("side", ["need", "output"])
-def test_a_listings_match_cards_read_deals_and_introductions_once_not_once_per_card(
-        login_as, db_session, side):
-    """Ten match cards each offer "start a deal" or "open the deal": the page reads the
-    listing's open deals in one query (and its side column in one more), however many cards."""
+def _page_and_statements(db_session, client, url: str) -> tuple[str, list[str]]:
+    """Return the page at url and the SQL statements drawing it ran."""
     from sqlalchemy import event
 
-    match_set = db_session.scalar(
-        select(MatchSet).join(MatchGeneration).join(StoredMatch)
-        .where(MatchGeneration.status == "current", MatchSet.side == side)
-        .group_by(MatchSet.id).having(func.count(StoredMatch.id) >= 5).limit(1))
     statements = []
     engine = db_session.get_bind().engine
 
     def record(conn, cursor, statement, *args):
         statements.append(statement)
 
-    client = login_as("broker-liuyang")
     event.listen(engine, "before_cursor_execute", record)
     try:
-        page = text_of(client.get(f"/{side}s/{match_set.profile_id}"))
+        return text_of(client.get(url)), statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def _reading(statements: list[str], table: str) -> int:
+    return sum(1 for s in statements if f"FROM {table}" in s)
+
+
+@pytest.mark.parametrize("side", ["need", "output"])
+def test_a_listings_match_cards_read_deals_and_introductions_once_not_once_per_card(
+        login_as, db_session, side):
+    """Ten match cards each offer "start a deal" or "open the deal", and the side column lists
+    the listing's deals: the page reads deals in one query, however many cards. An owner's
+    cards each offer an introduction: one query for the pending ones (and one for the side
+    column's deals)."""
+    from matchmaker.auth.models import User
+    from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+    model = TechNeed if side == "need" else ResearchOutput
+    org = TechNeed.enterprise_id if side == "need" else ResearchOutput.institution_id
+    member = User.enterprise_id if side == "need" else User.institution_id
+    match_set, owner = db_session.execute(
+        select(MatchSet, User).join(MatchGeneration).join(StoredMatch)
+        .join(model, model.id == MatchSet.profile_id).join(User, member == org)
+        .where(MatchGeneration.status == "current", MatchSet.side == side,
+               User.status == "active")
+        .group_by(MatchSet.id, User.id).having(func.count(StoredMatch.id) >= 5)
+        .order_by(MatchSet.id, User.id).limit(1)).one()
+    url = f"/{side}s/{match_set.profile_id}"
+    page, statements = _page_and_statements(db_session, login_as("broker-liuyang"), url)
     cards = page.count('data-testid="start-deal"') + page.count('data-testid="open-deal"')
-    assert cards >= 5
-    assert sum(1 for s in statements if "FROM deals" in s) <= 2
+    assert cards >= 5 and 'data-testid="listing-deals"' in page
+    assert _reading(statements, "deals") == 1
+    owner_client = login_as(owner.email.split("@")[0])
+    page, statements = _page_and_statements(db_session, owner_client, url)
+    asks = (page.count('data-testid="introduction-form"')
+            + page.count('data-testid="introduction-pending"'))
+    assert asks >= 5
+    assert _reading(statements, "introduction_requests") == 1
+    assert _reading(statements, "deals") == 1
