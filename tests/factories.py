@@ -227,7 +227,7 @@ def make_need(db_session, make_enterprise):
 
 
 DEAL_NEXT_STEP = "约课题组负责人面谈"
-_GIVEN_BY_FACTORY = object()
+_MAKE_ONE = object()
 
 
 def qualify(session, deal, actor):
@@ -303,13 +303,13 @@ def make_deal(db_session, make_user, make_output, make_need):
     expected value 120 (10k yuan).
     """
     def make(*, stage_key: str = "discovered", owner=None, actor=None,
-             output=_GIVEN_BY_FACTORY, need=_GIVEN_BY_FACTORY, chain_key: str | None = None,
+             output=_MAKE_ONE, need=_MAKE_ONE, chain_key: str | None = None,
              **fields):
         owner = owner or make_user(Role.BROKER)
         on_chain = {"chain_key": chain_key} if chain_key else {}
-        if output is _GIVEN_BY_FACTORY:
+        if output is _MAKE_ONE:
             output = make_output(owner=make_user(Role.INSTITUTION), **on_chain)
-        if need is _GIVEN_BY_FACTORY:
+        if need is _MAKE_ONE:
             need = make_need(owner=make_user(Role.ENTERPRISE), **on_chain)
         start, path = _stage_path(db_session, stage_key)
         values = {"next_step": DEAL_NEXT_STEP, "next_step_due": clock.today() + timedelta(days=7),
