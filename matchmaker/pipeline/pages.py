@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
@@ -230,17 +231,37 @@ def pending_introduction(session: Session, need_id: int, output_id: int) -> Intr
         IntroductionRequest.status == IntroductionStatus.PENDING).limit(1))
 
 
-def open_deals_on_listing(session: Session, viewer, side: Side,
-                          listing_id: int) -> dict[tuple[int, int], Deal]:
-    """Return the open deals viewer sees on one listing, by (need id, output id): one query for
-    every match card of a listing's page (the first deal of each pair)."""
-    column = Deal.need_id if side == Side.NEED else Deal.output_id
-    deals = session.scalars(select(Deal).where(
-        visible_condition(viewer), Deal.is_open, column == listing_id,
-        Deal.need_id.is_not(None), Deal.output_id.is_not(None))
-        .options(lazyload("*")).order_by(Deal.id.desc()))  # a card needs the id only
-    # Oldest last, so the dict keeps each pair's first deal, as open_deal_on_pair does.
-    return {(deal.need_id, deal.output_id): deal for deal in deals}
+class ListingDeals:
+    """The deals viewer sees on one listing (lost ones included), in the deal list's order
+    (list_deals_query): read in one query for a listing's page, whose side column shows the
+    first of them and whose match cards each ask for the open deal on their pair."""
+
+    def __init__(self, deals: Sequence[Deal]):
+        self.deals = list(deals)
+
+    def first(self, count: int) -> list[Deal]:
+        """Return the first count deals, most urgent first (the side column)."""
+        return self.deals[:count]
+
+    @cached_property
+    def open_by_pair(self) -> dict[tuple[int, int], Deal]:
+        """Return the open deals on a need and an output by (need id, output id): the first
+        deal of each pair, as open_deal_on_pair does."""
+        pairs: dict[tuple[int, int], Deal] = {}
+        for deal in sorted(self.deals, key=lambda d: d.id):
+            if deal.is_open and deal.need_id is not None and deal.output_id is not None:
+                pairs.setdefault((deal.need_id, deal.output_id), deal)
+        return pairs
+
+
+def deals_on_listing(session: Session, viewer, side: Side, listing_id: int) -> ListingDeals:
+    """Return the deals viewer sees on one listing, with their stages, in one query.
+
+    Unlimited: a match card needs its pair's open deal wherever it falls in the list, and a
+    listing has a handful of deals (one or two per counterpart it is discussed with).
+    """
+    query = titles_and_stages(deals_of_listing_query(viewer, side, listing_id))
+    return ListingDeals(session.scalars(query).all())
 
 
 def pending_introductions_on_listing(session: Session, side: Side,

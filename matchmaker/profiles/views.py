@@ -33,7 +33,7 @@ from matchmaker.profiles import services
 from matchmaker.profiles.forms import NeedForm, OutputForm
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.profiles.publishing import Shortfall
-from matchmaker.routing import ID_MAX, bounded_int, page_number
+from matchmaker.routing import ID_MAX, bounded_int, page_number, paginate_capped
 from matchmaker.templating import localized
 
 FIELD_ERRORS = {
@@ -216,9 +216,9 @@ def make_blueprint(kind: Kind) -> Blueprint:
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()
         filters = _filters(kind, chains, regions)
         synonyms = services.synonym_groups(chains) if filters.q else ()
-        page = db.paginate(kind.list_query(filters, viewer=current_user, synonyms=synonyms),
-                           page=page_number(), per_page=current_app.config["PAGE_SIZE"],
-                           max_per_page=100)
+        page = paginate_capped(db.session,
+                               kind.list_query(filters, viewer=current_user, synonyms=synonyms),
+                               page=page_number(), per_page=current_app.config["PAGE_SIZE"])
         return render_template(f"profiles/{kind.name}_list.html", page=page, filters=filters,
                                chains=chains, regions=regions, kind=kind,
                                may_create=may_list_here(current_user, kind))
