@@ -21,7 +21,7 @@ Functions flush but never commit; the caller owns the transaction.
 """
 from collections.abc import Iterable
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -45,8 +45,8 @@ MATCHABLE = {Side.OUTPUT: MATCHABLE_OUTPUT_STATUSES, Side.NEED: MATCHABLE_NEED_S
 
 
 def shown_limit() -> int:
-    """Return how many matches a listing's page shows."""
-    return current_app.config.get("MATCH_LIMIT", 10)
+    """Return how many matches a listing's page shows (the app's MATCH_LIMIT)."""
+    return current_app.config.get("MATCH_LIMIT", 10) if has_app_context() else 10
 
 
 def _columns(side: Side):
