@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
+from sqlalchemy.orm import Session, defaultload, joinedload, lazyload, selectinload
 
 from matchmaker import permissions
 from matchmaker.auth.models import Broker, User
@@ -383,14 +383,18 @@ def owner_home(session: Session, viewer, *, limit: int = 10) -> OwnerHome | None
         return None
     listings, listing_total, new_total = listings_with_news(session, viewer, side, mine,
                                                             limit=limit)
-    requests = select(IntroductionRequest).where(on_mine).options(
+    requests = select(IntroductionRequest).where(on_mine).options(  # titles and the broker
         joinedload(IntroductionRequest.broker).options(lazyload(User.institution),
-                                                       lazyload(User.enterprise)))
+                                                       lazyload(User.enterprise)),
+        defaultload(IntroductionRequest.need).lazyload("*"),
+        defaultload(IntroductionRequest.output).lazyload("*"))
     waiting = requests.where(IntroductionRequest.status == IntroductionStatus.PENDING).order_by(
         IntroductionRequest.created_at, IntroductionRequest.id)
     decided = requests.where(IntroductionRequest.status != IntroductionStatus.PENDING).order_by(
         IntroductionRequest.decided_at.desc(), IntroductionRequest.id.desc()).options(
-        selectinload(IntroductionRequest.deal))  # the link to the deal asks may we view it
+        # The link to a deal asks whether the viewer sees it: that reads the deal's own row
+        # and its two listings, which the requests have loaded already (nothing else of it).
+        selectinload(IntroductionRequest.deal).lazyload("*"))
     deals = _section(session, with_parties(list_deals_query(viewer,
                                                             DealFilters(include_lost=True))),
                      limit)
