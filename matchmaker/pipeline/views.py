@@ -34,6 +34,7 @@ from matchmaker.errors import (
 from matchmaker.extensions import db
 from matchmaker.permissions import Action
 from matchmaker.pipeline import clock, pages, services
+from matchmaker.pipeline import labels as deal_labels
 from matchmaker.pipeline.forms import (
     AcceptIntroductionForm,
     DeclineIntroductionForm,
@@ -44,9 +45,10 @@ from matchmaker.pipeline.models import IntroductionRequest
 from matchmaker.profiles import services as profiles
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.routing import ID_MAX, page_number
-from matchmaker.templating import localized
+from matchmaker.templating import TranslatedLabels, localized
 
 bp = Blueprint("pipeline", __name__, url_prefix="/deals")
+_DEAL_LABELS = TranslatedLabels(deal_labels)
 
 
 def stale_message() -> str:
@@ -406,6 +408,4 @@ def deal_listing_url(side: str, listing_id: int) -> str:
 
 @bp.app_context_processor
 def pipeline_labels() -> dict:
-    from matchmaker.pipeline import labels as deal_labels
-
-    return {"deal_labels": deal_labels}
+    return {"deal_labels": _DEAL_LABELS}

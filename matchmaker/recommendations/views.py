@@ -22,8 +22,10 @@ from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.profiles.views import listing_url
 from matchmaker.recommendations import labels, seen, services
 from matchmaker.recommendations.forms import BACK_TO, MatchFeedbackForm
+from matchmaker.templating import TranslatedLabels
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
+_MATCH_LABELS = TranslatedLabels(labels)
 
 FIELD_ERRORS = {
     "unknown_verdict": lambda: _("Choose relevant or declined."),
@@ -95,7 +97,7 @@ def pct_step(value) -> int:
 
 @bp.app_context_processor
 def match_labels() -> dict:
-    return {"match_components": labels.COMPONENTS, "match_rule_tones": labels.RULE_TONES}
+    return {"match_components": _MATCH_LABELS.COMPONENTS, "match_rule_tones": labels.RULE_TONES}
 
 
 def _back_url(back: Side, need: TechNeed, output: ResearchOutput) -> str:
