@@ -4,7 +4,9 @@ profiles sits below recommendations and the pipeline, and orgs below profiles, s
 never import the higher views.
 Instead a higher feature registers a block when the app is created: a template and a function
 that returns the template's context for one object, or None when the viewer sees nothing. A
-page renders every block of its place, in registration order. Places:
+page renders every block of its place, in registration order. A context function may record
+what its viewer was shown through a service (an owner's matches become seen): the listing's
+view commits once its page is drawn. Places:
 
 - "listing": below a research output or technology need (context function: (item) -> dict);
 - "listing-aside": in the side column of the same page;

@@ -25,6 +25,9 @@ class Action(StrEnum):
     COMMENT = "comment"      # add a comment (deals)
     SEE_MATCHES = "see_matches"  # see what the matcher recommends for a listing
     JUDGE = "judge"          # give feedback on a listing's matches (relevant / not)
+    # be told which of a listing's matches are new (its own organisation's members: what a
+    # broker or operator is shown does not clear the owner's "new")
+    FOLLOW_MATCHES = "follow_matches"
     ASK_INTRODUCTION = "ask_introduction"  # ask a broker to introduce the other side of a match
     DECIDE = "decide"        # accept or decline a request (introduction, join)
     CONTACT = "contact"      # read a broker's contact details (phone, e-mail, WeChat, hours)
@@ -123,7 +126,7 @@ def _output(viewer, action: Action, output) -> bool:
         # A verdict is given on a (need, output) pair and checked against the need; from the
         # output's side only brokers judge (institutions see what enterprises said).
         return is_broker(viewer)
-    if action == Action.ASK_INTRODUCTION:
+    if action in (Action.ASK_INTRODUCTION, Action.FOLLOW_MATCHES):
         return member_of_institution(viewer, output.institution_id)
     return action == Action.EDIT and owner
 
@@ -136,7 +139,7 @@ def _need(viewer, action: Action, need) -> bool:
         return is_staff(viewer) or member_of_enterprise(viewer, need.enterprise_id)
     if action == Action.JUDGE:
         return is_broker(viewer) or member_of_enterprise(viewer, need.enterprise_id)
-    if action == Action.ASK_INTRODUCTION:
+    if action in (Action.ASK_INTRODUCTION, Action.FOLLOW_MATCHES):
         return member_of_enterprise(viewer, need.enterprise_id)
     return action == Action.EDIT and owner
 

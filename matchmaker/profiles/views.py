@@ -231,9 +231,11 @@ def make_blueprint(kind: Kind) -> Blueprint:
         blockers = ([shortfall_text(s) for s in services.list_publish_shortfalls(item)]
                     if permissions.can(current_user, Action.EDIT, item)
                     and "published" in allowed else [])
-        return render_template(f"profiles/{kind.name}_detail.html", item=item, kind=kind,
+        page = render_template(f"profiles/{kind.name}_detail.html", item=item, kind=kind,
                                allowed=allowed, publish_blockers=blockers,
                                blocks=render_detail_blocks(item, kind=kind))
+        db.session.commit()  # what a block recorded of this view (matches now seen)
+        return page
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required
