@@ -16,7 +16,10 @@ given table).
 Then, in this process, one after another: `solve_schedule` (median of --repeat runs) and
 `greedy_schedule` (the baseline: highest priority first, earliest slot that fits; median of
 the same number of runs), both checked with `check_schedule`, compared on time and on the
-objective (requests met, confirmed met, total score, meetings). Then a **reschedule** after
+objective (requests met, confirmed met, total score, meetings). Once per size, the
+alternative the solver does not use is timed too: one HiGHS solve per tier, each higher tier
+held at its value by a constraint row (`sequential_schedule`); its tiers must equal the
+weighted solve's (a cross-check of the weights on realistic events). Then a **reschedule** after
 publication: the solver's schedule is published, 2.5 % of participants block a slot where they
 have a meeting, one participant withdraws and five new requests are accepted; both methods
 reschedule and their diffs (kept / moved / added / dropped, participants to tell) are printed.
@@ -33,11 +36,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import machine
+from bench.common import ROOT, engine_state, machine
 from matchmaker.events.schedule import (
+    TIERS,
     CandidatePair,
     Meeting,
     Participant,
+    Schedule,
     ScheduleProblem,
     Slot,
     check_schedule,
@@ -146,6 +151,43 @@ def perturb(problem: ScheduleProblem, published, *, seed: int = SEED) -> Schedul
                    published=tuple(published))
 
 
+def sequential_schedule(problem: ScheduleProblem, *, time_limit: float) -> Schedule:
+    """The alternative the solver does not use: one solve per tier, each higher tier held at
+    its value by a row (tier >= value). Same model, same HiGHS; a cross-check of the weights."""
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from matchmaker.events.schedule.event import Event
+    from matchmaker.events.schedule.result import finish
+    from matchmaker.events.schedule.solver import SCORE_GAP, _Model
+
+    began = time.perf_counter()
+    event = Event(problem)
+    model = _Model(event)
+    x, held, status = np.zeros(model.n), [], "optimal"
+    for name, v in zip(TIERS, model.tiers):
+        if not v.any():
+            continue
+        left = time_limit - (time.perf_counter() - began)
+        rows = sparse.vstack([model.matrix, *[sparse.csr_matrix(h) for h, _ in held]], "csr")
+        lower = [-np.inf] * model.matrix.shape[0] + [value for _, value in held]
+        upper = [*model.upper, *[np.inf] * len(held)]
+        gap = SCORE_GAP if name == "score" else 0.5 / max(1.0, float(v.sum()))
+        res = milp(-v, integrality=np.ones(model.n), bounds=Bounds(0, 1),
+                   constraints=LinearConstraint(rows, lower, upper),
+                   options={"time_limit": max(left, 0.01), "mip_rel_gap": gap})
+        if res.x is None:
+            status = "time_limit"
+            break
+        x = np.round(res.x)
+        if res.status != 0:
+            status = "time_limit"
+        held.append((v, float(v @ x) - 1e-6))
+    chosen = [(int(model.cand[k]), int(model.slot[k])) for k in np.flatnonzero(x > 0.5)]
+    return finish(event, chosen, status, seconds=time.perf_counter() - began)
+
+
 def _run(fn, problem, repeat):
     times, result = [], None
     for _ in range(repeat):
@@ -177,12 +219,15 @@ def _count(values) -> dict:
     return dict(sorted(out.items()))
 
 
-def measure(participants: int, pairs: int, repeat: int, time_limit: float) -> dict:
+def measure(participants: int, pairs: int, repeat: int, time_limit: float, *,
+            sequential: bool = True) -> dict:
     """Solve, greedy and reschedule one instance; return the figures."""
     problem = make_problem(participants, pairs)
     solve = lambda p: solve_schedule(p, time_limit=time_limit)
     solved, solve_times = _run(solve, problem, repeat)
     greedy, greedy_times = _run(greedy_schedule, problem, repeat)
+    seq, seq_times = (_run(lambda p: sequential_schedule(p, time_limit=time_limit), problem, 1)
+                      if sequential else (None, None))
     changed = perturb(problem, solved.meetings)
     resolved, resolve_times = _run(solve, changed, repeat)
     regreedy, regreedy_times = _run(greedy_schedule, changed, repeat)
@@ -192,6 +237,7 @@ def measure(participants: int, pairs: int, repeat: int, time_limit: float) -> di
             "booths": sum(p.booth is not None for p in problem.participants),
             "solver": _summary(problem, solved, solve_times),
             "greedy": _summary(problem, greedy, greedy_times),
+            "sequential": seq and _summary(problem, seq, seq_times),
             "reschedule": {"blocked": _newly_blocked(problem, changed),
                            "solver": _summary(changed, resolved, resolve_times),
                            "greedy": _summary(changed, regreedy, regreedy_times)}}
@@ -217,13 +263,21 @@ def _print(r: dict) -> None:
     for key in ("requests_met", "confirmed_met", "score", "meetings"):
         print(f"{key:16}{s[key]:>12}{g[key]:>12}{_ratio(s[key], g[key]):>15}")
     print(f"{'status':16}{s['status']:>12}{g['status']:>12}")
+    q = r["sequential"]
+    if q:
+        same = all(q[k] == s[k] for k in ("requests_met", "confirmed_met", "published_kept"))
+        print(f"sequential solves (one per tier, rows 'tier >= value'; one run): "
+              f"{q['median_s']:.3f}s ({_ratio(q['median_s'], s['median_s'])} the weighted "
+              f"solve), {q['status']}; requests {q['requests_met']}, confirmed "
+              f"{q['confirmed_met']}, score {q['score']}: count tiers "
+              f"{'the same' if same else 'DIFFERENT'}, score {q['score'] - s['score']:+.3f}")
     print(f"gap left (score points, HiGHS's bound): {s['gap']}; weights of requests, "
           f"confirmed, kept, score: {', '.join(f'{w:.4g}' for w in s['weights'])}")
     print(f"not scheduled (solver): {s['unscheduled_reasons']}")
     if s["violations"] or g["violations"]:
         print(f"VIOLATIONS: {s['violations'][:5]} {g['violations'][:5]}")
     rs = r["reschedule"]
-    print(f"reschedule ({rs['blocked']} new blocks, 1 withdrawal, 5 new requests):")
+    print(f"reschedule (slots newly blocked: {rs['blocked']}; 1 withdrawal; 5 new requests):")
     for name in ("solver", "greedy"):
         x = rs[name]
         d = x["diff"]
@@ -241,12 +295,16 @@ def main() -> None:
                         help="participants:pairs,... (default %(default)s)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--no-sequential", action="store_true",
+                        help="skip the one-solve-per-tier comparison (slow at 400)")
     args = parser.parse_args()
     report = {"machine": machine(), "at": datetime.now(UTC).isoformat(timespec="seconds"),
+              "solver": engine_state(ROOT / "matchmaker" / "events" / "schedule"),
               "repeat": args.repeat, "time_limit": args.time_limit, "seed": SEED, "sizes": []}
     for size in args.sizes.split(","):
         participants, pairs = (int(x) for x in size.split(":"))
-        result = measure(participants, pairs, args.repeat, args.time_limit)
+        result = measure(participants, pairs, args.repeat, args.time_limit,
+                         sequential=not args.no_sequential)
         report["sizes"].append(result)
         _print(result)
     report["load_average_after"] = machine()["load_average"]

@@ -60,14 +60,15 @@ min(0.5, `SCORE_GAP`·B_score): when it proves that gap, no schedule is better o
 (it would beat the proven bound by 1), and the score is within the gap of the best given them.
 `Schedule.gap` reports the gap left, after a time limit too (below 1: the count tiers are
 still proven optimal). The weights stay moderate because the bounds are the instance's own:
-about 10^5 for a first schedule of 200 participants, 10^9 at most when rescheduling 400
-(``bench/schedule.py`` prints them), far inside double precision for a score resolution of
-10^-3; the tests check the result against exhaustive search on small events.
+w_requests is 1.3·10^5 for a first schedule of 200 participants and 1,000 pairs, 4.4·10^8
+when rescheduling 400 and 2,000 (``python -m bench.schedule`` prints them): the objective's
+terms keep far more precision in doubles than a score's 10^-3. The tests compare the result
+with exhaustive search on small events, and the benchmark with sequential solves.
 
-Why not sequential solves (maximise tier 1, then tier 2 subject to tier 1 ≥ its value, …):
-they give the same schedules, but the dense "tier ≥ value" rows make the LP relaxation
-fractional and HiGHS branch for long: 3.5 s instead of 1.2 s at 200 participants and 1,000
-pairs, 44 s instead of 3 s at 400 and 2,000 (bench/README.md).
+Why not sequential solves (maximise tier 1, then tier 2 subject to tier 1 ≥ its value, …)?
+They give the same schedules (the benchmark checks it), but each "tier ≥ value" row is dense
+and makes the LP relaxation fractional, so HiGHS branches far longer: 5× the time at 200
+participants and 1,000 pairs, 16× at 400 and 2,000 (bench/README.md).
 
 Size and time
 -------------

@@ -154,7 +154,7 @@ class Schedule:
     `SCORE_GAP`), ``time_limit`` (the best schedule found in the time budget), ``greedy``
     (from `greedy_schedule`) or ``solver_error``. ``gap``: how much the sum of scores could
     still grow, at most (HiGHS's bound); below 1 the three count tiers are proven optimal.
-    None when nothing bounds it (greedy, or the solver found nothing and greedy stands in).
+    None when nothing bounds it (`greedy_schedule`, or HiGHS stopped without a bound).
     """
 
     meetings: tuple[Meeting, ...]

@@ -100,8 +100,9 @@ def _weights(bounds: list[float]) -> list[float]:
 
 
 def _solve_weighted(model: _Model, time_limit: float):
-    """Maximise the weighted objective once; return x (None if HiGHS found nothing), the
-    status, the gap left (in score points) and the weights."""
+    """Maximise the weighted objective once; return the best x HiGHS found (None if none),
+    its status, the objective vector, HiGHS's upper bound on it (None if none) and the
+    weights."""
     bounds = _tier_bounds(model)
     weights = _weights(bounds)
     objective = sum(w * v for w, v in zip(weights, model.tiers))
@@ -112,13 +113,10 @@ def _solve_weighted(model: _Model, time_limit: float):
                options={"time_limit": max(time_limit, 0.01),
                         "mip_rel_gap": wanted / max(largest, 1.0)})
     status = {0: "optimal", 1: "time_limit"}.get(res.status, "solver_error")
-    if res.x is None:
-        return None, status, None, weights
-    x = np.round(res.x)
-    bound = getattr(res, "mip_dual_bound", None)
-    gap = None if bound is None or not np.isfinite(bound) else max(
-        0.0, -float(bound) - float(objective @ x))
-    return x, status, gap, weights
+    dual = getattr(res, "mip_dual_bound", None)
+    upper = -float(dual) if dual is not None and np.isfinite(dual) else None
+    x = None if res.x is None else np.round(res.x)
+    return x, status, objective, upper, weights
 
 
 def _greedy_choice(event: Event) -> list[tuple[int, int]]:
@@ -192,9 +190,10 @@ def solve_schedule(problem: ScheduleProblem, *,
         greedy[model.index[cs]] = 1.0
     x, status, gap, weights = greedy, "optimal", 0.0, ()
     if model.n:
-        x, status, gap, weights = _solve_weighted(model, time_limit)
+        x, status, objective, upper, weights = _solve_weighted(model, time_limit)
         if x is None or (status != "optimal" and model.key(greedy) > model.key(x)):
-            x, gap = greedy, None
+            x = greedy
+        gap = None if upper is None else max(0.0, upper - float(objective @ x))
     chosen = [(int(model.cand[v]), int(model.slot[v])) for v in np.flatnonzero(x > 0.5)]
     return finish(event, chosen, status, gap=gap, weights=tuple(weights),
                   seconds=time.perf_counter() - began, variables=model.n,
