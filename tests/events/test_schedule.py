@@ -571,3 +571,12 @@ def test_random_events_rescheduled_unchanged_keep_every_meeting_and_table(prob):
     again = solve_schedule(replace(prob, published=first.meetings))
     assert again.diff.is_empty
     assert again.objective.published_kept == len(first.meetings)
+
+
+def test_two_locks_at_a_shared_booth_in_one_slot_are_reported():
+    people = [P("A1", 5, booth="X"), P("A2", 5, booth="X"), "B", "C"]
+    locks = [Meeting("A1", "B", "s1"), Meeting("A2", "C", "s1")]
+    with pytest.raises(ScheduleConflictError) as caught:
+        solve_schedule(problem(people, [], locked=locks))
+    assert [(c.code, c.participants) for c in caught.value.conflicts] == [
+        ("booth_double_booked", ("A1", "B", "A2", "C"))]

@@ -199,7 +199,8 @@ def _lock_clashes(event: Event, placed) -> list[Conflict]:
                                       f"locked meetings in slot {sid!r}", sid,
                                       _people(ms), tuple(ms)))
     for (booth, s), ms in by_booth.items():
-        if len(ms) > 1:
+        # A booth held by one participant only clashes through them: double_booked says it.
+        if len(ms) > 1 and booth in event.shared_booths:
             sid = event.problem.slots[s].id
             conflicts.append(Conflict("booth_double_booked", f"booth {booth!r} has {len(ms)} "
                                       f"locked meetings in slot {sid!r}", sid,
