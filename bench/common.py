@@ -34,11 +34,12 @@ def machine() -> dict:
             "libraries": versions, "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
-def engine_state() -> dict:
-    """The commit, whether matchmaker/matching has uncommitted changes, and a hash of its
-    source files (the engine is still being tuned: results name the code they measured)."""
+def engine_state(engine: Path = ENGINE) -> dict:
+    """The commit, whether the engine's package (matchmaker/matching unless told) has
+    uncommitted changes, and a hash of its source files (the engine is still being tuned:
+    results name the code they measured)."""
     digest = hashlib.sha256()
-    for path in sorted(ENGINE.glob("*.py")):
+    for path in sorted(engine.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
 
@@ -50,7 +51,7 @@ def engine_state() -> dict:
             return ""
 
     return {"commit": git("rev-parse", "--short", "HEAD"),
-            "engine_dirty": bool(git("status", "--porcelain", "--", "matchmaker/matching")),
+            "engine_dirty": bool(git("status", "--porcelain", "--", str(engine))),
             "engine_sha256": digest.hexdigest()[:16]}
 
 
