@@ -1,6 +1,13 @@
 """Import every model so that Alembic's autogenerate and the shell see the whole schema."""
 from matchmaker.auth.models import Broker, JoinRequest, User, UserSession, broker_chains
 from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.events.models import (
+    Event,
+    EventMeeting,
+    EventPairing,
+    EventParticipant,
+    EventSlot,
+)
 from matchmaker.jobs.models import BackgroundJob
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.pipeline.models import (
@@ -25,7 +32,8 @@ from matchmaker.recommendations.models import (
 
 __all__ = [
     "Activity", "BackgroundJob", "Broker", "Chain", "ChainSegment", "Contract", "Deal",
-    "DealHistory", "DealStage", "DealTask", "Enterprise", "Institution", "IntroductionRequest",
+    "DealHistory", "DealStage", "DealTask", "Enterprise", "Event", "EventMeeting",
+    "EventPairing", "EventParticipant", "EventSlot", "Institution", "IntroductionRequest",
     "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet", "NeedMode", "OutputMode",
     "Patent", "Region", "ResearchOutput", "SeenMatch", "ServiceTicket", "StoredMatch",
     "TechNeed", "User", "UserSession", "broker_chains", "deal_co_brokers",

@@ -32,6 +32,7 @@ class Action(StrEnum):
     DECIDE = "decide"        # accept or decline a request (introduction, join)
     CONTACT = "contact"      # read a broker's contact details (phone, e-mail, WeChat, hours)
     REASSIGN = "reassign"    # give a deal to another owning broker
+    REGISTER = "register"    # register one's organisation for an event
 
 
 class _System:
@@ -227,6 +228,39 @@ def _introduction(viewer, action: Action, request) -> bool:
     return action == Action.DECIDE and decides
 
 
+# --- matchmaking events ------------------------------------------------------------------------
+
+def organises(viewer, obj) -> bool:
+    """Return whether viewer organises the event obj belongs to (its broker, or an operator)."""
+    return is_admin(viewer) or (is_broker(viewer) and viewer.id == obj.organiser_id)
+
+
+def _event(viewer, action: Action, event) -> bool:
+    """Drafts only for their organiser; an open event for the signed-in (public ones for all).
+    Institutions and enterprises register while it is open or scheduled."""
+    if action == Action.VIEW:
+        return organises(viewer, event) or (event.status != "draft" and (
+            bool(event.is_public) or role_of(viewer) is not None))
+    if action == Action.REGISTER:
+        return event.status in ("open", "scheduled") and role_of(viewer) in (
+            Role.INSTITUTION, Role.ENTERPRISE)
+    return action == Action.EDIT and organises(viewer, event)
+
+
+def _event_participant(viewer, action: Action, participant) -> bool:
+    """A participant: its organiser and its own members (who mark their blocked slots)."""
+    own = (member_of_institution(viewer, participant.institution_id)
+           or member_of_enterprise(viewer, participant.enterprise_id))
+    return action in (Action.VIEW, Action.EDIT) and (organises(viewer, participant) or own)
+
+
+def _event_meeting(viewer, action: Action, meeting) -> bool:
+    """A meeting, its notes and outcome: the organiser and the two organisations meeting."""
+    own = (member_of_institution(viewer, meeting.institution_id)
+           or member_of_enterprise(viewer, meeting.enterprise_id))
+    return action in (Action.VIEW, Action.EDIT) and (organises(viewer, meeting) or own)
+
+
 _RULES = {
     "output": _output,
     "need": _need,
@@ -238,6 +272,9 @@ _RULES = {
     "job": _job,
     "deal": _deal,
     "introduction": _introduction,
+    "event": _event,
+    "event_participant": _event_participant,
+    "event_meeting": _event_meeting,
 }
 
 
@@ -267,6 +304,6 @@ def may_create(viewer, kind: str) -> bool:
         return role in (Role.INSTITUTION, Role.ADMIN)
     if kind == "need":
         return role in (Role.ENTERPRISE, Role.ADMIN)
-    if kind == "deal":
+    if kind in ("deal", "event"):
         return role in (Role.BROKER, Role.ADMIN)
     return role == Role.ADMIN

@@ -48,3 +48,18 @@ deal_changed = _signals.signal("deal-changed")
 # sender: the IntroductionRequest; kwargs: session, change ("requested", "accepted",
 # "declined"). For the coming notifications (the broker it went to, the requester).
 introduction_changed = _signals.signal("introduction-changed")
+
+# --- matchmaking events --------------------------------------------------------------------
+# sender: the Event; kwargs: session, actor, participants (the EventParticipants concerned).
+# For the coming notifications (each participant's members get their agenda or its change).
+# event_schedule_published: the organiser published the schedule (participants: all confirmed).
+event_schedule_published = _signals.signal("event-schedule-published")
+# event_schedule_changed: a re-solve after publication changed some meetings; also kwargs diff
+# (the Event.last_change dict); participants: only those whose meetings moved, came or went.
+event_schedule_changed = _signals.signal("event-schedule-changed")
+# sender: the EventParticipant; kwargs: session, actor, change ("invited", "registered",
+# "confirmed", "declined").
+event_participant_changed = _signals.signal("event-participant-changed")
+# sender: the EventMeeting; kwargs: session, actor, outcome, deal (the deal it started or
+# updated, or None).
+event_meeting_outcome = _signals.signal("event-meeting-outcome")
