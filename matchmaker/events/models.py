@@ -67,6 +67,8 @@ class Event(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The pairs the last schedule left out, with the solver's reason codes.
     unscheduled: Mapped[list] = mapped_column(JSON, default=list)
+    # The meetings as last published: [a, b, slot id, table, booth] (solver ids).
+    published_schedule: Mapped[list | None] = mapped_column(JSON)
     # What the last change after publication moved, added and dropped (participant ids).
     last_change: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

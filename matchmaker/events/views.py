@@ -202,7 +202,9 @@ def detail(event_id: int):
 
 def extra_context(event: Event, organiser: bool, own: EventParticipant | None) -> dict:
     """What the later parts of the event page show (pairings, schedule, results)."""
-    return {}
+    from matchmaker.events.schedule_views import schedule_context
+
+    return schedule_context(event, organiser, own)
 
 
 # --- slots ----------------------------------------------------------------------------------

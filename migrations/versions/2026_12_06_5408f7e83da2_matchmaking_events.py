@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('unscheduled', sa.JSON(), nullable=False),
+    sa.Column('published_schedule', sa.JSON(), nullable=True),
     sa.Column('last_change', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
