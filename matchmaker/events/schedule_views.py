@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker import permissions
-from matchmaker.events import forms, labels, scheduling, services
+from matchmaker.events import forms, labels, outcomes, scheduling, services
 from matchmaker.events.models import EventMeeting, EventPairing, EventParticipant
 from matchmaker.events.views import attempt, bp, flash_errors, load_event
 from matchmaker.extensions import db
@@ -14,7 +14,7 @@ from matchmaker.profiles.models import ResearchOutput, TechNeed
 
 def schedule_context(event, organiser: bool, own) -> dict:
     """What the event page shows of pairings, the schedule and one's agenda."""
-    context = {"agenda": [], "pairings": [], "grid": None}
+    context = {"agenda": [], "pairings": [], "grid": None, **results_context(event)}
     if own is not None and own.status == "confirmed":
         context["agenda"] = scheduling.list_agenda(db.session, event, own)
     if not organiser:
@@ -151,3 +151,47 @@ def agenda(event_id: int):
     return render_template("events/agenda.html", event=event, participant=participant,
                            meetings=meetings, event_labels=labels,
                            outcome_form=forms.OutcomeForm(formdata=None))
+
+
+# --- during and after: a meeting's notes and outcome ---------------------------------------
+
+def _meeting(event, meeting_id: int) -> EventMeeting:
+    meeting = db.session.get(EventMeeting, meeting_id)
+    if meeting is None or meeting.event_id != event.id:
+        abort(404)
+    permissions.require(current_user, Action.VIEW, meeting)
+    return meeting
+
+
+@bp.route("/<int:event_id>/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@login_required
+def meeting(event_id: int, meeting_id: int):
+    """A meeting's page, made for a phone: who, when, where; notes and outcome."""
+    event = load_event(event_id)
+    item = _meeting(event, meeting_id)
+    form = forms.OutcomeForm(obj=item if request.method == "GET" else None)
+    if request.method == "POST":
+        permissions.require(current_user, Action.EDIT, item)
+        if form.validate_on_submit():
+            deal = []
+            if attempt(lambda: deal.append(outcomes.record_outcome(
+                    db.session, item, actor=current_user, outcome=form.outcome.data,
+                    notes=form.notes.data or "")), _("Outcome saved.")):
+                if deal[0] is not None:
+                    flash(_("The follow-up is on the deal “%(title)s”.", title=deal[0].title),
+                          "info")
+                return redirect(url_for("events.meeting", event_id=event.id,
+                                        meeting_id=item.id))
+        else:
+            flash_errors(form)
+    deal = item.deal if item.deal is not None and permissions.can(
+        current_user, Action.VIEW, item.deal) else None
+    return render_template("events/meeting.html", event=event, meeting=item, form=form,
+                           deal=deal, event_labels=labels)
+
+
+def results_context(event) -> dict:
+    """What the event page shows of what came of the event."""
+    if event.status not in ("scheduled", "held", "closed"):
+        return {}
+    return {"results": outcomes.event_results(db.session, event)}

@@ -30,7 +30,6 @@ from matchmaker.permissions import Action
 from matchmaker.pipeline import clock
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 
-FOLLOW_UP_DAYS = 7  # the next step a positive outcome gives its deal is due a week later
 NOTES_MAX = 5000
 # Which status may follow which (the organiser moves the event along by hand; publishing
 # the schedule is what makes it "scheduled").
