@@ -1,0 +1,141 @@
+"""A matchmaking event in a real browser, on a seeded database of its own (deals are written):
+the organiser (a broker) creates the event, adds slots, invites an enterprise and an
+institution whose listings the matcher pairs, confirms them, proposes and confirms the
+pairings, generates and publishes the schedule, records a positive outcome on the meeting's
+page and finds the new deal on the board; at desktop width and at 390 px, where the event,
+meeting and agenda pages do not scroll sideways."""
+import threading
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from werkzeug.serving import make_server
+
+from matchmaker.extensions import db
+from matchmaker.jobs import enqueue, run_queued
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations.models import MatchSet, StoredMatch
+from matchmaker.recommendations.store import current_generation
+from tests.browser.conftest import sign_in
+from tests.browser.test_listing_layout import NO_SIDEWAYS_SCROLL_JS
+from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, make_committed_app
+
+pytestmark = pytest.mark.browser
+BROKER = "broker-zhangmin"
+
+
+@pytest.fixture(scope="module")
+def own_app(tmp_path_factory):
+    """A seeded app with stored matches on a database (or PostgreSQL schema) of its own."""
+    schema = None
+    if IS_POSTGRES:
+        schema = f"ev_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(TEST_DATABASE_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in TEST_DATABASE_URL else "?"
+        url = f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('events-ui') / 'own.sqlite3'}"
+    app = make_committed_app(url)
+    with app.app_context():
+        enqueue(db.session, "matches.rebuild")
+        db.session.commit()
+        run_queued(db.session)
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if schema is not None:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(own_app):
+    srv = make_server("127.0.0.1", 0, own_app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def pair(own_app):
+    """The best stored match between a published need and a published output:
+    (enterprise id, institution id)."""
+    with own_app.app_context():
+        generation = current_generation(db.session)
+        row = db.session.execute(
+            select(TechNeed.enterprise_id, ResearchOutput.institution_id)
+            .select_from(StoredMatch)
+            .join(MatchSet, MatchSet.id == StoredMatch.set_id)
+            .join(TechNeed, TechNeed.id == StoredMatch.need_id)
+            .join(ResearchOutput, ResearchOutput.id == StoredMatch.output_id)
+            .where(MatchSet.generation_id == generation.id, TechNeed.status == "published",
+                   ResearchOutput.status == "published")
+            .order_by(StoredMatch.score.desc()).limit(1)).one()
+        db.session.remove()
+    return row
+
+
+def _no_sideways_scroll(page) -> None:
+    assert page.evaluate(NO_SIDEWAYS_SCROLL_JS), page.url
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_organiser_builds_event_schedules_records_outcome_and_finds_the_deal(
+        page, server, pair, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, server, BROKER)
+    day = (date.today() + timedelta(days=14)).isoformat()
+    page.goto(f"{server}/events/new")
+    page.fill("#title", f"Browser fair {width}")
+    page.fill("#starts_on", day)
+    page.fill("#ends_on", day)
+    page.fill("#tables", "3")
+    page.click('[data-testid="event-form"] button[type=submit]')
+    page.wait_for_selector('[data-testid="event-status"]')
+    event_url = page.url.split("#")[0]
+    for start, end in (("09:00", "09:20"), ("09:20", "09:40")):
+        page.fill('[data-testid="slot-form"] #starts_at', start)
+        page.fill('[data-testid="slot-form"] #ends_at', end)
+        page.click('[data-testid="slot-form"] button[type=submit]')
+        page.wait_for_load_state()
+    assert page.locator('[data-testid="slots"] li').count() == 2
+    enterprise_id, institution_id = pair
+    for value in (f"e:{enterprise_id}", f"i:{institution_id}"):
+        page.select_option('[data-testid="invite-form"] #organisation', value)
+        page.click('[data-testid="invite-form"] button[type=submit]')
+        page.wait_for_load_state()
+    while page.locator('[data-testid="confirm-participant"]').count():
+        page.locator('[data-testid="confirm-participant"]').first.click()
+        page.wait_for_load_state()
+    page.click('[data-testid="propose-pairings"]')
+    page.wait_for_load_state()
+    assert page.locator('[data-testid="pairing-row"]').count() >= 1
+    page.locator('[data-testid="toggle-pairing"]').first.click()
+    page.wait_for_load_state()
+    page.click('[data-testid="generate-schedule"]')
+    page.wait_for_selector('[data-testid="schedule-grid"]')
+    assert page.locator('[data-testid="meeting-cell"]').count() == 1
+    page.click('[data-testid="publish-schedule"]')
+    page.wait_for_load_state()
+    _no_sideways_scroll(page)
+    page.locator('[data-testid="meeting-cell"] a').first.click()
+    page.wait_for_selector('[data-testid="outcome-form"]')
+    _no_sideways_scroll(page)
+    page.select_option("#outcome", "follow_up")
+    page.fill("#notes", "双方约定两周内到企业现场考察")
+    page.click('[data-testid="save-outcome"]')
+    page.wait_for_selector('[data-testid="meeting-deal"]')
+    assert page.locator('[data-testid="meeting-outcome"]').count() == 1
+    deal_href = page.locator('[data-testid="meeting-deal"] a').get_attribute("href")
+    deal_id = deal_href.rstrip("/").split("/")[-1]
+    page.goto(f"{server}/deals/board")
+    assert page.locator(f'[data-testid="deal-card"][data-deal="{deal_id}"]').count() == 1
+    page.goto(event_url)
+    assert page.locator('[data-testid="results-deals"]').inner_text() == "1"
