@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker import permissions
-from matchmaker.events import forms, labels, outcomes, scheduling, services
+from matchmaker.events import export, forms, labels, outcomes, scheduling, services
 from matchmaker.events.models import EventMeeting, EventPairing, EventParticipant
 from matchmaker.events.views import attempt, bp, flash_errors, load_event
 from matchmaker.extensions import db
@@ -195,3 +195,40 @@ def results_context(event) -> dict:
     if event.status not in ("scheduled", "held", "closed"):
         return {}
     return {"results": outcomes.event_results(db.session, event)}
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+@bp.route("/<int:event_id>/schedule.xlsx")
+@login_required
+def export_schedule(event_id: int):
+    event = load_event(event_id, Action.EDIT)
+    body = export.schedule_xlsx(event, scheduling.list_meetings(db.session, event))
+    return body, 200, {
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": f'attachment; filename="event-{event.id}-schedule.xlsx"'}
+
+
+@bp.route("/<int:event_id>/agenda/print")
+@login_required
+def print_agenda(event_id: int):
+    """Printable agendas: one's own, one participant's or (organiser) every confirmed one's,
+    one per page."""
+    event = load_event(event_id)
+    wanted = request.args.get("participant", "")
+    if wanted == "all":
+        permissions.require(current_user, Action.EDIT, event)
+        people = [p for p in event.participants if p.status == "confirmed"]
+    elif wanted.isdigit() and len(wanted) < 10:
+        participant = db.session.get(EventParticipant, int(wanted))
+        if participant is None or participant.event_id != event.id:
+            abort(404)
+        permissions.require(current_user, Action.VIEW, participant)
+        people = [participant]
+    else:
+        own = services.own_participant(db.session, event, current_user)
+        if own is None:
+            abort(404)
+        people = [own]
+    agendas = [(p, scheduling.list_agenda(db.session, event, p)) for p in people]
+    return render_template("events/agenda_print.html", event=event, agendas=agendas)
