@@ -139,6 +139,11 @@ class SeedLoader:
             deals = load_deals(self.session, self.dir, email_of=demo_email)
             self.created.update(deals.created)
             self.updated.update(deals.updated)
+            from matchmaker.events.seed import load_events
+
+            events = load_events(self.session, self.dir, email_of=demo_email)
+            self.created.update(events.created)
+            self.updated.update(events.updated)
             self._seen_matches()
         return self
 
