@@ -76,7 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.orgs.views import bp as orgs_bp
-    from matchmaker.pipeline import deal_views  # noqa: F401  (the deal page's routes on bp)
+    from matchmaker.pipeline import (
+        deal_views,  # noqa: F401  (the deal page's routes on bp)
+        stage_views,  # noqa: F401  (the stages page's routes on bp)
+    )
     from matchmaker.pipeline import views as pipeline_views
     from matchmaker.profiles import views as profiles_views
     from matchmaker.profiles.views import needs_bp, outputs_bp

@@ -1,6 +1,6 @@
 """Human labels for the pipeline's vocabulary and the rules' refusal codes (Flask-Babel)."""
+from flask_babel import LazyString, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 
 from matchmaker.domain import (
     ActivityKind,
@@ -198,12 +198,14 @@ REFUSAL = {
     "stage_at_edge": _l("Order: the stage is already at that end of its phase."),
 }
 
-# Refusals that count something (rules.Refusal.count); num is the count.
+# Refusals that count something (rules.Refusal.count): num → a lazy message (ngettext is
+# called where the message is read, so it follows the reader's language; the extractor sees
+# the call).
 REFUSAL_COUNTED = {
-    "stage_has_open_deals": lambda num: lazy_ngettext(
+    "stage_has_open_deals": lambda num: LazyString(lambda: ngettext(
         "Active: %(num)d open deal is still at this stage; move it to another stage first.",
         "Active: %(num)d open deals are still at this stage; move them to other stages first.",
-        num),
+        num)),
 }
 
 

@@ -84,11 +84,15 @@ from matchmaker.pipeline.queries import (  # noqa: F401  (one import place for t
 )
 from matchmaker.pipeline.stages import (  # noqa: F401  (one import place for the UI)
     StageData,
+    StageRow,
     add_stage,
     get_stage,
+    list_stage_changes,
     move_stage,
+    open_deal_counts,
     save_stage,
     stage_for_deal,
+    stage_table,
     update_stage,
 )
 from matchmaker.pipeline.writing import (  # noqa: F401  (RefusedError: for callers too)
