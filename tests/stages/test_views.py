@@ -163,7 +163,8 @@ def test_an_operator_renames_a_stage_and_the_change_is_recorded(operator_client,
     assert (change.old_value, change.new_value, change.actor_id) == (
         "Landed", "Landed here", operator.id)
     page = _text(operator_client.get("/deals/stages"))
-    assert 'data-testid="stage-change" data-stage="landed" data-field="name_en"' in page
+    assert ('data-testid="stage-change" data-stage="landed" data-action="changed" '
+            'data-field="name_en"') in page
 
 
 def test_the_move_buttons_reorder_a_phase_without_javascript(operator_client, db_session):
