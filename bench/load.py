@@ -23,10 +23,16 @@ What it does, in one command:
    the median and p95 to the health endpoint's in the same run; writes the figures to
    bench/results/load-<time>.json. The load generator shares the two cores with the stack:
    its own CPU time is part of every figure.
+5. Prints where the machine's CPU went during the measured run: CPU seconds used by the web
+   processes (gunicorn), the RQ workers and scheduler, PostgreSQL, Redis, the load generator
+   itself and everything else, per request and as a share of the machine's capacity (cores x
+   duration). A share near 100 % means the figures measure queueing for the cores, not the
+   pages.
 """
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
@@ -107,6 +113,71 @@ def summarise(samples: list, duration: float) -> dict:
     return figures
 
 
+def _cpu_group(proc, stack_pids: set[int]) -> str:
+    """Name the component a process belongs to, for the CPU account."""
+    import psutil
+    try:
+        name, cmdline = proc.name(), " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return "other"
+    if proc.pid == os.getpid():
+        return "load generator"
+    if proc.pid in stack_pids:
+        if "gunicorn" in cmdline:
+            return "web (gunicorn)"
+        return "workers + scheduler"
+    if name.startswith("postgres") or cmdline.startswith("postgres"):
+        return "postgresql"
+    if name.startswith("redis"):
+        return "redis"
+    return "other"
+
+
+def cpu_snapshot(stack_pid: int) -> dict[int, tuple[str, float]]:
+    """Return {pid: (component, user + system CPU seconds)} for every process now running."""
+    import psutil
+    try:
+        root = psutil.Process(stack_pid)
+        stack_pids = {p.pid for p in root.children(recursive=True)} | {stack_pid}
+    except psutil.NoSuchProcess:
+        stack_pids = set()
+    snapshot = {}
+    for proc in psutil.process_iter():
+        try:
+            times = proc.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        snapshot[proc.pid] = (_cpu_group(proc, stack_pids), times.user + times.system)
+    return snapshot
+
+
+def cpu_account(before: dict, after: dict, duration: float, requests: int) -> dict:
+    """Return CPU seconds per component between two snapshots, per request and as a share of
+    the machine's capacity (cores x duration). Processes that started during the run count
+    from zero; those that ended are lost (none should, in a steady run)."""
+    import psutil
+    used: dict[str, float] = {}
+    for pid, (group, seconds) in after.items():
+        used[group] = used.get(group, 0.0) + seconds - before.get(pid, (group, 0.0))[1]
+    capacity = (psutil.cpu_count() or 1) * duration
+    account = {group: {"cpu_s": round(seconds, 1),
+                       "ms_per_request": round(seconds * 1000 / max(requests, 1), 1),
+                       "share_of_machine": round(seconds / capacity, 3)}
+               for group, seconds in sorted(used.items(), key=lambda kv: -kv[1])}
+    total = sum(used.values())
+    account["total"] = {"cpu_s": round(total, 1),
+                        "ms_per_request": round(total * 1000 / max(requests, 1), 1),
+                        "share_of_machine": round(total / capacity, 3)}
+    return account
+
+
+def _print_cpu(account: dict) -> None:
+    print(f"\n{'CPU during the run':22} {'seconds':>8} {'ms/request':>11} {'of machine':>11}")
+    for group, f in account.items():
+        print(f"{group:22} {f['cpu_s']:8.1f} {f['ms_per_request']:11.1f} "
+              f"{f['share_of_machine'] * 100:10.1f}%")
+
+
 def _print(figures: dict, args) -> None:
     print(f"\n{args.clients} clients, {args.duration:.0f} s, think time uniform "
           f"[0, {2 * args.think:g}] s; {figures['throughput_rps']} requests/s\n")
@@ -143,9 +214,14 @@ def main() -> None:
             browser.close()
         asyncio.run(_run(running.base, cookies, ids, args.think, 5))  # warm-up, not counted
         stack.log(f"measuring for {args.duration:.0f} s")
+        before, started = cpu_snapshot(running.process.pid), time.perf_counter()
         samples = asyncio.run(_run(running.base, cookies, ids, args.think, args.duration))
+        account = cpu_account(before, cpu_snapshot(running.process.pid),
+                              time.perf_counter() - started, len(samples))
     figures = summarise(samples, args.duration)
+    figures["cpu"] = account
     _print(figures, args)
+    _print_cpu(account)
     result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "args": vars(args),
               "listings": stack.listing_counts(), "figures": figures, "machine": machine(),
               "engine": engine_state()}

@@ -55,11 +55,13 @@ def _init_extensions(app: Flask) -> None:
     import matchmaker.models  # noqa: F401  (the whole schema, for Alembic)
     from matchmaker import personal_data
     from matchmaker.auth import login as auth_login
+    from matchmaker.pipeline import contacts as pipeline_contacts
     from matchmaker.pipeline import jobs as pipeline_jobs  # noqa: F401  (its tasks)
     from matchmaker.pipeline import subscribers  # noqa: F401  (deal history, listing notes)
 
     auth_login.init_app(app)
     personal_data.register()
+    pipeline_contacts.register()  # who sees a broker's contact details
 
 
 def _register_converters(app: Flask) -> None:
@@ -78,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.orgs.views import bp as orgs_bp
     from matchmaker.pipeline import (
         deal_views,  # noqa: F401  (the deal page's routes on bp)
+        overview_views,  # noqa: F401  (the overview's routes on bp)
         stage_views,  # noqa: F401  (the stages page's routes on bp)
     )
     from matchmaker.pipeline import views as pipeline_views

@@ -4,7 +4,9 @@ profiles sits below recommendations and the pipeline, and orgs below profiles, s
 never import the higher views.
 Instead a higher feature registers a block when the app is created: a template and a function
 that returns the template's context for one object, or None when the viewer sees nothing. A
-page renders every block of its place, in registration order. Places:
+page renders every block of its place, in registration order. A context function may record
+what its viewer was shown through a service (an owner's matches become seen): the listing's
+view commits once its page is drawn. Places:
 
 - "listing": below a research output or technology need (context function: (item) -> dict);
 - "listing-aside": in the side column of the same page;
@@ -15,7 +17,7 @@ page renders every block of its place, in registration order. Places:
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g
 from markupsafe import Markup
 
 PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise")
@@ -41,15 +43,32 @@ def register_block(app: Flask, name: str, place: str, template: str,
     blocks[name] = Block(name, place, template, context)
 
 
+def _request_context() -> dict:
+    """Return the context processors' variables, computed once per request.
+
+    A page renders a block per match card (ten or more per page); running every context
+    processor for each of them, as render_template does, cost more than the blocks
+    themselves. Their values do not change within a request.
+    """
+    base = g.get("_block_template_context")
+    if base is None:
+        base = {}
+        current_app.update_template_context(base)
+        g._block_template_context = base
+    return base
+
+
 def render_blocks(place: str, obj, **page) -> Markup:
     """Render the blocks of place for obj (page: context every block template also gets)."""
     parts = []
+    env = current_app.jinja_env
     for block in current_app.extensions.get("page_blocks", {}).values():
         if block.place != place:
             continue
         context = block.context(obj)
         if context is not None:
-            parts.append(render_template(block.template, **page, **context))
+            template = env.get_template(block.template)
+            parts.append(template.render({**_request_context(), **page, **context}))
     return Markup("\n").join(Markup(part) for part in parts)
 
 

@@ -20,6 +20,7 @@ from matchmaker.recommendations.models import (
     MatchFeedback,
     MatchGeneration,
     MatchSet,
+    SeenMatch,
     StoredMatch,
 )
 
@@ -27,6 +28,6 @@ __all__ = [
     "Activity", "BackgroundJob", "Broker", "Chain", "ChainSegment", "Contract", "Deal",
     "DealHistory", "DealStage", "DealTask", "Enterprise", "Institution", "IntroductionRequest",
     "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet", "NeedMode", "OutputMode",
-    "Patent", "Region", "ResearchOutput", "ServiceTicket", "StageChange", "StoredMatch",
-    "TechNeed", "User", "UserSession", "broker_chains", "deal_co_brokers",
+    "Patent", "Region", "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange",
+    "StoredMatch", "TechNeed", "User", "UserSession", "broker_chains", "deal_co_brokers",
 ]

@@ -7,7 +7,12 @@ a class attribute `permission_kind` ("output", "need", "deal", …). Services th
 write the same rule as a SQL condition; their tests compare the two.
 
 A viewer is a User, flask-login's anonymous user, or None (a job, a script: no one).
+
+Some rules need a fact only a higher feature knows ("does this viewer work with that broker on
+a deal?"). That feature registers a check for it at start-up (register_relation); until one
+is registered the fact is false, so a rule that depends on it refuses.
 """
+from collections.abc import Callable
 from enum import StrEnum
 
 from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES, Role
@@ -20,8 +25,13 @@ class Action(StrEnum):
     COMMENT = "comment"      # add a comment (deals)
     SEE_MATCHES = "see_matches"  # see what the matcher recommends for a listing
     JUDGE = "judge"          # give feedback on a listing's matches (relevant / not)
+    # be told which of a listing's matches are new (its own organisation's members: what a
+    # broker or operator is shown does not clear the owner's "new")
+    FOLLOW_MATCHES = "follow_matches"
     ASK_INTRODUCTION = "ask_introduction"  # ask a broker to introduce the other side of a match
     DECIDE = "decide"        # accept or decline a request (introduction, join)
+    CONTACT = "contact"      # read a broker's contact details (phone, e-mail, WeChat, hours)
+    REASSIGN = "reassign"    # give a deal to another owning broker
 
 
 class _System:
@@ -43,6 +53,27 @@ class _System:
 
 
 SYSTEM = _System()
+
+
+# --- facts from higher features ------------------------------------------------------------
+
+Relation = Callable[[object, object], bool]
+_relations: dict[str, Relation] = {}
+
+# A viewer has a deal (as a party or as one of its brokers) or an introduction request with the
+# broker whose profile is given: registered by the pipeline (pipeline/contacts.py).
+WORKS_WITH_BROKER = "works_with_broker"
+
+
+def register_relation(name: str, check: Relation) -> None:
+    """Let a higher feature answer check(viewer, obj) for the relation name."""
+    _relations[name] = check
+
+
+def related(name: str, viewer, obj) -> bool:
+    """Return whether the registered check of name holds (False if none is registered)."""
+    check = _relations.get(name)
+    return check is not None and bool(check(viewer, obj))
 
 
 def role_of(viewer) -> Role | None:
@@ -95,7 +126,7 @@ def _output(viewer, action: Action, output) -> bool:
         # A verdict is given on a (need, output) pair and checked against the need; from the
         # output's side only brokers judge (institutions see what enterprises said).
         return is_broker(viewer)
-    if action == Action.ASK_INTRODUCTION:
+    if action in (Action.ASK_INTRODUCTION, Action.FOLLOW_MATCHES):
         return member_of_institution(viewer, output.institution_id)
     return action == Action.EDIT and owner
 
@@ -108,7 +139,7 @@ def _need(viewer, action: Action, need) -> bool:
         return is_staff(viewer) or member_of_enterprise(viewer, need.enterprise_id)
     if action == Action.JUDGE:
         return is_broker(viewer) or member_of_enterprise(viewer, need.enterprise_id)
-    if action == Action.ASK_INTRODUCTION:
+    if action in (Action.ASK_INTRODUCTION, Action.FOLLOW_MATCHES):
         return member_of_enterprise(viewer, need.enterprise_id)
     return action == Action.EDIT and owner
 
@@ -130,10 +161,16 @@ def _enterprise(viewer, action: Action, enterprise) -> bool:
 
 
 def _broker(viewer, action: Action, broker) -> bool:
+    """A broker's profile is public; their contact details are not: operators, the broker
+    and the people who work with them (a deal involving the viewer's organisation or worked
+    on by the viewer, open or lost, or an introduction request the viewer made to them)."""
     if action == Action.VIEW:
         return True  # the broker directory is public
-    return action == Action.EDIT and (is_admin(viewer) or (
-        is_broker(viewer) and viewer.id == broker.user_id))
+    oneself = is_broker(viewer) and viewer.id == broker.user_id
+    if action == Action.CONTACT:
+        return is_admin(viewer) or oneself or (
+            role_of(viewer) is not None and related(WORKS_WITH_BROKER, viewer, broker))
+    return action == Action.EDIT and (is_admin(viewer) or oneself)
 
 
 def _join_request(viewer, action: Action, request) -> bool:
@@ -176,6 +213,8 @@ def _deal(viewer, action: Action, deal) -> bool:
     manages = is_admin(viewer) or works_on_deal(viewer, deal)
     if action in (Action.VIEW, Action.COMMENT):
         return manages or party_to_deal(viewer, deal)
+    if action == Action.REASSIGN:
+        return is_admin(viewer)  # not even the owner: the operators balance the loads
     return action == Action.EDIT and manages
 
 

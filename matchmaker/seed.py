@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker import signals
+from matchmaker.auth.contact import BrokerContact
 from matchmaker.auth.models import COMPETENCIES, Broker, User
+from matchmaker.auth.services import update_broker_profile
 from matchmaker.chains import services as chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import (
@@ -32,10 +34,15 @@ from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.permissions import SYSTEM
 from matchmaker.profiles import services
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations import seen
 
 DEMO_DOMAIN = "demo.example.com"
 # Seeded records get stable, spread-out publication dates so that "newest first" means something.
 SEED_EPOCH = datetime(2026, 10, 31, 9, 0, tzinfo=UTC)
+# The demo institution and enterprise accounts last looked at their matches two months before
+# that: the counterparts then on the market (in the listing's chain, where its matches come from)
+# are seen; a match published since, or on a listing posted since, shows as new.
+SEEN_BEFORE = SEED_EPOCH - timedelta(days=60)
 
 
 def _read(path: Path):
@@ -132,6 +139,7 @@ class SeedLoader:
             deals = load_deals(self.session, self.dir, email_of=demo_email)
             self.created.update(deals.created)
             self.updated.update(deals.updated)
+            self._seen_matches()
         return self
 
     def _region(self, data: dict) -> Region:
@@ -199,13 +207,36 @@ class SeedLoader:
             self._user(key, f"{org.name}技术部", Role.ENTERPRISE, enterprise=org)
         for data in _read(self.dir / "brokers.json"):
             user = self._user(data["key"], data["name"], Role.BROKER)
-            broker = user.broker or Broker()
-            user.broker = broker
-            broker.certificate_no, broker.organisation = data["certificate_no"], data["organisation"]
-            broker.bio = data.get("bio", "")
-            for name in COMPETENCIES:
-                setattr(broker, name, data["competencies"][name])
-            broker.chains = [self.chains[key] for key in data["chains"]]
+            user.broker = user.broker or Broker()
+            # Through the service, as the profile form: the contact is checked and written
+            # the same way.
+            update_broker_profile(
+                self.session, user.broker, actor=SYSTEM,
+                chains=[self.chains[key] for key in data["chains"]],
+                certificate_no=data["certificate_no"], organisation=data["organisation"],
+                bio=data.get("bio", ""),
+                competencies={name: data["competencies"][name] for name in COMPETENCIES},
+                contact=BrokerContact(**data.get("contact", {})))
+
+    def _seen_matches(self) -> None:
+        """Record, through recommendations.seen, what the demo institution and enterprise
+        accounts were shown when they last looked (SEEN_BEFORE); a second load adds nothing."""
+        def before(listing) -> bool:
+            return listing.status != "draft" and _published_at(listing.ref) < SEEN_BEFORE
+
+        market = {side: [row for row in self.session.scalars(select(model)) if before(row)]
+                  for side, model in ((Side.OUTPUT, ResearchOutput), (Side.NEED, TechNeed))}
+        for user in self.session.scalars(select(User).where(User.email.in_(
+                [demo_email(key) for key in (*self.institutions, *self.enterprises)]))):
+            side = Side.OUTPUT if user.institution_id else Side.NEED
+            for listing in market[side]:
+                if (listing.institution_id if side == Side.OUTPUT else listing.enterprise_id) \
+                        != (user.institution_id or user.enterprise_id):
+                    continue
+                shown = [other.id for other in market[side.other]
+                         if other.chain_id == listing.chain_id]
+                marked = seen.mark_matches_seen(self.session, user, listing, shown)
+                self.created["seen matches"] += len(marked)
 
     def _segment(self, chain: Chain, key: str | None) -> ChainSegment | None:
         return next((s for s in chain.segments if s.key == key), None) if key else None

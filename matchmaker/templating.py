@@ -1,10 +1,12 @@
 """Jinja2 globals and filters: labels, language switch, money, localised names, user content."""
 import re
 from decimal import Decimal
+from types import ModuleType
 from urllib.parse import urlencode
 
 from flask import Flask, request
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from matchmaker import labels, permissions
@@ -28,6 +30,44 @@ def localized(obj, field: str = "name") -> str:
     if current_language() == "en":
         return getattr(obj, f"{field}_en", None) or zh
     return zh
+
+
+def _resolved(value):
+    """Return value with its lazy strings made plain in the current language, or None when it
+    holds nothing lazy (a function, a number, a plain string)."""
+    if isinstance(value, LazyString):
+        return str(value)
+    if isinstance(value, dict) and any(isinstance(v, LazyString) for v in value.values()):
+        return {k: str(v) if isinstance(v, LazyString) else v for k, v in value.items()}
+    return None
+
+
+class TranslatedLabels:
+    """A labels module as templates see it: its lazy strings and dicts of lazy strings
+    translated once per language and process, not once per use.
+
+    A page renders the same labels many times (a select of decline reasons on each of ten match
+    cards); each lazy string looked its translation up through Flask-Babel's request context
+    again. The catalogues are loaded once per process, so a translated copy per language stays
+    right for the life of the process.
+    """
+
+    def __init__(self, module: ModuleType):
+        self._module = module
+        self._cache: dict[tuple[str, str], object] = {}
+
+    def __getattr__(self, name: str):
+        key = (current_language(), name)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        value = getattr(self._module, name)
+        resolved = _resolved(value)
+        if resolved is None:
+            return value
+        self._cache[key] = resolved
+        return resolved
 
 
 def lang_of(text) -> str:
@@ -77,7 +117,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["join_terms"] = join_terms
     app.jinja_env.globals["money_range"] = money_range
     app.jinja_env.globals["segment_catalogue"] = segment_catalogue
-    app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals["labels"] = TranslatedLabels(labels)
 
     app.jinja_env.globals["url_with"] = url_with
     # Higher features' blocks inside lower templates (a match card's deal actions).

@@ -17,6 +17,8 @@ from matchmaker.jobs import enqueue, run_queued
 from matchmaker.seed import demo_email, load_seed
 from tests.factories import (  # noqa: F401  (factory fixtures for every test)
     make_broker,
+    make_chain,
+    make_deal,
     make_enterprise,
     make_institution,
     make_need,

@@ -32,3 +32,45 @@ def test_make_broker_and_inactive_accounts(make_broker, make_user):
     assert broker.broker is not None and permissions.is_broker(broker)
     disabled = make_user(Role.ENTERPRISE, status="disabled")
     assert permissions.role_of(disabled) is None
+
+
+def test_make_broker_specialises_in_chains_of_the_tests_own(make_broker, make_chain):
+    chain = make_chain()
+    broker = make_broker(chains=[chain])
+    waiting = make_broker(chains=[chain.key], status="pending")
+    assert broker.broker.chains == [chain] and waiting.broker.chains == [chain]
+    assert waiting.status == "pending" and permissions.is_broker(broker)
+
+
+def test_make_deal_makes_a_brokers_deal_on_new_listings_with_their_owners(make_deal,
+                                                                         make_broker):
+    owner = make_broker()
+    deal = make_deal(owner=owner)
+    assert (deal.stage.key, deal.owner, deal.is_open) == ("discovered", owner, True)
+    assert deal.output.created_by.role == Role.INSTITUTION
+    assert deal.need.created_by.role == Role.ENTERPRISE
+    assert deal.output.created_by.institution is deal.output.institution
+    alone = make_deal(need=None)
+    assert alone.need is None and permissions.is_broker(alone.owner)
+
+
+def test_make_deal_reaches_a_stage_one_move_at_a_time_recording_what_each_needs(
+        db_session, make_deal):
+    from sqlalchemy import select
+
+    from matchmaker.pipeline.models import DealHistory
+
+    deal = make_deal(stage_key="showcased")
+    stages = db_session.scalars(select(DealHistory.new_value).where(
+        DealHistory.deal_id == deal.id, DealHistory.field == "stage")
+        .order_by(DealHistory.id)).all()
+    assert stages == ["introduced", "negotiating", "contract_signed", "landed", "serving",
+                      "showcased"]
+    assert (deal.output.status, deal.need.status) == ("transferred", "solved")
+    assert deal.contract.total_amount > 0 and deal.local_conversion is True
+    assert deal.price is not None and deal.showcase_material
+
+
+def test_make_deal_to_lost_closes_it_with_a_reason(make_deal):
+    deal = make_deal(stage_key="lost")
+    assert (deal.stage.key, deal.is_open, deal.lost_reason) == ("lost", False, "other")

@@ -65,6 +65,9 @@ def test_output_edit(viewer, expected):
     (BROKER, "judge", True), (ADMIN, "judge", False), (ENT, "judge", True),
     (ENT, "ask_introduction", True), (BROKER, "ask_introduction", False),
     (ENT, "edit", True), (ANON, "see_matches", False),
+    (ENT, "follow_matches", True), (BROKER, "follow_matches", False),
+    (ADMIN, "follow_matches", False), (INST, "follow_matches", False),
+    (user(Role.ENTERPRISE, id=8, enterprise_id=21), "follow_matches", False),
 ])
 def test_need_actions(viewer, action, expected):
     assert permissions.can(viewer, action, need()) is expected
@@ -133,6 +136,8 @@ def test_join_request_rules(viewer, action, expected):
     (BROKER, "judge", True), (ADMIN, "judge", False), (INST, "judge", False),
     (INST, "see_matches", True), (OTHER_INST, "see_matches", False), (ENT, "see_matches", False),
     (INST, "ask_introduction", True), (ENT, "ask_introduction", False),
+    (INST, "follow_matches", True), (OTHER_INST, "follow_matches", False),
+    (BROKER, "follow_matches", False), (ADMIN, "follow_matches", False),
 ])
 def test_output_actions(viewer, action, expected):
     assert permissions.can(viewer, action, output()) is expected

@@ -247,3 +247,37 @@ def test_every_seed_listing_ends_in_its_files_status_or_where_its_deals_took_it(
     assert all(old == "published" and status in DEAL_SET_STATUSES and ref in with_deals
                for ref, (old, status) in moved.items()), moved
     assert {status for _, status in moved.values()} == set(DEAL_SET_STATUSES)
+
+
+def test_demo_owners_have_seen_what_was_on_the_market_when_they_last_looked(app, db_session):
+    """The seed records, through recommendations.seen, that each demo institution and
+    enterprise account was shown the counterparts in its listings' chains published before
+    SEEN_BEFORE: its home page shows some listings with new matches and some without."""
+    from sqlalchemy import delete
+
+    from matchmaker.recommendations import seen
+    from matchmaker.recommendations.models import SeenMatch
+    from matchmaker.seed import SEEN_BEFORE, _published_at, demo_email
+
+    db_session.execute(delete(SeenMatch))
+    loader = load_seed(db_session, app.config["SEED_DIR"], password_hash="x")
+    rows = db_session.execute(
+        select(User.email, SeenMatch.side, TechNeed.ref, ResearchOutput.ref)
+        .join(User, User.id == SeenMatch.user_id)
+        .join(TechNeed, TechNeed.id == SeenMatch.need_id)
+        .join(ResearchOutput, ResearchOutput.id == SeenMatch.output_id)).all()
+    assert loader.created["seen matches"] == len(rows) > 1000
+    assert {side for _, side, _, _ in rows} == {"need", "output"}
+    assert all(email.endswith("@demo.example.com") and _published_at(need) < SEEN_BEFORE
+               and _published_at(output) < SEEN_BEFORE for email, _, need, output in rows)
+
+    def news_of(key: str):
+        user = db_session.scalar(select(User).where(User.email == demo_email(key)))
+        needs = db_session.scalars(select(TechNeed).where(
+            TechNeed.enterprise_id == user.enterprise_id)).all()
+        return seen.count_new_matches(db_session, user, needs).values()
+
+    news = [n for enterprise in ENTERPRISES for n in news_of(enterprise["key"])]
+    assert 0 in news and any(0 < n < 10 for n in news) and 10 in news
+    assert sum(load_seed(db_session, app.config["SEED_DIR"], password_hash="x")
+               .created.values()) == 0

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from matchmaker import labels
+from matchmaker.auth import contact
 from matchmaker.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from matchmaker.domain import Role
 from matchmaker.forms_common import BaseForm, MultiCheckboxField
@@ -99,6 +100,16 @@ def _level(label):
         NumberRange(1, 5, message=_l("Rate it from 1 to 5."))])
 
 
+def _contact(normalize):
+    """Return a validator that reports what auth.contact finds wrong with the field."""
+    def check(form, field):
+        try:
+            normalize(field.data or "")
+        except contact.ContactError as error:
+            raise ValidationError(error.message) from None
+    return check
+
+
 class BrokerProfileForm(BaseForm):
     """A broker's own profile: chains of specialty, the six competencies, certificate, contact."""
 
@@ -113,6 +124,24 @@ class BrokerProfileForm(BaseForm):
         "Too long: at most %(n)d characters.", n=40))])
     organisation = StringField(_l("Organisation"), validators=[Length(max=120, message=_l(
         "Too long: at most %(n)d characters.", n=120))])
-    bio = TextAreaField(_l("About you and how to reach you"), description=_l(
-        "Shown on your public broker page: what you work on and how parties reach you."),
+    bio = TextAreaField(_l("About you"), description=_l(
+        "Shown on your public broker page: what you work on and what you are good at. Put your "
+        "phone and e-mail in the contact fields below, not here."),
         validators=[Length(max=2000, message=_l("Too long: at most %(n)d characters.", n=2000))])
+    # Contact: checked (and later stored) by auth.contact, the same rules as the service.
+    phone = StringField(_l("Phone"), validators=[_contact(contact.normalize_phone)],
+                        description=_l("A mobile number or a landline with its area code, "
+                                       "e.g. 138 0029 1234, or 029-8836 5102 ext. 8012."))
+    contact_email = EmailField(_l("Contact e-mail"),
+                               validators=[_contact(contact.normalize_email)])
+    wechat_id = StringField(_l("WeChat ID"), validators=[_contact(contact.normalize_wechat)])
+    office_hours = StringField(_l("Office hours"), validators=[
+        _contact(contact.normalize_office_hours)], description=_l(
+        "When parties can reach you, e.g. weekdays 9:00–17:30, Wednesdays at the Xixian office."))
+
+    def contact_data(self) -> contact.BrokerContact:
+        """Return the contact fields as typed (the service writes them one way)."""
+        return contact.BrokerContact(phone=self.phone.data or "",
+                                     contact_email=self.contact_email.data or "",
+                                     wechat_id=self.wechat_id.data or "",
+                                     office_hours=self.office_hours.data or "")

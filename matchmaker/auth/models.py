@@ -188,7 +188,10 @@ class JoinRequest(db.Model):
 
 
 class Broker(db.Model):
-    """A technology broker's profile (科技经纪人): specialties and the six competencies."""
+    """A technology broker's profile (科技经纪人): specialties, the six competencies and how to
+    reach them. The contact columns are personal: only permissions.can(viewer, "contact",
+    broker) shows them (the parties the broker works with and operators), never the public
+    page; they are in the personal-data export and erased with the account."""
 
     __tablename__ = "brokers"
     permission_kind: ClassVar[str] = "broker"
@@ -207,6 +210,11 @@ class Broker(db.Model):
     market: Mapped[int] = mapped_column(default=1)
     investment: Mapped[int] = mapped_column(default=1)
     cultivation: Mapped[int] = mapped_column(default=1)
+    # Contact, in the form auth.contact stores it ("" when not given).
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    wechat_id: Mapped[str] = mapped_column(String(20), default="")
+    office_hours: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship(back_populates="broker")
     chains: Mapped[list[Chain]] = relationship(secondary=broker_chains, order_by=Chain.id)
@@ -215,3 +223,7 @@ class Broker(db.Model):
     def competencies(self) -> dict[str, int]:
         """Return the six self-rated competency levels (1–5) by name."""
         return {name: getattr(self, name) for name in COMPETENCIES}
+
+    @property
+    def has_contact(self) -> bool:
+        return any((self.phone, self.contact_email, self.wechat_id, self.office_hours))

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from matchmaker.auth.contact import FIELDS as CONTACT_FIELDS
 from matchmaker.auth.errors import LastOperatorError, WrongPasswordError
 from matchmaker.auth.models import JoinRequest, User, UserSession
 from matchmaker.domain import AccountStatus, JoinRequestStatus, Role
@@ -60,7 +61,8 @@ def _broker(user: User) -> dict | None:
         return None
     return {"certificate_no": broker.certificate_no, "organisation": broker.organisation,
             "bio": broker.bio, "competencies": broker.competencies,
-            "chains": [chain.key for chain in broker.chains]}
+            "chains": [chain.key for chain in broker.chains],
+            "contact": {name: getattr(broker, name) for name in CONTACT_FIELDS}}
 
 
 def _join_requests(user: User) -> list[dict]:
@@ -144,6 +146,8 @@ def delete_account(session: Session, user: User, password: str) -> User:
     if user.broker is not None:
         broker = user.broker
         broker.certificate_no = broker.organisation = broker.bio = ""
+        for name in CONTACT_FIELDS:
+            setattr(broker, name, "")
         broker.chains = []
         for name in broker.competencies:
             setattr(broker, name, 1)

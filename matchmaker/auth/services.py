@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker import permissions
 from matchmaker.auth import sessions
+from matchmaker.auth.contact import BrokerContact, normalize_contact
 from matchmaker.auth.errors import (
     ActivationBlockedError,
     AlreadyDecidedError,
@@ -225,12 +226,22 @@ def decide_join_request(session: Session, request: JoinRequest, decision: str, *
 
 
 def update_broker_profile(session: Session, broker: Broker, *, actor, chains, certificate_no: str,
-                          organisation: str, bio: str, competencies: dict[str, int]) -> Broker:
-    """Change a broker's own profile (the broker, or an operator)."""
+                          organisation: str, bio: str, competencies: dict[str, int],
+                          contact: BrokerContact | None = None) -> Broker:
+    """Change a broker's own profile (the broker, or an operator); contact None keeps it.
+
+    Raises ValidationFailedError (field → message) for a contact detail auth.contact refuses.
+    """
     permissions.require(actor, permissions.Action.EDIT, broker)
     if set(competencies) - set(COMPETENCIES) or any(
             not 1 <= int(level) <= 5 for level in competencies.values()):
         raise ValueError("competency levels are 1 to 5, by COMPETENCIES name")
+    if contact is not None:
+        contact, problems = normalize_contact(contact)
+        if problems:
+            raise ValidationFailedError(problems)
+        for name, value in vars(contact).items():
+            setattr(broker, name, value)
     broker.chains = list(chains)
     broker.certificate_no = certificate_no.strip()[:40]
     broker.organisation = organisation.strip()[:120]

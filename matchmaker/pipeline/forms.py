@@ -2,6 +2,8 @@
 
 Every form that changes what a user saw carries the deal's version (VersionField): a save based
 on an older version is refused with a message and a fresh page instead of overwriting."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -9,11 +11,19 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from matchmaker import labels
 from matchmaker.domain import (
@@ -21,7 +31,9 @@ from matchmaker.domain import (
 )
 from matchmaker.forms_common import BaseForm, MultiCheckboxField
 from matchmaker.pipeline import labels as deal_labels
+from matchmaker.pipeline.rebalance import BATCH_MAX
 from matchmaker.profiles.forms import MoneyField
+from matchmaker.routing import ID_MAX
 
 
 def _choices(mapping: dict, *, blank: bool = True) -> list[SelectChoice]:
@@ -204,6 +216,38 @@ class AcceptIntroductionForm(BaseForm):
 class DeclineIntroductionForm(BaseForm):
     note = _required_text(_l("Why not"), _l("Say why, for the person who asked."), 1000,
                           area=True)
+
+
+_PICK = re.compile(r"(\d{1,10}):(\d{1,10})")  # "<deal id>:<version the page showed>"
+
+
+def _readable_pick(value: str | None) -> bool:
+    found = _PICK.fullmatch(value or "")
+    return found is not None and all(0 < int(n) <= ID_MAX for n in found.groups())
+
+
+class ReassignDealsForm(BaseForm):
+    """The overview's batch reassignment: the ticked deals, each with the version the page
+    showed, and the broker who takes them over."""
+
+    deals = SelectMultipleField(_l("Deals"), choices=[], validate_choice=False)
+    broker = SelectField(_l("Give the ticked deals to"), choices=[],
+                         validators=[DataRequired(message=_l("Choose a broker."))])
+    note = _optional_text(_l("Note"), 300)
+
+    def validate_deals(self, field):
+        if not field.data:
+            raise ValidationError(_l("Tick at least one deal to reassign."))
+        if len(field.data) > BATCH_MAX:
+            raise ValidationError(_l("Reassign at most %(n)d deals at a time.", n=BATCH_MAX))
+        if not all(_readable_pick(value) for value in field.data):
+            raise ValidationError(_l("The ticked deals could not be read: reload the page and "
+                                     "tick them again."))
+
+    def picks(self) -> list[tuple[int, int]]:
+        """Return (deal id, version seen) per ticked deal, in the order ticked."""
+        return [tuple(int(n) for n in _PICK.fullmatch(value).groups())
+                for value in self.deals.data]
 
 
 # --- the stages page (operators) ---------------------------------------------------------------

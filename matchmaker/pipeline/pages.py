@@ -8,9 +8,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session, defaultload, joinedload, lazyload, selectinload
 
 from matchmaker import permissions
 from matchmaker.auth.models import Broker, User
@@ -36,6 +37,7 @@ from matchmaker.pipeline.queries import (
     visible_condition,
 )
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations import seen
 from matchmaker.recommendations.models import MatchGeneration, MatchSet, StoredMatch
 
 CARDS_PER_COLUMN = 40  # the board shows the most urgent; the list view shows them all
@@ -230,17 +232,37 @@ def pending_introduction(session: Session, need_id: int, output_id: int) -> Intr
         IntroductionRequest.status == IntroductionStatus.PENDING).limit(1))
 
 
-def open_deals_on_listing(session: Session, viewer, side: Side,
-                          listing_id: int) -> dict[tuple[int, int], Deal]:
-    """Return the open deals viewer sees on one listing, by (need id, output id): one query for
-    every match card of a listing's page (the first deal of each pair)."""
-    column = Deal.need_id if side == Side.NEED else Deal.output_id
-    deals = session.scalars(select(Deal).where(
-        visible_condition(viewer), Deal.is_open, column == listing_id,
-        Deal.need_id.is_not(None), Deal.output_id.is_not(None))
-        .options(lazyload("*")).order_by(Deal.id.desc()))  # a card needs the id only
-    # Oldest last, so the dict keeps each pair's first deal, as open_deal_on_pair does.
-    return {(deal.need_id, deal.output_id): deal for deal in deals}
+class ListingDeals:
+    """The deals viewer sees on one listing (lost ones included), in the deal list's order
+    (list_deals_query): read in one query for a listing's page, whose side column shows the
+    first of them and whose match cards each ask for the open deal on their pair."""
+
+    def __init__(self, deals: Sequence[Deal]):
+        self.deals = list(deals)
+
+    def first(self, count: int) -> list[Deal]:
+        """Return the first count deals, most urgent first (the side column)."""
+        return self.deals[:count]
+
+    @cached_property
+    def open_by_pair(self) -> dict[tuple[int, int], Deal]:
+        """Return the open deals on a need and an output by (need id, output id): the first
+        deal of each pair, as open_deal_on_pair does."""
+        pairs: dict[tuple[int, int], Deal] = {}
+        for deal in sorted(self.deals, key=lambda d: d.id):
+            if deal.is_open and deal.need_id is not None and deal.output_id is not None:
+                pairs.setdefault((deal.need_id, deal.output_id), deal)
+        return pairs
+
+
+def deals_on_listing(session: Session, viewer, side: Side, listing_id: int) -> ListingDeals:
+    """Return the deals viewer sees on one listing, with their stages, in one query.
+
+    Unlimited: a match card needs its pair's open deal wherever it falls in the list, and a
+    listing has a handful of deals (one or two per counterpart it is discussed with).
+    """
+    query = titles_and_stages(deals_of_listing_query(viewer, side, listing_id))
+    return ListingDeals(session.scalars(query).all())
 
 
 def pending_introductions_on_listing(session: Session, side: Side,
@@ -326,49 +348,79 @@ def today_page(session: Session, viewer, *, limit: int = TODAY_LIMIT) -> TodayPa
 
 # --- home pages of the listing owners ---------------------------------------------------------
 
+@dataclass(frozen=True)
+class ListingNews:
+    item: ResearchOutput | TechNeed
+    matches: int  # the matches its page shows
+    new: int  # of those, the ones the viewer has not been shown yet (recommendations.seen)
+
+
 @dataclass
 class OwnerHome:
-    listings: list[tuple[object, int]]  # (output or need, number of current matches)
-    introductions: list[IntroductionRequest]
+    listings: list[ListingNews]  # the organisation's listings, those with new matches first
+    listing_total: int
+    new_total: int  # new matches over all the organisation's listings, not only those shown
+    waiting: Section  # introduction requests waiting for the broker, oldest first
+    decided: Section  # decided ones, latest decision first
     deals: list[Deal]
     deal_total: int
 
 
-def _match_counts(session: Session, side: Side, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
+def listings_with_news(session: Session, viewer, side: Side, mine, *,
+                       limit: int) -> tuple[list[ListingNews], int, int]:
+    """Return the first `limit` listings of side that mine selects (the viewer's
+    organisation's), those with matches new to viewer first, then the latest changed; with
+    the number of listings and of new matches over all of them. One query, however many
+    listings: the counts are a grouped subquery over the organisation's listings only."""
+    model = seen.MODELS[side]
+    counts = seen.match_counts_query(viewer, side, select(model.id).where(mine)).subquery()
+    new = func.coalesce(counts.c.new, 0)
     rows = session.execute(
-        select(MatchSet.profile_id, func.count(StoredMatch.id))
-        .join(MatchGeneration, MatchGeneration.id == MatchSet.generation_id)
-        .join(StoredMatch, StoredMatch.set_id == MatchSet.id)
-        .where(MatchGeneration.status == "current", MatchSet.side == side,
-               MatchSet.profile_id.in_(ids)).group_by(MatchSet.profile_id)).all()
-    return dict(rows)
+        select(model, func.coalesce(counts.c.matches, 0), new, func.sum(new).over(),
+               func.count().over())
+        .outerjoin(counts, counts.c.listing_id == model.id).where(mine)
+        .order_by(case((new > 0, 0), else_=1), model.updated_at.desc(), model.id)
+        .limit(limit).options(lazyload("*"))).all()
+    if not rows:
+        return [], 0, 0
+    return ([ListingNews(item, matches, fresh) for item, matches, fresh, _, _ in rows],
+            int(rows[0][4]), int(rows[0][3] or 0))
 
 
 def owner_home(session: Session, viewer, *, limit: int = 10) -> OwnerHome | None:
-    """Return an institution's outputs or an enterprise's needs with their match counts, the
-    introduction requests on them and the deals involving them; None for other roles."""
+    """Return an institution's outputs or an enterprise's needs with their new matches, the
+    introduction requests on them (waiting and decided) and the deals involving them; None for
+    other roles."""
     role = permissions.role_of(viewer)
     if role == Role.INSTITUTION and viewer.institution_id:
-        side, model = Side.OUTPUT, ResearchOutput
+        side = Side.OUTPUT
         mine = ResearchOutput.institution_id == viewer.institution_id
         on_mine = IntroductionRequest.output_id.in_(select(ResearchOutput.id).where(mine))
     elif role == Role.ENTERPRISE and viewer.enterprise_id:
-        side, model = Side.NEED, TechNeed
+        side = Side.NEED
         mine = TechNeed.enterprise_id == viewer.enterprise_id
         on_mine = IntroductionRequest.need_id.in_(select(TechNeed.id).where(mine))
     else:
         return None
-    listings = list(session.scalars(select(model).where(mine)
-                                    .order_by(model.updated_at.desc(), model.id).limit(limit)))
-    counts = _match_counts(session, side, [item.id for item in listings])
-    requests = list(session.scalars(select(IntroductionRequest).where(on_mine).order_by(
-        IntroductionRequest.created_at.desc(), IntroductionRequest.id.desc()).limit(limit)))
-    deals = list_deals_query(viewer, DealFilters(include_lost=True))
-    section = _section(session, with_parties(deals), limit)
-    return OwnerHome([(item, counts.get(item.id, 0)) for item in listings], requests,
-                     section.items, section.total)
+    listings, listing_total, new_total = listings_with_news(session, viewer, side, mine,
+                                                            limit=limit)
+    requests = select(IntroductionRequest).where(on_mine).options(  # titles and the broker
+        joinedload(IntroductionRequest.broker).options(lazyload(User.institution),
+                                                       lazyload(User.enterprise)),
+        defaultload(IntroductionRequest.need).lazyload("*"),
+        defaultload(IntroductionRequest.output).lazyload("*"))
+    waiting = requests.where(IntroductionRequest.status == IntroductionStatus.PENDING).order_by(
+        IntroductionRequest.created_at, IntroductionRequest.id)
+    decided = requests.where(IntroductionRequest.status != IntroductionStatus.PENDING).order_by(
+        IntroductionRequest.decided_at.desc(), IntroductionRequest.id.desc()).options(
+        # The link to a deal asks whether the viewer sees it: that reads the deal's own row
+        # and its two listings, which the requests have loaded already (nothing else of it).
+        selectinload(IntroductionRequest.deal).lazyload("*"))
+    deals = _section(session, with_parties(list_deals_query(viewer,
+                                                            DealFilters(include_lost=True))),
+                     limit)
+    return OwnerHome(listings, listing_total, new_total, _section(session, waiting, limit),
+                     _section(session, decided, limit), deals.items, deals.total)
 
 
 def column_totals(columns) -> dict[str, dict]:

@@ -413,12 +413,14 @@ def remove_co_broker(session: Session, deal: Deal, broker: User, *, actor: User)
 
 
 def reassign_deal(session: Session, deal: Deal, owner: User, *, actor: User,
-                  note: str = "") -> Deal:
+                  note: str = "", version: int | None = None) -> Deal:
     """Give the deal to another broker (operators only); a co-broker who takes it over
-    stops being a co-broker."""
-    if not permissions.is_admin(actor):
-        permissions.require(actor, permissions.Action.VIEW, deal)
-        raise PermissionDeniedError(deal.id)
+    stops being a co-broker.
+
+    Raises StaleObjectError if the deal changed since version was read.
+    """
+    permissions.require(actor, permissions.Action.REASSIGN, deal)
+    check_version(deal, version)
     if not is_active_broker(owner):
         raise refuse("not_a_broker", "owner")
     if owner.id == deal.owner_id:

@@ -1,5 +1,6 @@
-"""The broker's workspace: board, list, today, the operators' overview, starting a deal, and
-introductions. The deal page and its forms are in pipeline/deal_views.py.
+"""The broker's workspace: board, list, today, starting a deal, and introductions. The deal
+page and its forms are in pipeline/deal_views.py, the operators' overview in
+pipeline/overview_views.py.
 
 Views are thin: parse the form, call the service, commit, redirect (or render). Refusals and
 stale saves come back as flashed messages in the reader's language, never as a 500."""
@@ -34,6 +35,7 @@ from matchmaker.errors import (
 from matchmaker.extensions import db
 from matchmaker.permissions import Action
 from matchmaker.pipeline import clock, pages, services
+from matchmaker.pipeline import labels as deal_labels
 from matchmaker.pipeline.forms import (
     AcceptIntroductionForm,
     DeclineIntroductionForm,
@@ -44,9 +46,12 @@ from matchmaker.pipeline.models import IntroductionRequest
 from matchmaker.profiles import services as profiles
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.routing import ID_MAX, page_number
-from matchmaker.templating import localized
+from matchmaker.templating import TranslatedLabels, localized
 
 bp = Blueprint("pipeline", __name__, url_prefix="/deals")
+_DEAL_LABELS = TranslatedLabels(deal_labels)
+
+LISTING_DEALS_SHOWN = 10  # in a listing's side column; the deal list shows them all
 
 
 def stale_message() -> str:
@@ -170,19 +175,6 @@ def today():
     return render_template("pipeline/today.html", today=pages.today_page(db.session, current_user),
                            decide_form=AcceptIntroductionForm(),
                            default_due=clock.today() + timedelta(days=7))
-
-
-@bp.route("/overview")
-@login_required
-def overview():
-    if not permissions.is_admin(current_user):
-        raise PermissionDeniedError("overview")
-    figures = services.operator_figures(db.session, actor=current_user)
-    columns = services.board_summary(db.session, current_user)
-    unowned = pages.pending_introductions_query(current_user)
-    return render_template("pipeline/overview.html", figures=figures, columns=columns,
-                           requests=db.session.scalars(unowned.limit(50)).all(),
-                           funnel_top=max([n for _s, n in figures.funnel] or [1]) or 1)
 
 
 @bp.route("/contracts.xlsx")
@@ -329,16 +321,26 @@ def decline_introduction(request_id: int):
 
 # --- blocks on lower pages -------------------------------------------------------------------------
 
-def _per_listing(name: str, rec, load):
-    """Return load(side, listing id) for the listing whose match cards are being drawn, once per
-    request: a listing's page draws ten cards that share it (no query per card)."""
-    side = Side.NEED if isinstance(rec.item, ResearchOutput) else Side.OUTPUT
-    listing_id = rec.need_id if side == Side.NEED else rec.output_id
-    cache = g.setdefault("pipeline_match_cards", {})
+def _per_listing(name: str, side: Side, listing_id: int, load):
+    """Return load() for one listing once per request: a listing's page draws ten match
+    cards and a side column that share it (no query per card)."""
+    cache = g.setdefault("pipeline_listing_reads", {})
     key = (name, side, listing_id)
     if key not in cache:
-        cache[key] = load(side, listing_id)
+        cache[key] = load()
     return cache[key]
+
+
+def _listing_of_cards(rec) -> tuple[Side, int]:
+    """Return the side and id of the listing whose match cards are being drawn."""
+    side = Side.NEED if isinstance(rec.item, ResearchOutput) else Side.OUTPUT
+    return side, rec.need_id if side == Side.NEED else rec.output_id
+
+
+def _deals_on(side: Side, listing_id: int) -> pages.ListingDeals:
+    """The deals the viewer sees on a listing: one query serves its cards and side column."""
+    return _per_listing("deals", side, listing_id, lambda: pages.deals_on_listing(
+        db.session, current_user, side, listing_id))
 
 
 def match_actions_context(rec) -> dict | None:
@@ -347,10 +349,9 @@ def match_actions_context(rec) -> dict | None:
     output = rec.item if isinstance(rec.item, ResearchOutput) else None
     pair = need_id, output_id = rec.need_id, rec.output_id
     if permissions.may_create(current_user, "deal"):
-        deals = _per_listing("deals", rec, lambda side, listing_id: pages.open_deals_on_listing(
-            db.session, current_user, side, listing_id))
+        existing = _deals_on(*_listing_of_cards(rec)).open_by_pair.get(pair)
         return {"deal_action": "start", "need_id": need_id, "output_id": output_id,
-                "existing": deals.get(pair)}
+                "existing": existing}
     owner_side = permissions.role_of(current_user)
     if owner_side is None or permissions.is_staff(current_user):
         return None
@@ -359,7 +360,8 @@ def match_actions_context(rec) -> dict | None:
     if not (permissions.can(current_user, Action.ASK_INTRODUCTION, need)
             or permissions.can(current_user, Action.ASK_INTRODUCTION, output)):
         return None
-    pending = _per_listing("introductions", rec, lambda side, listing_id:
+    side, listing_id = _listing_of_cards(rec)
+    pending = _per_listing("introductions", side, listing_id, lambda:
                            pages.pending_introductions_on_listing(db.session, side, listing_id))
     return {"deal_action": "ask", "need_id": need_id, "output_id": output_id,
             "pending": pair in pending}
@@ -369,9 +371,7 @@ def listing_deals_context(item) -> dict | None:
     """The deals of a listing, in its side column, for whoever sees deals on it."""
     if permissions.role_of(current_user) is None:
         return None
-    query = pages.titles_and_stages(pages.deals_of_listing_query(current_user, item.side,
-                                                                 item.id))
-    deals = db.session.scalars(query.limit(10)).all()
+    deals = _deals_on(item.side, item.id).first(LISTING_DEALS_SHOWN)
     may_start = permissions.may_create(current_user, "deal")
     if not deals and not may_start:
         return None
@@ -406,6 +406,4 @@ def deal_listing_url(side: str, listing_id: int) -> str:
 
 @bp.app_context_processor
 def pipeline_labels() -> dict:
-    from matchmaker.pipeline import labels as deal_labels
-
-    return {"deal_labels": deal_labels}
+    return {"deal_labels": _DEAL_LABELS}

@@ -33,7 +33,7 @@ from matchmaker.profiles import services
 from matchmaker.profiles.forms import NeedForm, OutputForm
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.profiles.publishing import Shortfall
-from matchmaker.routing import ID_MAX, bounded_int, page_number
+from matchmaker.routing import ID_MAX, bounded_int, page_number, paginate_capped
 from matchmaker.templating import localized
 
 FIELD_ERRORS = {
@@ -216,9 +216,9 @@ def make_blueprint(kind: Kind) -> Blueprint:
         regions = db.session.scalars(select(Region).order_by(Region.id)).all()
         filters = _filters(kind, chains, regions)
         synonyms = services.synonym_groups(chains) if filters.q else ()
-        page = db.paginate(kind.list_query(filters, viewer=current_user, synonyms=synonyms),
-                           page=page_number(), per_page=current_app.config["PAGE_SIZE"],
-                           max_per_page=100)
+        page = paginate_capped(db.session,
+                               kind.list_query(filters, viewer=current_user, synonyms=synonyms),
+                               page=page_number(), per_page=current_app.config["PAGE_SIZE"])
         return render_template(f"profiles/{kind.name}_list.html", page=page, filters=filters,
                                chains=chains, regions=regions, kind=kind,
                                may_create=may_list_here(current_user, kind))
@@ -231,9 +231,11 @@ def make_blueprint(kind: Kind) -> Blueprint:
         blockers = ([shortfall_text(s) for s in services.list_publish_shortfalls(item)]
                     if permissions.can(current_user, Action.EDIT, item)
                     and "published" in allowed else [])
-        return render_template(f"profiles/{kind.name}_detail.html", item=item, kind=kind,
+        page = render_template(f"profiles/{kind.name}_detail.html", item=item, kind=kind,
                                allowed=allowed, publish_blockers=blockers,
                                blocks=render_detail_blocks(item, kind=kind))
+        db.session.commit()  # what a block recorded of this view (matches now seen)
+        return page
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required

@@ -132,3 +132,29 @@ class StoredMatch(db.Model):
     explanation: Mapped[dict] = mapped_column(JSON, default=dict)
 
     match_set: Mapped[MatchSet] = relationship(back_populates="matches")
+
+
+class SeenMatch(db.Model):
+    """A counterpart one user has been shown among the matches of their organisation's listing.
+
+    side is the listing's side: ("need", need_id, output_id) is output_id shown on need_id's
+    page. A match is *new* for a user while it is in the listing's current list and has no row
+    here (recommendations.seen). Rows are keyed by the pair, not by the stored match, whose
+    rows every refresh and rebuild rewrites: a match that stays in the list across refreshes
+    stays seen, and one that drops out and later comes back is not new again, because the
+    owner has already been shown that counterpart. Rows are only inserted (the first time is
+    kept) and go with the user or either listing.
+    """
+
+    __tablename__ = "seen_matches"
+    __table_args__ = (CheckConstraint("side IN ('output', 'need')", name="side_known"),)
+
+    # The key serves the one lookup: is (user, side, need, output) seen?
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    side: Mapped[str] = mapped_column(String(8), primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("tech_needs.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    output_id: Mapped[int] = mapped_column(
+        ForeignKey("research_outputs.id", ondelete="CASCADE"), primary_key=True, index=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

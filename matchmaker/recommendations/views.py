@@ -20,10 +20,12 @@ from matchmaker.permissions import Action
 from matchmaker.profiles import services as profiles
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.profiles.views import listing_url
-from matchmaker.recommendations import labels, services
+from matchmaker.recommendations import labels, seen, services
 from matchmaker.recommendations.forms import BACK_TO, MatchFeedbackForm
+from matchmaker.templating import TranslatedLabels
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
+_MATCH_LABELS = TranslatedLabels(labels)
 
 FIELD_ERRORS = {
     "unknown_verdict": lambda: _("Choose relevant or declined."),
@@ -38,10 +40,20 @@ def match_context(item: ResearchOutput | TechNeed) -> dict | None:
     if not permissions.can(current_user, Action.SEE_MATCHES, item):
         return None
     limit = current_app.config.get("MATCH_LIMIT", 10)
-    return {"side": item.side,
-            "matches": services.list_matches(db.session, item.side, item, limit=limit),
+    matches = services.list_matches(db.session, item.side, item, limit=limit)
+    return {"side": item.side, "matches": matches, "new_ids": _new_to_viewer(item, matches),
             "may_judge": permissions.can(current_user, Action.JUDGE, item),
             "chain_names": labels.ChainNames.load(db.session)}
+
+
+def _new_to_viewer(item: ResearchOutput | TechNeed, matches: services.MatchList) -> set[int]:
+    """Return the matches the page shows that are new to its viewer, and record them as seen
+    (the listing's view commits once the page is drawn). Only the listing's own organisation
+    is followed: a broker or operator opening it leaves the owner's "new" alone."""
+    if not matches.items or not permissions.can(current_user, Action.FOLLOW_MATCHES, item):
+        return set()
+    return seen.mark_matches_seen(db.session, current_user, item,
+                                  [rec.item.id for rec in matches.items])
 
 
 def feedback_summary_context(item: ResearchOutput | TechNeed) -> dict | None:
@@ -85,7 +97,7 @@ def pct_step(value) -> int:
 
 @bp.app_context_processor
 def match_labels() -> dict:
-    return {"match_components": labels.COMPONENTS, "match_rule_tones": labels.RULE_TONES}
+    return {"match_components": _MATCH_LABELS.COMPONENTS, "match_rule_tones": labels.RULE_TONES}
 
 
 def _back_url(back: Side, need: TechNeed, output: ResearchOutput) -> str:

@@ -3,7 +3,7 @@ and stage_changes, the append-only record of what operators changed on the stage
 UPDATE/DELETE on PostgreSQL, as deal_history)
 
 Revision ID: bab93a852eae
-Revises: 9f6e1478c5ff
+Revises: 2dc05d961fa1
 Create Date: 2026-12-06 16:20:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bab93a852eae'
-down_revision = '9f6e1478c5ff'
+down_revision = '2dc05d961fa1'
 branch_labels = None
 depends_on = None
 

@@ -120,6 +120,9 @@ def test_the_export_holds_my_data_and_nobody_elses(client, db_session):
     data = json.loads(response.get_data(as_text=True))
     assert data["account"]["email"] == demo_email("broker-zhangmin")
     assert data["broker_profile"]["certificate_no"] == "SNJJ-2023-0117"
+    assert data["broker_profile"]["contact"] == {
+        "phone": "138 0291 4471", "contact_email": "zhangmin@example.com",
+        "wechat_id": "zhangmin_h2", "office_hours": "工作日 9:00–17:30；周二、周四下午在榆林驻点"}
     assert [f["comment"] for f in data["match_feedback"]] == ["报价偏高"]
     assert len(data["sessions"]) == 1 and data["sessions"][0]["current"]
     assert "consents" in data and "join_requests" in data
@@ -151,6 +154,7 @@ def test_deleting_the_account_erases_the_person_and_keeps_the_history(app, clien
            "remember_token": cookie(client, "remember_token")}
     user = user_of(db_session, "broker-zhangmin")
     user_id, broker_id = user.id, user.broker.id
+    assert user.broker.phone and user.broker.wechat_id  # the seed gives a contact to erase
     response = submit(client, "/account/delete", {"password": DEMO_PASSWORD, "confirm": "y"},
                       form_url="/account", follow_redirects=True)
     assert "您的账号已注销" in response.get_data(as_text=True)
@@ -163,6 +167,8 @@ def test_deleting_the_account_erases_the_person_and_keeps_the_history(app, clien
     assert not user.password_hash.startswith(("pbkdf2:", "scrypt:"))
     broker = db_session.get(Broker, broker_id)
     assert broker.bio == "" and broker.certificate_no == "" and broker.chains == []
+    assert (broker.phone, broker.contact_email, broker.wechat_id, broker.office_hours) == \
+        ("", "", "", "")
     assert db_session.scalars(select(UserSession).where(UserSession.user_id == user_id)).all() == []
     assert db_session.get(MatchFeedback, feedback.id).user_id == user_id  # history kept
 

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from matchmaker.domain import Role
 from matchmaker.pipeline import export, services
-from tests.pipeline.conftest import sign_contract
+from tests.factories import sign_contract
 
 
 def _sheet(data: bytes):
@@ -17,8 +17,9 @@ def _sheet(data: bytes):
 
 def test_the_contract_sheet_lists_each_contract_in_the_register_layout(
         app, db_session, make_deal, broker, region, make_user):
-    first, second = make_deal(stage_key="negotiating"), make_deal(stage_key="negotiating")
-    make_deal()  # no contract: not in the sheet
+    first = make_deal(owner=broker, stage_key="negotiating")
+    second = make_deal(owner=broker, stage_key="negotiating")
+    make_deal(owner=broker)  # no contract: not in the sheet
     sign_contract(db_session, first, broker, name="镍基电极技术许可合同",
                   registration_no="2026610113000123", registered_on=date(2026, 11, 25),
                   term_start=date(2026, 12, 1), term_end=date(2029, 11, 30))
@@ -51,7 +52,7 @@ def test_the_contract_sheet_lists_each_contract_in_the_register_layout(
 
 def test_the_sheet_has_english_headers_for_an_english_reader(app, db_session, make_deal,
                                                              broker):
-    deal = make_deal(stage_key="negotiating")
+    deal = make_deal(owner=broker, stage_key="negotiating")
     sign_contract(db_session, deal, broker)
     with app.test_request_context(), force_locale("en"):
         sheet = _sheet(export.export_contracts_xlsx(db_session, broker))
@@ -60,7 +61,7 @@ def test_the_sheet_has_english_headers_for_an_english_reader(app, db_session, ma
 
 def test_only_contracts_of_deals_the_viewer_sees_are_exported(app, db_session, make_deal,
                                                               broker, make_user, chain):
-    deal = make_deal(stage_key="negotiating")
+    deal = make_deal(owner=broker, stage_key="negotiating")
     sign_contract(db_session, deal, broker)
     stranger = make_user(Role.BROKER, chains=[chain])
     with app.test_request_context():

@@ -10,7 +10,7 @@ from matchmaker.domain import NeedStatus, OutputStatus, Role
 from matchmaker.errors import PermissionDeniedError
 from matchmaker.pipeline import clock, rules, services
 from matchmaker.pipeline.models import DealHistory
-from tests.pipeline.conftest import agree_terms, qualify, sign_contract
+from tests.factories import agree_terms, qualify, sign_contract
 
 
 def _kinds(session, deal):
@@ -19,7 +19,7 @@ def _kinds(session, deal):
 
 
 def test_a_deal_goes_from_discovered_to_showcased(db_session, make_deal, broker, region):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     output, need = deal.output, deal.need
     assert deal.stage.key == "discovered" and deal.owner_id == broker.id and deal.is_open
     qualify(db_session, deal, broker)
@@ -48,7 +48,7 @@ def test_a_deal_goes_from_discovered_to_showcased(db_session, make_deal, broker,
 
 def test_losing_the_only_landing_deal_puts_the_listings_back_on_the_market(
         db_session, make_deal, broker):
-    deal = make_deal(stage_key="introduced")
+    deal = make_deal(owner=broker, stage_key="introduced")
     assert deal.output.status == OutputStatus.UNDER_NEGOTIATION
     services.move_deal(db_session, deal, "lost", actor=broker, reason="企业预算冻结",
                        lost_reason="no_budget")
@@ -59,7 +59,7 @@ def test_losing_the_only_landing_deal_puts_the_listings_back_on_the_market(
 
 def test_another_landing_deal_keeps_the_listing_under_negotiation(
         db_session, make_deal, broker):
-    first = make_deal(stage_key="introduced")
+    first = make_deal(owner=broker, stage_key="introduced")
     make_deal(stage_key="negotiating", output=first.output, need=None)
     services.move_deal(db_session, first, "lost", actor=broker, reason="没谈拢",
                        lost_reason="price")
@@ -67,11 +67,12 @@ def test_another_landing_deal_keeps_the_listing_under_negotiation(
     assert first.need.status == NeedStatus.PUBLISHED
 
 
-def test_an_owner_can_no_longer_mark_an_output_transferred_by_hand(db_session, make_output):
+def test_an_owner_can_no_longer_mark_an_output_transferred_by_hand(db_session, make_output,
+                                                                  make_user):
     from matchmaker.errors import InvalidTransitionError
     from matchmaker.profiles import services as profiles
 
-    output = make_output()
+    output = make_output(owner=make_user(Role.INSTITUTION))
     owner = output.created_by
     for status in (OutputStatus.UNDER_NEGOTIATION, OutputStatus.TRANSFERRED):
         with pytest.raises(InvalidTransitionError):
@@ -95,8 +96,8 @@ def test_withdrawing_an_output_leaves_its_deals_open_with_a_history_row(
 
 def test_today_and_board_count_what_the_broker_owns(db_session, make_deal, broker):
     today = clock.today()
-    late = make_deal(next_step_due=today - timedelta(days=2))
-    due = make_deal(next_step_due=today, expected_value=Decimal(200))
+    late = make_deal(owner=broker, next_step_due=today - timedelta(days=2))
+    due = make_deal(owner=broker, next_step_due=today, expected_value=Decimal(200))
     lists = services.today_lists(db_session, broker)
     assert [d.id for d in lists.overdue] == [late.id] and [d.id for d in lists.due] == [due.id]
     column = next(c for c in services.board_summary(db_session, broker)
@@ -119,7 +120,7 @@ def test_operator_figures_count_the_funnel_and_days_per_stage(db_session, make_d
     before = services.operator_figures(db_session, actor=admin)
     start = clock.now() - timedelta(days=30)
     with clock.at(start):
-        first, second = make_deal(), make_deal()
+        first, second = make_deal(owner=broker), make_deal(owner=broker)
     with clock.at(start + timedelta(days=6)):
         services.move_deal(db_session, first, "qualified", actor=broker)
     with clock.at(start + timedelta(days=10)):
@@ -142,7 +143,7 @@ def test_median_days_per_stage_on_deals_of_their_own(db_session, make_deal, brok
     deals = []
     for days in (2, 4, 30):
         with clock.at(start):
-            deal = make_deal()
+            deal = make_deal(owner=broker)
         with clock.at(start + timedelta(days=days)):
             services.move_deal(db_session, deal, "qualified", actor=broker)
         deals.append(deal.id)
@@ -154,7 +155,8 @@ def test_median_days_per_stage_on_deals_of_their_own(db_session, make_deal, brok
 
 def test_today_lists_stop_at_the_limit_and_count_all(db_session, make_deal, broker):
     today = clock.today()
-    late = [make_deal(next_step_due=today - timedelta(days=n), output=None) for n in (1, 5, 3)]
+    late = [make_deal(owner=broker, next_step_due=today - timedelta(days=n), output=None)
+            for n in (1, 5, 3)]
     lists = services.today_lists(db_session, broker, limit=2)
     assert [d.id for d in lists.overdue] == [late[1].id, late[2].id]  # oldest first
     assert lists.counts["overdue"] == 3 and lists.counts["due"] == 0

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from matchmaker.domain import Role
 from matchmaker.pipeline import clock, services
 from matchmaker.pipeline.models import DealHistory, HistoryIsAppendOnlyError
-from tests.pipeline.conftest import agree_terms, qualify, sign_contract
+from tests.factories import agree_terms, qualify, sign_contract
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def rows(db_session):
 
 def test_creating_a_deal_writes_one_created_row_by_its_author(db_session, make_deal, broker,
                                                                rows):
-    deal = make_deal(output=None)
+    deal = make_deal(owner=broker, output=None)
     history = db_session.scalars(select(DealHistory).where(DealHistory.deal_id == deal.id)).all()
     assert rows(deal) == [("created", "stage", None, "discovered")]
     assert history[0].actor_id == broker.id
@@ -44,7 +44,7 @@ def test_creating_at_introduced_also_records_the_listing_statuses(make_deal, row
 
 
 def test_a_field_edit_writes_one_row_per_changed_field(db_session, make_deal, broker, rows):
-    deal = make_deal(output=None)
+    deal = make_deal(owner=broker, output=None)
     rows(deal)
     services.update_deal(db_session, deal, actor=broker, version=deal.version,
                          expected_value=Decimal(120),  # unchanged: no row
@@ -57,7 +57,7 @@ def test_a_field_edit_writes_one_row_per_changed_field(db_session, make_deal, br
 
 
 def test_a_stage_move_writes_one_row_with_the_reason(db_session, make_deal, broker, rows):
-    deal = make_deal(output=None)
+    deal = make_deal(owner=broker, output=None)
     rows(deal)
     services.move_deal(db_session, deal, "qualified", actor=broker)
     assert rows(deal) == [("stage", "stage", "discovered", "qualified")]
@@ -69,7 +69,7 @@ def test_a_stage_move_writes_one_row_with_the_reason(db_session, make_deal, brok
 
 def test_lost_and_reopened_write_the_stage_and_the_lost_reason(db_session, make_deal, broker,
                                                                 rows):
-    deal = make_deal(output=None)
+    deal = make_deal(owner=broker, output=None)
     rows(deal)
     services.move_deal(db_session, deal, "lost", actor=broker, reason="企业年内无预算",
                        lost_reason="no_budget")
@@ -81,7 +81,7 @@ def test_lost_and_reopened_write_the_stage_and_the_lost_reason(db_session, make_
 
 
 def test_next_step_snooze_activity_comment_task_rows(db_session, make_deal, broker, rows):
-    deal = make_deal(output=None)
+    deal = make_deal(owner=broker, output=None)
     rows(deal)
     due = clock.today() + timedelta(days=3)
     services.set_next_step(db_session, deal, "发送报价单", due, actor=broker)
@@ -103,7 +103,7 @@ def test_next_step_snooze_activity_comment_task_rows(db_session, make_deal, brok
 
 
 def test_tickets_nda_contract_and_landing_rows(db_session, make_deal, broker, region, rows):
-    deal = make_deal(stage_key="negotiating")
+    deal = make_deal(owner=broker, stage_key="negotiating")
     rows(deal)
     services.set_nda(db_session, deal, "signed", actor=broker, expires_on=date(2027, 6, 30))
     assert rows(deal) == [("nda", "nda_status", "none", "signed"),
@@ -136,7 +136,7 @@ def test_tickets_nda_contract_and_landing_rows(db_session, make_deal, broker, re
 
 def test_co_brokers_and_reassignment_rows(db_session, make_deal, make_user, broker, admin,
                                           chain, rows):
-    deal = make_deal(output=None)
+    deal = make_deal(owner=broker, output=None)
     other = make_user(Role.BROKER, chains=[chain])
     rows(deal)
     services.add_co_broker(db_session, deal, other, actor=broker)
@@ -148,7 +148,7 @@ def test_co_brokers_and_reassignment_rows(db_session, make_deal, make_user, brok
 
 
 def test_every_history_row_names_its_actor(db_session, make_deal, broker):
-    deal = make_deal(output=None)
+    deal = make_deal(owner=broker, output=None)
     qualify(db_session, deal, broker)
     services.move_deal(db_session, deal, "qualified", actor=broker)
     actors = db_session.scalars(select(DealHistory.actor_id).where(

@@ -13,7 +13,7 @@ from matchmaker.errors import NotFoundError, PermissionDeniedError, StaleObjectE
 from matchmaker.pipeline import clock, services
 from matchmaker.pipeline.models import Deal, DealHistory, DealStage
 from matchmaker.pipeline.services import RefusedError
-from tests.pipeline.conftest import agree_terms
+from tests.factories import agree_terms
 
 
 def _history_count(session, deal) -> int:
@@ -82,7 +82,7 @@ def test_the_deals_own_parties_see_it_and_comment_but_cannot_change_it(db_sessio
 
 def test_only_operators_reassign_even_the_owner_cannot(db_session, make_deal, make_user,
                                                        broker, chain):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     other = make_user(Role.BROKER, chains=[chain])
     with pytest.raises(PermissionDeniedError):
         services.reassign_deal(db_session, deal, other, actor=broker)
@@ -90,7 +90,7 @@ def test_only_operators_reassign_even_the_owner_cannot(db_session, make_deal, ma
 
 
 def test_a_co_broker_may_edit(db_session, make_deal, make_user, broker, chain):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     helper = make_user(Role.BROKER, chains=[chain])
     services.add_co_broker(db_session, deal, helper, actor=broker)
     services.set_next_step(db_session, deal, "协办人跟进检测", clock.today(), actor=helper)
@@ -99,18 +99,19 @@ def test_a_co_broker_may_edit(db_session, make_deal, make_user, broker, chain):
 
 def test_institutions_and_enterprises_cannot_create_deals(db_session, make_output, make_need,
                                                           make_user):
-    for role in (Role.INSTITUTION, Role.ENTERPRISE):
+    outputs = [make_output(), make_output()]
+    for role, output in zip((Role.INSTITUTION, Role.ENTERPRISE), outputs, strict=True):
         with pytest.raises(PermissionDeniedError):
-            services.create_deal(db_session, actor=make_user(role), output=make_output(),
+            services.create_deal(db_session, actor=make_user(role), output=output,
                                  next_step="x", next_step_due=clock.today())
-    assert db_session.scalar(select(func.count()).select_from(Deal).where(
-        Deal.title.like("碱性电解槽镍基多孔电极%"))) == 0
+    assert db_session.scalar(select(func.count()).select_from(Deal).where(Deal.output_id.in_(
+        [o.id for o in outputs]))) == 0
 
 
 # --- refusals say why, in the user's language -----------------------------------------------
 
 def test_a_refused_move_says_why_in_chinese_and_in_english(app, db_session, make_deal, broker):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     services.move_deal(db_session, deal, "qualified", actor=broker)
     version = deal.version
     with pytest.raises(RefusedError) as refused:
@@ -126,7 +127,7 @@ def test_a_refused_move_says_why_in_chinese_and_in_english(app, db_session, make
 
 
 def test_an_open_deal_always_has_a_next_step(db_session, make_deal, broker):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     with pytest.raises(RefusedError) as refused:
         services.set_next_step(db_session, deal, "  ", clock.today(), actor=broker)
     assert refused.value.codes == ["next_step_required"]
@@ -137,7 +138,7 @@ def test_an_open_deal_always_has_a_next_step(db_session, make_deal, broker):
 # --- optimistic locking ------------------------------------------------------------------------
 
 def test_an_edit_based_on_an_old_version_is_refused(db_session, make_deal, broker):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     seen = deal.version
     services.set_next_step(db_session, deal, "先发材料", clock.today(), actor=broker)
     assert deal.version == seen + 1
@@ -152,8 +153,9 @@ def test_an_edit_based_on_an_old_version_is_refused(db_session, make_deal, broke
 
 def test_the_confidential_note_is_revealed_to_the_enterprise_only_once_the_nda_is_signed(
         db_session, make_deal, make_output, make_user, broker, admin):
-    output = make_output(confidential_note="电极硫化工艺窗口：180–220 ℃，保温 2 h")
-    deal = make_deal(output=output)
+    output = make_output(owner=make_user(Role.INSTITUTION),
+                         confidential_note="电极硫化工艺窗口：180–220 ℃，保温 2 h")
+    deal = make_deal(owner=broker, output=output)
     enterprise = deal.need.created_by
     stranger = make_user(Role.ENTERPRISE)
     for viewer in (output.created_by, broker, admin):
@@ -172,7 +174,7 @@ def test_the_confidential_note_is_revealed_to_the_enterprise_only_once_the_nda_i
 
 def test_a_signed_nda_on_one_deal_reveals_nothing_of_another_output(db_session, make_deal,
                                                                       make_output, broker):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     other = make_output(confidential_note="另一成果的保密参数")
     services.set_nda(db_session, deal, NdaStatus.SIGNED, actor=broker)
     assert not services.may_see_confidential(deal.need.created_by, deal, other)
@@ -186,14 +188,15 @@ def test_an_operators_new_deal_goes_to_the_least_loaded_specialist(
     idle = make_user(Role.BROKER, chains=[chain])
     make_user(Role.BROKER, chains=[])  # no specialty, no deals: not chosen while specialists exist
     make_deal(owner=busy)
-    deal = services.create_deal(db_session, actor=admin, output=make_output(),
+    deal = services.create_deal(db_session, actor=admin, output=make_output(chain_key=chain.key),
                                 next_step="分派后联系", next_step_due=clock.today())
     assert deal.owner_id == idle.id
 
 
 def test_an_introduction_request_becomes_a_deal_at_introduced(db_session, make_output,
-                                                               make_need, broker, make_user):
-    output, need = make_output(), make_need()
+                                                               make_need, broker, make_user, chain):
+    output = make_output(chain_key=chain.key)
+    need = make_need(owner=make_user(Role.ENTERPRISE), chain_key=chain.key)
     enterprise = need.created_by
     request = services.ask_introduction(db_session, need=need, output=output, actor=enterprise,
                                         message="希望了解授权条件")
@@ -223,7 +226,8 @@ def test_an_introduction_goes_to_the_broker_already_on_the_need(db_session, make
 
 def test_an_introduction_is_declined_with_a_reason_and_only_by_its_broker(
         db_session, make_output, make_need, make_user, broker, chain):
-    output, need = make_output(), make_need()
+    output = make_output(owner=make_user(Role.INSTITUTION), chain_key=chain.key)
+    need = make_need(chain_key=chain.key)
     request = services.ask_introduction(db_session, need=need, output=output,
                                         actor=output.created_by)
     other = make_user(Role.BROKER, chains=[chain])
@@ -247,9 +251,10 @@ def test_only_a_listings_own_side_asks_for_an_introduction(db_session, make_outp
 def test_list_deals_query_shows_exactly_what_permissions_let_each_viewer_see(
         db_session, make_deal, make_user, broker, admin, chain):
     helper = make_user(Role.BROKER, chains=[chain])
-    deals = [make_deal(), make_deal(output=None), make_deal(need=None)]
+    deals = [make_deal(owner=broker), make_deal(owner=broker, output=None),
+             make_deal(owner=broker, need=None)]
     services.add_co_broker(db_session, deals[1], helper, actor=broker)
-    lost = make_deal()
+    lost = make_deal(owner=broker)
     services.move_deal(db_session, lost, "lost", actor=broker, reason="x", lost_reason="other")
     ours = [*deals, lost]
     viewers = [broker, helper, admin, make_user(Role.BROKER, chains=[chain]),
@@ -264,11 +269,12 @@ def test_list_deals_query_shows_exactly_what_permissions_let_each_viewer_see(
 
 def test_list_filters(db_session, make_deal, broker):
     today = clock.today()
-    late = make_deal(next_step_due=today - timedelta(days=1), expected_value=Decimal(500))
-    idle = make_deal()
+    late = make_deal(owner=broker, next_step_due=today - timedelta(days=1),
+                     expected_value=Decimal(500))
+    idle = make_deal(owner=broker)
     with clock.at(clock.now() - timedelta(days=40)):
-        stale = make_deal(next_step_due=today + timedelta(days=3))
-    snoozed = make_deal()
+        stale = make_deal(owner=broker, next_step_due=today + timedelta(days=3))
+    snoozed = make_deal(owner=broker)
     snoozed.last_activity_at = clock.now() - timedelta(days=40)
     db_session.flush()
     services.snooze_deal(db_session, snoozed, today + timedelta(days=5), "等专利授权",
@@ -297,7 +303,7 @@ def test_an_operator_renames_a_stage_and_adds_a_sub_step(db_session, make_deal, 
         phase="land", position=45, name_zh="尽职调查", name_en="Due diligence",
         default_probability=60, stale_after_days=21), actor=admin)
     assert stage.name_zh == "商务谈判"
-    deal = make_deal(stage_key="negotiating")
+    deal = make_deal(owner=broker, stage_key="negotiating")
     with pytest.raises(RefusedError) as refused:  # passing due diligence still needs the terms
         services.move_deal(db_session, deal, "contract_signed", actor=broker)
     assert "price_missing" in refused.value.codes
@@ -313,7 +319,7 @@ def test_an_operator_renames_a_stage_and_adds_a_sub_step(db_session, make_deal, 
 
 def test_expected_value_on_the_board_follows_probability_overrides(db_session, make_deal,
                                                                     broker):
-    deal = make_deal(expected_value=Decimal(100))
+    deal = make_deal(owner=broker, expected_value=Decimal(100))
     services.update_deal(db_session, deal, actor=broker, version=deal.version, probability=50)
     column = next(c for c in services.board_summary(db_session, broker)
                   if c.stage.key == "discovered")
@@ -322,7 +328,7 @@ def test_expected_value_on_the_board_follows_probability_overrides(db_session, m
 
 
 def test_snoozing_needs_a_future_date_and_a_reason(db_session, make_deal, broker):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     with pytest.raises(RefusedError):
         services.snooze_deal(db_session, deal, clock.today(), "x", actor=broker)
     with pytest.raises(RefusedError):
@@ -333,10 +339,11 @@ def test_snoozing_needs_a_future_date_and_a_reason(db_session, make_deal, broker
     assert deal.snoozed_until is None and deal.snooze_reason == ""
 
 
-def test_an_edit_without_the_confidential_field_keeps_the_note(db_session, make_output):
+def test_an_edit_without_the_confidential_field_keeps_the_note(db_session, make_output,
+                                                               make_user):
     from matchmaker.profiles import services as profiles
 
-    output = make_output(confidential_note="保密工艺参数")
+    output = make_output(owner=make_user(Role.INSTITUTION), confidential_note="保密工艺参数")
     data = profiles.OutputData(title=output.title, abstract=output.abstract, trl=output.trl,
                                modes=list(output.modes), chain_key=output.chain.key)
     profiles.update_output(db_session, output, data, editor=output.created_by,
@@ -346,7 +353,7 @@ def test_an_edit_without_the_confidential_field_keeps_the_note(db_session, make_
 
 def test_a_deals_page_reads_its_timeline_activities_tasks_and_tickets(db_session, make_deal,
                                                                       broker):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     services.add_activity(db_session, deal, "call", "第一次电话", actor=broker)
     later = services.add_activity(db_session, deal, "visit", "走访实验室", actor=broker,
                                   happened_at=clock.now() + timedelta(minutes=5))
@@ -364,8 +371,9 @@ def test_a_deals_page_reads_its_timeline_activities_tasks_and_tickets(db_session
 
 def test_introduction_lists_follow_the_permission_rule(db_session, make_output, make_need,
                                                        broker, admin, make_user, chain):
-    need = make_need()
-    request = services.ask_introduction(db_session, need=need, output=make_output(),
+    need = make_need(owner=make_user(Role.ENTERPRISE), chain_key=chain.key)
+    request = services.ask_introduction(db_session, need=need,
+                                        output=make_output(chain_key=chain.key),
                                         actor=need.created_by)
     other = make_user(Role.BROKER, chains=[chain])
     for viewer in (need.created_by, broker, admin, other, make_user(Role.ENTERPRISE), None):
@@ -378,7 +386,7 @@ def test_the_nightly_job_expires_ndas_past_their_date(db_session, make_deal, bro
     from matchmaker.jobs import JobContext
     from matchmaker.pipeline.jobs import expire_ndas_job
 
-    lapsed, current = make_deal(), make_deal()
+    lapsed, current = make_deal(owner=broker), make_deal(owner=broker)
     services.set_nda(db_session, lapsed, NdaStatus.SIGNED, actor=broker,
                      expires_on=clock.today() - timedelta(days=1))
     services.set_nda(db_session, current, NdaStatus.SIGNED, actor=broker,

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from matchmaker.domain import Role
 from matchmaker.pipeline import clock, services
@@ -20,22 +19,9 @@ from matchmaker.pipeline.models import (
     ServiceTicket,
 )
 from matchmaker.recommendations.models import MatchGeneration, MatchSet, StoredMatch
-from tests.factories import HASH_METHOD, PASSWORD
-from tests.pipeline.conftest import agree_terms, qualify
+from tests.factories import agree_terms, qualify
 
 _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-@pytest.fixture
-def as_user(app, db_session, sign_in):
-    """Return as_user(user) -> a test client signed in as a pipeline factory account."""
-
-    def _as(user):
-        user.password_hash = generate_password_hash(PASSWORD, HASH_METHOD)
-        db_session.flush()
-        return sign_in(user)
-
-    return _as
 
 
 def token(client, url: str = "/deals/") -> str:
@@ -73,8 +59,8 @@ def text_of(response) -> str:
 
 
 @pytest.fixture
-def owner_client(as_user, broker):
-    return as_user(broker)
+def owner_client(sign_in, broker):
+    return sign_in(broker)
 
 
 # --- who sees which page ----------------------------------------------------------------------
@@ -86,7 +72,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, url):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_each_role_reaches_only_its_workspace_pages(as_user, make_user, broker):
+def test_each_role_reaches_only_its_workspace_pages(sign_in, make_user, broker):
     expected = {
         Role.BROKER: {"/deals/": 200, "/deals/board": 200, "/deals/today": 200,
                       "/deals/overview": 403, "/brokers/me": 200},
@@ -98,15 +84,15 @@ def test_each_role_reaches_only_its_workspace_pages(as_user, make_user, broker):
                           "/deals/overview": 403, "/brokers/me": 404},
     }
     for role, pages in expected.items():
-        client = as_user(broker if role == Role.BROKER else make_user(role))
+        client = sign_in(broker if role == Role.BROKER else make_user(role))
         found = {url: client.get(url).status_code for url in pages}
         assert found == pages, role
 
 
-def test_deal_page_for_every_role(as_user, make_user, make_deal, make_output, make_need, broker):
+def test_deal_page_for_every_role(sign_in, make_user, make_deal, make_output, make_need, broker):
     institution_user = make_user(Role.INSTITUTION)
     enterprise_user = make_user(Role.ENTERPRISE)
-    deal = make_deal(output=make_output(owner=institution_user),
+    deal = make_deal(owner=broker, output=make_output(owner=institution_user),
                      need=make_need(owner=enterprise_user))
     url = f"/deals/{deal.id}"
     cases = {
@@ -119,7 +105,7 @@ def test_deal_page_for_every_role(as_user, make_user, make_deal, make_output, ma
         "other enterprise": (make_user(Role.ENTERPRISE), 404, None),
     }
     for name, (user, status, edits) in cases.items():
-        response = as_user(user).get(url)
+        response = sign_in(user).get(url)
         assert response.status_code == status, name
         if status == 200:
             page = text_of(response)
@@ -127,20 +113,20 @@ def test_deal_page_for_every_role(as_user, make_user, make_deal, make_output, ma
             assert ('data-testid="comment-form"' in page) is (not edits), name
 
 
-def test_parties_see_the_deals_that_involve_them_in_the_list(as_user, make_user, make_deal,
+def test_parties_see_the_deals_that_involve_them_in_the_list(sign_in, make_user, make_deal,
                                                              make_output):
     institution_user = make_user(Role.INSTITUTION)
     mine = make_deal(output=make_output(owner=institution_user))
     other = make_deal()
-    page = text_of(as_user(institution_user).get("/deals/"))
+    page = text_of(sign_in(institution_user).get("/deals/"))
     assert f'data-deal="{mine.id}"' in page and f'data-deal="{other.id}"' not in page
 
 
 # --- moves ------------------------------------------------------------------------------------
 
 def test_a_move_without_javascript_moves_the_deal_and_returns_to_the_board(
-        owner_client, make_deal, db_session):
-    deal = make_deal(stage_key="introduced")
+        owner_client, make_deal, db_session, broker):
+    deal = make_deal(owner=broker, stage_key="introduced")
     response = post(owner_client, f"/deals/{deal.id}/move",
                     {"stage": "negotiating", "version": deal.version, "back": "board"},
                     form_url="/deals/board")
@@ -149,8 +135,8 @@ def test_a_move_without_javascript_moves_the_deal_and_returns_to_the_board(
     assert deal.stage.key == "negotiating"
 
 
-def test_the_board_offers_a_move_form_on_every_card(owner_client, make_deal):
-    deal = make_deal(stage_key="introduced")
+def test_the_board_offers_a_move_form_on_every_card(owner_client, make_deal, broker):
+    deal = make_deal(owner=broker, stage_key="introduced")
     page = text_of(owner_client.get("/deals/board"))
     card = page[page.index(f'id="deal-{deal.id}"'):]
     card = card[:card.index("</li>")]
@@ -158,8 +144,8 @@ def test_the_board_offers_a_move_form_on_every_card(owner_client, make_deal):
     assert 'value="negotiating" selected' in card  # the next stage is preselected
 
 
-def test_a_refused_move_says_why_and_changes_nothing(owner_client, make_deal, db_session):
-    deal = make_deal(stage_key="negotiating")
+def test_a_refused_move_says_why_and_changes_nothing(owner_client, make_deal, db_session, broker):
+    deal = make_deal(owner=broker, stage_key="negotiating")
     before = history_count(db_session, deal)
     response = post(owner_client, f"/deals/{deal.id}/move",
                     {"stage": "contract_signed", "version": deal.version},
@@ -171,8 +157,8 @@ def test_a_refused_move_says_why_and_changes_nothing(owner_client, make_deal, db
     assert deal.stage.key == "negotiating" and history_count(db_session, deal) == before
 
 
-def test_a_refused_move_is_shown_in_the_readers_language(owner_client, make_deal):
-    deal = make_deal(stage_key="negotiating")
+def test_a_refused_move_is_shown_in_the_readers_language(owner_client, make_deal, broker):
+    deal = make_deal(owner=broker, stage_key="negotiating")
     post(owner_client, "/auth/locale/en", {"next": "/"})
     page = text_of(post(owner_client, f"/deals/{deal.id}/move",
                         {"stage": "contract_signed", "version": deal.version},
@@ -180,8 +166,8 @@ def test_a_refused_move_is_shown_in_the_readers_language(owner_client, make_deal
     assert "Agree the price before leaving negotiation." in page
 
 
-def test_a_move_back_needs_a_reason(owner_client, make_deal, db_session):
-    deal = make_deal(stage_key="negotiating")
+def test_a_move_back_needs_a_reason(owner_client, make_deal, db_session, broker):
+    deal = make_deal(owner=broker, stage_key="negotiating")
     post(owner_client, f"/deals/{deal.id}/move", {"stage": "introduced",
                                                   "version": deal.version})
     db_session.refresh(deal)
@@ -192,8 +178,8 @@ def test_a_move_back_needs_a_reason(owner_client, make_deal, db_session):
     assert deal.stage.key == "introduced"
 
 
-def test_lost_asks_for_a_reason_from_the_list(owner_client, make_deal, db_session):
-    deal = make_deal(stage_key="introduced")
+def test_lost_asks_for_a_reason_from_the_list(owner_client, make_deal, db_session, broker):
+    deal = make_deal(owner=broker, stage_key="introduced")
     post(owner_client, f"/deals/{deal.id}/move", {"stage": "lost", "version": deal.version,
                                                   "reason": "企业转向其他方案"})
     db_session.refresh(deal)
@@ -206,8 +192,8 @@ def test_lost_asks_for_a_reason_from_the_list(owner_client, make_deal, db_sessio
 
 
 def test_the_board_script_gets_json_for_a_move_and_for_a_refusal(owner_client, make_deal,
-                                                                   db_session):
-    deal = make_deal(stage_key="negotiating")
+                                                                   db_session, broker):
+    deal = make_deal(owner=broker, stage_key="negotiating")
     headers = {"Accept": "application/json"}
     refused = post(owner_client, f"/deals/{deal.id}/move",
                    {"stage": "contract_signed", "version": deal.version}, headers=headers)
@@ -224,8 +210,8 @@ def test_the_board_script_gets_json_for_a_move_and_for_a_refusal(owner_client, m
 
 
 def test_the_second_of_two_saves_gets_the_someone_else_message(owner_client, make_deal,
-                                                               db_session):
-    deal = make_deal(stage_key="introduced")
+                                                               db_session, broker):
+    deal = make_deal(owner=broker, stage_key="introduced")
     post(owner_client, "/auth/locale/en", {"next": "/"})
     seen = deal.version
     services.update_deal(db_session, deal, actor=deal.owner, version=seen, title="别人先改了标题")
@@ -270,10 +256,10 @@ def _all_posts(deal, task_id=1, ticket_id=1, user_id=1) -> dict[str, dict]:
     }
 
 
-def test_parties_and_strangers_change_nothing(as_user, make_user, make_deal, make_output,
+def test_parties_and_strangers_change_nothing(sign_in, make_user, make_deal, make_output,
                                               make_need, db_session, broker):
     institution_user = make_user(Role.INSTITUTION)
-    deal = make_deal(output=make_output(owner=institution_user), need=make_need(),
+    deal = make_deal(owner=broker, output=make_output(owner=institution_user), need=make_need(),
                      stage_key="introduced")
     task = services.add_task(db_session, deal, "准备材料", None, actor=broker)
     ticket = services.add_ticket(db_session, deal, "policy", "政策咨询", actor=broker)
@@ -284,7 +270,7 @@ def test_parties_and_strangers_change_nothing(as_user, make_user, make_deal, mak
     posts = _all_posts(deal, task.id, ticket.id, co.id)
     for user, status in ((institution_user, 403), (make_user(Role.BROKER), 404),
                          (make_user(Role.ENTERPRISE), 404)):
-        client = as_user(user)
+        client = sign_in(user)
         for url, data in posts.items():
             response = post(client, url, data)
             assert response.status_code == status, (url, user.role)
@@ -293,21 +279,21 @@ def test_parties_and_strangers_change_nothing(as_user, make_user, make_deal, mak
     assert deal.stage.key == "introduced" and deal.nda_status == "none"
 
 
-def test_a_co_broker_cannot_reassign_and_nothing_changes(as_user, make_user, make_deal,
+def test_a_co_broker_cannot_reassign_and_nothing_changes(sign_in, make_user, make_deal,
                                                          db_session, broker):
-    deal = make_deal()
+    deal = make_deal(owner=broker)
     other = make_user(Role.BROKER)
-    response = post(as_user(broker), f"/deals/{deal.id}/reassign", {"broker": str(other.id)},
+    response = post(sign_in(broker), f"/deals/{deal.id}/reassign", {"broker": str(other.id)},
                     follow_redirects=True)
     assert response.status_code == 200
     db_session.refresh(deal)
     assert deal.owner_id == broker.id
 
 
-def test_the_deals_parties_comment(as_user, make_user, make_deal, make_need, db_session):
+def test_the_deals_parties_comment(sign_in, make_user, make_deal, make_need, db_session):
     enterprise_user = make_user(Role.ENTERPRISE)
     deal = make_deal(need=make_need(owner=enterprise_user))
-    response = post(as_user(enterprise_user), f"/deals/{deal.id}/comments",
+    response = post(sign_in(enterprise_user), f"/deals/{deal.id}/comments",
                     {"body": "我们下周可以安排现场考察"}, follow_redirects=True)
     assert "我们下周可以安排现场考察" in text_of(response)
     assert db_session.scalar(select(Activity).where(Activity.deal_id == deal.id)).kind == \
@@ -315,11 +301,11 @@ def test_the_deals_parties_comment(as_user, make_user, make_deal, make_need, db_
 
 
 def test_the_enterprise_reads_the_confidential_note_only_under_a_signed_nda(
-        as_user, make_user, make_deal, make_output, make_need, db_session, broker):
+        sign_in, make_user, make_deal, make_output, make_need, db_session, broker):
     enterprise_user = make_user(Role.ENTERPRISE)
     output = make_output(confidential_note="关键工艺参数：烧结温度1280度")
-    deal = make_deal(output=output, need=make_need(owner=enterprise_user))
-    client = as_user(enterprise_user)
+    deal = make_deal(owner=broker, output=output, need=make_need(owner=enterprise_user))
+    client = sign_in(enterprise_user)
     assert "烧结温度1280度" not in text_of(client.get(f"/deals/{deal.id}"))
     services.set_nda(db_session, deal, "signed", actor=broker,
                      expires_on=clock.today() + timedelta(days=365))
@@ -330,8 +316,8 @@ def test_the_enterprise_reads_the_confidential_note_only_under_a_signed_nda(
 # --- the deal page's forms, through to contract signed and served -------------------------------
 
 def test_a_broker_carries_a_deal_from_qualified_to_serving_through_the_pages(
-        owner_client, make_deal, db_session, region):
-    deal = make_deal(stage_key="qualified")
+        owner_client, make_deal, db_session, region, broker):
+    deal = make_deal(owner=broker, stage_key="qualified")
     url = f"/deals/{deal.id}"
 
     def send(path, data):
@@ -373,8 +359,8 @@ def test_a_broker_carries_a_deal_from_qualified_to_serving_through_the_pages(
 
 
 def test_next_step_snooze_activity_tasks_nda_and_co_brokers(owner_client, make_deal, make_user,
-                                                            db_session):
-    deal = make_deal()
+                                                            db_session, broker):
+    deal = make_deal(owner=broker)
     url = f"/deals/{deal.id}"
     due = clock.today() + timedelta(days=5)
 
@@ -406,18 +392,18 @@ def test_next_step_snooze_activity_tasks_nda_and_co_brokers(owner_client, make_d
     assert {"next_step", "snooze", "activity", "task", "nda", "co_broker"} <= kinds
 
 
-def test_operators_reassign(as_user, make_user, make_deal, db_session):
+def test_operators_reassign(sign_in, make_user, make_deal, db_session):
     deal = make_deal()
     other = make_user(Role.BROKER)
-    post(as_user(make_user(Role.ADMIN)), f"/deals/{deal.id}/reassign",
+    post(sign_in(make_user(Role.ADMIN)), f"/deals/{deal.id}/reassign",
          {"broker": str(other.id), "note": "负载均衡"})
     db_session.refresh(deal)
     assert deal.owner_id == other.id
 
 
 def test_an_invalid_form_says_what_is_wrong_and_changes_nothing(owner_client, make_deal,
-                                                                db_session):
-    deal = make_deal()
+                                                                db_session, broker):
+    deal = make_deal(owner=broker)
     before = history_count(db_session, deal)
     response = post(owner_client, f"/deals/{deal.id}/next-step",
                     {"next_step": "", "next_step_due": "not a date", "version": deal.version},
@@ -460,10 +446,10 @@ def test_a_broker_starts_a_deal_from_a_match_with_its_snapshot(owner_client, db_
     assert deal.match_explanation == match.explanation
 
 
-def test_only_brokers_and_operators_start_deals(as_user, make_user, make_output, db_session):
+def test_only_brokers_and_operators_start_deals(sign_in, make_user, make_output, db_session):
     output = make_output()
     for role in (Role.INSTITUTION, Role.ENTERPRISE):
-        client = as_user(make_user(role))
+        client = sign_in(make_user(role))
         assert client.get(f"/deals/new?output_id={output.id}").status_code == 403
     assert db_session.scalar(select(func.count()).select_from(Deal)
                              .where(Deal.output_id == output.id)) == 0
@@ -495,10 +481,12 @@ def test_the_match_list_offers_brokers_a_deal_and_owners_an_introduction(
 
 # --- introductions --------------------------------------------------------------------------------
 
-def test_the_introduction_flow(as_user, make_user, make_output, make_need, db_session, broker):
+def test_the_introduction_flow(sign_in, make_user, make_output, make_need, db_session, broker,
+                               chain):
     enterprise_user = make_user(Role.ENTERPRISE)
-    need, output = make_need(owner=enterprise_user), make_output()
-    client = as_user(enterprise_user)
+    need = make_need(owner=enterprise_user, chain_key=chain.key)
+    output = make_output(chain_key=chain.key)
+    client = sign_in(enterprise_user)
     response = post(client, "/deals/introductions", {
         "need_id": need.id, "output_id": output.id, "back": "need",
         "message": "希望尽快了解技术细节"}, form_url="/")
@@ -518,7 +506,7 @@ def test_the_introduction_flow(as_user, make_user, make_output, make_need, db_se
     due = (clock.today() + timedelta(days=3)).isoformat()
     assert post(client, f"/deals/introductions/{request.id}/accept",
                 {"next_step": "x", "next_step_due": due}).status_code == 403
-    broker_client = as_user(broker)
+    broker_client = sign_in(broker)
     today = text_of(broker_client.get("/deals/today"))
     assert f'data-request="{request.id}"' in today and "希望尽快了解技术细节" in today
     assert f'data-request="{request.id}"' in text_of(broker_client.get("/"))
@@ -530,14 +518,15 @@ def test_the_introduction_flow(as_user, make_user, make_output, make_need, db_se
     assert f'data-deal="{request.deal_id}"' in text_of(client.get("/"))
 
 
-def test_a_broker_declines_an_introduction_with_a_reason(as_user, make_user, make_output,
-                                                         make_need, db_session, broker):
+def test_a_broker_declines_an_introduction_with_a_reason(sign_in, make_user, make_output,
+                                                         make_need, db_session, broker, chain):
     enterprise_user = make_user(Role.ENTERPRISE)
-    need, output = make_need(owner=enterprise_user), make_output()
+    need = make_need(owner=enterprise_user, chain_key=chain.key)
+    output = make_output(chain_key=chain.key)
     request = services.ask_introduction(db_session, need=need, output=output,
                                         actor=enterprise_user)
     db_session.flush()
-    broker_client = as_user(broker)
+    broker_client = sign_in(broker)
     post(broker_client, f"/deals/introductions/{request.id}/decline", {"note": ""},
          form_url="/deals/today")
     db_session.refresh(request)
@@ -546,14 +535,14 @@ def test_a_broker_declines_an_introduction_with_a_reason(as_user, make_user, mak
          {"note": "成果方暂不对外许可"}, form_url="/deals/today")
     db_session.refresh(request)
     assert request.status == "declined"
-    assert "成果方暂不对外许可" in text_of(as_user(enterprise_user).get("/"))
+    assert "成果方暂不对外许可" in text_of(sign_in(enterprise_user).get("/"))
 
 
-def test_brokers_and_other_roles_cannot_ask_for_introductions(as_user, make_user, make_output,
+def test_brokers_and_other_roles_cannot_ask_for_introductions(sign_in, make_user, make_output,
                                                               make_need, db_session, broker):
     need, output = make_need(), make_output()
     for user in (broker, make_user(Role.ENTERPRISE)):
-        post(as_user(user), "/deals/introductions", {"need_id": need.id,
+        post(sign_in(user), "/deals/introductions", {"need_id": need.id,
                                                      "output_id": output.id}, form_url="/")
     assert db_session.scalar(select(func.count()).select_from(IntroductionRequest).where(
         IntroductionRequest.need_id == need.id)) == 0
@@ -561,9 +550,10 @@ def test_brokers_and_other_roles_cannot_ask_for_introductions(as_user, make_user
 
 # --- lists, board, today, overview, home ------------------------------------------------------------
 
-def test_the_board_shows_columns_with_count_value_and_expected_value(owner_client, make_deal):
-    make_deal(stage_key="introduced", expected_value=Decimal(100))
-    make_deal(stage_key="introduced", expected_value=Decimal(50))
+def test_the_board_shows_columns_with_count_value_and_expected_value(owner_client, make_deal,
+                                                                     broker):
+    make_deal(owner=broker, stage_key="introduced", expected_value=Decimal(100))
+    make_deal(owner=broker, stage_key="introduced", expected_value=Decimal(50))
     page = text_of(owner_client.get("/deals/board"))
     column = page[page.index('data-stage="introduced"'):]
     column = column[:column.index("</header>")]
@@ -571,10 +561,10 @@ def test_the_board_shows_columns_with_count_value_and_expected_value(owner_clien
     assert "150" in column
 
 
-def test_the_list_filters_by_stage_value_and_overdue(owner_client, make_deal, db_session):
-    late = make_deal(stage_key="introduced", expected_value=Decimal(500),
+def test_the_list_filters_by_stage_value_and_overdue(owner_client, make_deal, db_session, broker):
+    late = make_deal(owner=broker, stage_key="introduced", expected_value=Decimal(500),
                      next_step_due=clock.today() - timedelta(days=2))
-    early = make_deal(stage_key="discovered", expected_value=Decimal(10))
+    early = make_deal(owner=broker, stage_key="discovered", expected_value=Decimal(10))
     page = text_of(owner_client.get("/deals/?overdue=1"))
     assert f'data-deal="{late.id}"' in page and f'data-deal="{early.id}"' not in page
     page = text_of(owner_client.get("/deals/?stage=discovered"))
@@ -584,35 +574,35 @@ def test_the_list_filters_by_stage_value_and_overdue(owner_client, make_deal, db
     assert 'data-testid="flag-overdue"' in text_of(owner_client.get("/deals/today"))
 
 
-def test_operators_filter_by_broker(as_user, make_user, make_deal):
+def test_operators_filter_by_broker(sign_in, make_user, make_deal):
     other = make_user(Role.BROKER)
     mine, theirs = make_deal(), make_deal(owner=other)
-    client = as_user(make_user(Role.ADMIN))
+    client = sign_in(make_user(Role.ADMIN))
     page = text_of(client.get(f"/deals/?owner={other.id}"))
     assert f'data-deal="{theirs.id}"' in page and f'data-deal="{mine.id}"' not in page
     board = text_of(client.get(f"/deals/board?owner={other.id}"))
     assert f'id="deal-{theirs.id}"' in board and f'id="deal-{mine.id}"' not in board
 
 
-def test_the_overview_shows_the_funnel_conversion_and_loads(as_user, make_user, make_deal):
+def test_the_overview_shows_the_funnel_conversion_and_loads(sign_in, make_user, make_deal):
     make_deal(stage_key="contract_signed")
-    page = text_of(as_user(make_user(Role.ADMIN)).get("/deals/overview"))
+    page = text_of(sign_in(make_user(Role.ADMIN)).get("/deals/overview"))
     for testid in ("funnel", "conversion", "median-days", "loads"):
         assert f'data-testid="{testid}"' in page
 
 
-def test_each_role_home_shows_its_own_work(as_user, make_user, make_deal, make_output, client,
+def test_each_role_home_shows_its_own_work(sign_in, make_user, make_deal, make_output, client,
                                            broker):
     institution_user = make_user(Role.INSTITUTION)
     output = make_output(owner=institution_user)
-    deal = make_deal(output=output, next_step_due=clock.today())
-    home = text_of(as_user(broker).get("/"))
+    deal = make_deal(owner=broker, output=output, next_step_due=clock.today())
+    home = text_of(sign_in(broker).get("/"))
     assert 'data-home="broker"' in home and 'data-testid="today-due"' in home
     assert f'data-deal="{deal.id}"' in home
-    home = text_of(as_user(institution_user).get("/"))
+    home = text_of(sign_in(institution_user).get("/"))
     assert 'data-home="institution"' in home and f'data-deal="{deal.id}"' in home
     assert output.title in home
-    assert 'data-home="admin"' in text_of(as_user(make_user(Role.ADMIN)).get("/"))
+    assert 'data-home="admin"' in text_of(sign_in(make_user(Role.ADMIN)).get("/"))
     assert 'data-testid="home-work"' not in text_of(client.get("/"))
 
 
@@ -623,25 +613,70 @@ def test_the_contract_export_is_an_xlsx_of_what_the_viewer_sees(owner_client):
 
 # --- listings and broker profile ----------------------------------------------------------------------
 
-def test_the_owner_reads_that_deals_set_transferred(as_user, make_user, make_output):
+def test_the_owner_reads_that_deals_set_transferred(sign_in, make_user, make_output):
     institution_user = make_user(Role.INSTITUTION)
     output = make_output(owner=institution_user)
-    page = text_of(as_user(institution_user).get(f"/outputs/{output.id}"))
+    page = text_of(sign_in(institution_user).get(f"/outputs/{output.id}"))
     assert 'data-testid="status-by-deals"' in page
     assert f"/deals/?output_id={output.id}" in page
     assert 'data-testid="status-transferred"' not in page
 
 
-def test_a_listings_deals_list(as_user, make_user, make_output, make_deal):
+def test_a_listings_deals_list(sign_in, make_user, make_output, make_deal):
     institution_user = make_user(Role.INSTITUTION)
     output = make_output(owner=institution_user)
     deal, other = make_deal(output=output), make_deal()
-    page = text_of(as_user(institution_user).get(f"/deals/?output_id={output.id}"))
+    page = text_of(sign_in(institution_user).get(f"/deals/?output_id={output.id}"))
     assert f'data-deal="{deal.id}"' in page and f'data-deal="{other.id}"' not in page
 
 
-def test_a_broker_edits_their_own_profile(as_user, broker, chain, db_session):
-    client = as_user(broker)
+def test_a_need_page_shows_its_deals_and_each_cards_open_deal(sign_in, make_broker, make_deal,
+                                                             db_session):
+    """The side column lists the first ten deals the viewer sees on the listing, lost ones
+    too, most urgent first; a match card opens the oldest open deal on its pair and offers a
+    new one when the pair's only deal is lost."""
+    from matchmaker.pipeline.views import LISTING_DEALS_SHOWN
+    from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+    match_set = db_session.scalar(
+        select(MatchSet).join(MatchGeneration).join(StoredMatch)
+        .where(MatchGeneration.status == "current", MatchSet.side == "need")
+        .group_by(MatchSet.id).having(func.count(StoredMatch.id) >= 3)
+        .order_by(MatchSet.id).limit(1))
+    need = db_session.get(TechNeed, match_set.profile_id)
+    ranked = db_session.scalars(select(StoredMatch.output_id).where(
+        StoredMatch.set_id == match_set.id).order_by(StoredMatch.rank).limit(3)).all()
+    on_open, on_lost, untouched = (db_session.get(ResearchOutput, i) for i in ranked)
+    broker, today = make_broker(), clock.today()
+    oldest = make_deal(owner=broker, need=need, output=on_open,
+                       next_step_due=today + timedelta(days=9))
+    newer = make_deal(owner=broker, need=need, output=on_open,
+                      next_step_due=today + timedelta(days=1))
+    lost = make_deal(owner=broker, need=need, output=on_lost, stage_key="lost")
+    alone = [make_deal(owner=broker, need=need, output=None,
+                       next_step_due=today + timedelta(days=d)) for d in range(10, 18)]
+    ours = [oldest, newer, lost, *alone]
+    assert len(ours) > LISTING_DEALS_SHOWN
+    page = text_of(sign_in(broker).get(f"/needs/{need.id}"))
+
+    def card(output) -> str:
+        start = page.index(f'id="match-{output.id}"')
+        end = page.find('<li class="card mb-3" id="match-', start + 1)
+        return page[start:end if end > 0 else None]
+
+    assert f'href="/deals/{oldest.id}" data-testid="open-deal"' in card(on_open)
+    assert 'data-testid="start-deal"' in card(on_lost) and "open-deal" not in card(on_lost)
+    assert 'data-testid="start-deal"' in card(untouched)
+    column = page[page.index('data-testid="listing-deals"'):]
+    column = column[:column.index("</section>")]
+    urgent_first = sorted(ours, key=lambda d: (d.next_step_due, d.id))
+    assert re.findall(r'href="/deals/(\d+)"', column) == [
+        str(d.id) for d in urgent_first[:LISTING_DEALS_SHOWN]]
+    assert str(lost.stage.name_zh) in column
+
+
+def test_a_broker_edits_their_own_profile(sign_in, broker, chain, db_session):
+    client = sign_in(broker)
     data = {"chains": [chain.key], "technology": "5", "industry": "4", "capital": "3",
             "market": "2", "investment": "1", "cultivation": "3",
             "certificate_no": "JSJJ-2026-0099", "organisation": "西咸技术转移中心",
@@ -656,8 +691,8 @@ def test_a_broker_edits_their_own_profile(as_user, broker, chain, db_session):
     assert broker.broker.technology == 5
 
 
-def test_a_qualified_deal_moves_on_once_qualified(owner_client, make_deal, db_session):
-    deal = make_deal(stage_key="qualified")
+def test_a_qualified_deal_moves_on_once_qualified(owner_client, make_deal, db_session, broker):
+    deal = make_deal(owner=broker, stage_key="qualified")
     page = text_of(owner_client.get(f"/deals/{deal.id}"))
     assert "Check the IP status" in page or "知识产权" in page
     qualify(db_session, deal, deal.owner)
@@ -668,13 +703,13 @@ def test_a_qualified_deal_moves_on_once_qualified(owner_client, make_deal, db_se
 
 
 def test_the_board_shows_the_most_urgent_cards_of_a_full_column(owner_client, make_deal,
-                                                                 monkeypatch):
+                                                                 monkeypatch, broker):
     from matchmaker.pipeline import pages
 
     monkeypatch.setattr(pages, "CARDS_PER_COLUMN", 2)
     days = (5, 1, 9)
-    deals = [make_deal(stage_key="introduced", next_step_due=clock.today() + timedelta(days=d))
-             for d in days]
+    deals = [make_deal(owner=broker, stage_key="introduced",
+                       next_step_due=clock.today() + timedelta(days=d)) for d in days]
     page = text_of(owner_client.get("/deals/board"))
     column = page[page.index('<ol class="board-cards list-unstyled" data-board-column '
                              'data-stage="introduced"'):]
@@ -684,12 +719,12 @@ def test_the_board_shows_the_most_urgent_cards_of_a_full_column(owner_client, ma
     assert "/deals/?stage=introduced" in column
 
 
-def test_an_operator_lets_the_platform_choose_the_owner(as_user, make_user, make_output,
-                                                        db_session, broker):
-    output = make_output()  # on the broker fixture's chain: the broker's specialty
+def test_an_operator_lets_the_platform_choose_the_owner(sign_in, make_user, make_output,
+                                                        db_session, broker, chain):
+    output = make_output(chain_key=chain.key)  # the broker fixture's specialty
     make_user(Role.BROKER)  # another broker, without that chain
     form = f"/deals/new?output_id={output.id}"
-    client = as_user(make_user(Role.ADMIN))
+    client = sign_in(make_user(Role.ADMIN))
     response = post(client, form, {"output_id": output.id, "owner": "", "next_step": "分配",
                                    "next_step_due": (clock.today() + timedelta(days=2))
                                    .isoformat()}, form_url=form)
@@ -699,40 +734,67 @@ def test_an_operator_lets_the_platform_choose_the_owner(as_user, make_user, make
 
 
 @pytest.mark.parametrize("value", ["0", "2147483648", "99999999999", "-3", "x"])
-def test_ids_no_table_holds_are_not_found(as_user, make_user, make_need, broker, value):
+def test_ids_no_table_holds_are_not_found(sign_in, make_user, make_need, broker, value):
     need = make_need()
-    enterprise_client = as_user(make_user(Role.ENTERPRISE))
+    enterprise_client = sign_in(make_user(Role.ENTERPRISE))
     response = post(enterprise_client, "/deals/introductions",
                     {"need_id": need.id, "output_id": value}, form_url="/")
     assert response.status_code in (302, 404)
-    broker_client = as_user(broker)
+    broker_client = sign_in(broker)
     assert broker_client.get(f"/deals/new?output_id={value}").status_code == 404
     assert broker_client.get(f"/deals/?output_id={value}").status_code == 200
 
 
-@pytest.mark.parametrize("side", ["need", "output"])
-def test_a_listings_match_cards_read_deals_and_introductions_once_not_once_per_card(
-        login_as, db_session, side):
-    """Ten match cards each offer "start a deal" or "open the deal": the page reads the
-    listing's open deals in one query (and its side column in one more), however many cards."""
+def _page_and_statements(db_session, client, url: str) -> tuple[str, list[str]]:
+    """Return the page at url and the SQL statements drawing it ran."""
     from sqlalchemy import event
 
-    match_set = db_session.scalar(
-        select(MatchSet).join(MatchGeneration).join(StoredMatch)
-        .where(MatchGeneration.status == "current", MatchSet.side == side)
-        .group_by(MatchSet.id).having(func.count(StoredMatch.id) >= 5).limit(1))
     statements = []
     engine = db_session.get_bind().engine
 
     def record(conn, cursor, statement, *args):
         statements.append(statement)
 
-    client = login_as("broker-liuyang")
     event.listen(engine, "before_cursor_execute", record)
     try:
-        page = text_of(client.get(f"/{side}s/{match_set.profile_id}"))
+        return text_of(client.get(url)), statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def _reading(statements: list[str], table: str) -> int:
+    return sum(1 for s in statements if f"FROM {table}" in s)
+
+
+@pytest.mark.parametrize("side", ["need", "output"])
+def test_a_listings_match_cards_read_deals_and_introductions_once_not_once_per_card(
+        login_as, db_session, side):
+    """Ten match cards each offer "start a deal" or "open the deal", and the side column lists
+    the listing's deals: the page reads deals in one query, however many cards. An owner's
+    cards each offer an introduction: one query for the pending ones (and one for the side
+    column's deals)."""
+    from matchmaker.auth.models import User
+    from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+    model = TechNeed if side == "need" else ResearchOutput
+    org = TechNeed.enterprise_id if side == "need" else ResearchOutput.institution_id
+    member = User.enterprise_id if side == "need" else User.institution_id
+    match_set, owner = db_session.execute(
+        select(MatchSet, User).join(MatchGeneration).join(StoredMatch)
+        .join(model, model.id == MatchSet.profile_id).join(User, member == org)
+        .where(MatchGeneration.status == "current", MatchSet.side == side,
+               User.status == "active")
+        .group_by(MatchSet.id, User.id).having(func.count(StoredMatch.id) >= 5)
+        .order_by(MatchSet.id, User.id).limit(1)).one()
+    url = f"/{side}s/{match_set.profile_id}"
+    page, statements = _page_and_statements(db_session, login_as("broker-liuyang"), url)
     cards = page.count('data-testid="start-deal"') + page.count('data-testid="open-deal"')
-    assert cards >= 5
-    assert sum(1 for s in statements if "FROM deals" in s) <= 2
+    assert cards >= 5 and 'data-testid="listing-deals"' in page
+    assert _reading(statements, "deals") == 1
+    owner_client = login_as(owner.email.split("@")[0])
+    page, statements = _page_and_statements(db_session, owner_client, url)
+    asks = (page.count('data-testid="introduction-form"')
+            + page.count('data-testid="introduction-pending"'))
+    assert asks >= 5
+    assert _reading(statements, "introduction_requests") == 1
+    assert _reading(statements, "deals") == 1

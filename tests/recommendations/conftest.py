@@ -45,3 +45,24 @@ def refresh_matches(app, session) -> None:
         enqueue(session, "matches.refresh")
         session.commit()
         run_queued(session)
+
+
+def settle_jobs(app, session) -> None:
+    """Run the jobs the factories queued (their listings' match refresh) now, so that a later
+    request does not run them and replace the lists a test stored (store_list)."""
+    with app.app_context():
+        session.commit()
+        run_queued(session)
+
+
+def store_list(session, listing, candidates) -> None:
+    """Store listing's current list of matches as a refresh does (store.write_sets replaces
+    the set, with new stored rows): candidates in rank order."""
+    from matchmaker.matching import Match, Ranking
+    from matchmaker.recommendations import store
+
+    generation = store.current_generation(session)
+    ranking = Ranking(listing.id, tuple(Match(c.id, round(0.9 - rank / 100, 2), {"text": 0.5})
+                                        for rank, c in enumerate(candidates)))
+    store.write_sets(session, generation.id, listing.side, [(ranking, listing.version)],
+                     limit=10, floor=0.05)

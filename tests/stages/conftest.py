@@ -1,12 +1,10 @@
-"""What the stage tests share: an operator, a broker and open deals, made with the shared
-factories (tests/factories.py) through the services."""
-from datetime import timedelta
+"""What the stage tests share: an operator, a broker and the broker's open deals, made with the
+shared factories (tests/factories.py) through the services."""
 from decimal import Decimal
 
 import pytest
 
 from matchmaker.domain import Role
-from matchmaker.pipeline import clock, services
 
 
 @pytest.fixture
@@ -20,12 +18,10 @@ def broker(make_broker):
 
 
 @pytest.fixture
-def open_deal(db_session, broker, make_output, make_need):
-    """Return open_deal(stage_key="introduced", **create_deal options): the broker's deal on a
-    fresh output and need, started at stage_key (a stage a deal may start at)."""
+def open_deal(make_deal, broker):
+    """Return open_deal(stage_key="introduced", **make_deal options): the broker's deal on a
+    fresh output and need, worth 100 (10k yuan)."""
     def make(stage_key: str = "introduced", **options):
-        values = {"next_step": "约双方面谈", "next_step_due": clock.today() + timedelta(days=5),
-                  "expected_value": Decimal(100), **options}
-        return services.create_deal(db_session, actor=broker, output=make_output(),
-                                    need=make_need(), stage_key=stage_key, **values)
+        return make_deal(stage_key=stage_key, owner=broker,
+                         **{"expected_value": Decimal(100), **options})
     return make

@@ -1,0 +1,139 @@
+"""Which matches are new to a listing's owners: what each of them has been shown.
+
+A match is *new* for a user while its counterpart is in the current list of a listing of the
+user's organisation, as the listing's page shows that list (the current generation, the first
+MATCH_LIMIT, counterparts still on the market), and the user has not been shown it on that
+page. Opening the page records what it showed (models.SeenMatch).
+
+Decisions, each tested in tests/recommendations/test_seen.py:
+
+- The record is keyed by the pair (need, output), not by the stored match. A refresh or
+  rebuild rewrites a listing's whole set (store.write_sets deletes and re-inserts it), so a
+  match that stays in the list across refreshes stays seen.
+- A counterpart that drops out of the list and later comes back is not new again: its owner
+  has been shown it already. "New" means "not shown to you here before", not "moved".
+- Per user: each member of the organisation has their own "new"; a colleague's visit does not
+  hide the news from the others.
+- Only the organisation's members are followed (permissions: Action.FOLLOW_MATCHES): a broker
+  or operator opening the page does not clear the owner's "new".
+
+Functions flush but never commit; the caller owns the transaction.
+"""
+from collections.abc import Iterable
+
+from flask import current_app, has_app_context
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from matchmaker import permissions
+from matchmaker.auth.models import User
+from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES, Side
+from matchmaker.permissions import Action
+from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations.models import (
+    GenerationStatus,
+    MatchGeneration,
+    MatchSet,
+    SeenMatch,
+    StoredMatch,
+)
+from matchmaker.types import utcnow
+
+MODELS = {Side.OUTPUT: ResearchOutput, Side.NEED: TechNeed}
+MATCHABLE = {Side.OUTPUT: MATCHABLE_OUTPUT_STATUSES, Side.NEED: MATCHABLE_NEED_STATUSES}
+
+
+def shown_limit() -> int:
+    """Return how many matches a listing's page shows (the app's MATCH_LIMIT)."""
+    return current_app.config.get("MATCH_LIMIT", 10) if has_app_context() else 10
+
+
+def _columns(side: Side):
+    """Return (the listing's column, the counterpart's column) of SeenMatch for side."""
+    if side == Side.NEED:
+        return SeenMatch.need_id, SeenMatch.output_id
+    return SeenMatch.output_id, SeenMatch.need_id
+
+
+def unseen_candidates(session: Session, user: User, listing: ResearchOutput | TechNeed,
+                      candidate_ids: Iterable[int]) -> set[int]:
+    """Return the counterparts among candidate_ids that user has not been shown on listing."""
+    ids = set(candidate_ids)
+    if not ids:
+        return set()
+    own, other = _columns(listing.side)
+    seen = session.scalars(select(other).where(
+        SeenMatch.user_id == user.id, SeenMatch.side == listing.side, own == listing.id,
+        other.in_(sorted(ids))))
+    return ids - set(seen)
+
+
+def _insert_ignoring_duplicates(session: Session):
+    """Return an INSERT into seen_matches that skips rows already there: two tabs opening the
+    same page at once both insert, and the second must not fail (PostgreSQL and SQLite)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(SeenMatch).on_conflict_do_nothing()
+
+
+def mark_matches_seen(session: Session, user: User, listing: ResearchOutput | TechNeed,
+                      candidate_ids: Iterable[int]) -> set[int]:
+    """Record that user has been shown the counterparts candidate_ids among listing's matches;
+    flush; return those that were new to user.
+
+    Only the listing's own organisation is followed: anyone else is refused.
+    """
+    permissions.require(user, Action.FOLLOW_MATCHES, listing)
+    fresh = unseen_candidates(session, user, listing, candidate_ids)
+    if not fresh:
+        return fresh
+    side, now = listing.side, utcnow()
+    rows = [{"user_id": user.id, "side": side, "seen_at": now,
+             "need_id": listing.id if side == Side.NEED else candidate,
+             "output_id": candidate if side == Side.NEED else listing.id}
+            for candidate in sorted(fresh)]
+    session.flush()
+    session.execute(_insert_ignoring_duplicates(session), rows)
+    return fresh
+
+
+def match_counts_query(user: User, side: Side, listing_ids: Select, *,
+                       limit: int | None = None) -> Select:
+    """Return a select of (listing_id, matches, new) for the listings of side that listing_ids
+    selects: how many matches each one's page shows, and how many of those user has not been
+    shown there. One statement for any number of listings; listings without a shown match
+    have no row.
+    """
+    limit = shown_limit() if limit is None else limit
+    listing, candidate = MODELS[side], MODELS[side.other]
+    candidate_id = StoredMatch.output_id if side == Side.NEED else StoredMatch.need_id
+    matches = func.count(StoredMatch.id)
+    return (
+        select(MatchSet.profile_id.label("listing_id"), matches.label("matches"),
+               (matches - func.count(SeenMatch.user_id)).label("new"))
+        .join(MatchGeneration, and_(MatchGeneration.id == MatchSet.generation_id,
+                                    MatchGeneration.status == GenerationStatus.CURRENT))
+        .join(listing, and_(listing.id == MatchSet.profile_id,
+                            listing.status.in_(MATCHABLE[side])))
+        .join(StoredMatch, and_(StoredMatch.set_id == MatchSet.id, StoredMatch.rank <= limit))
+        .join(candidate, and_(candidate.id == candidate_id,
+                              candidate.status.in_(MATCHABLE[side.other])))
+        .outerjoin(SeenMatch, and_(SeenMatch.user_id == user.id, SeenMatch.side == side,
+                                   SeenMatch.need_id == StoredMatch.need_id,
+                                   SeenMatch.output_id == StoredMatch.output_id))
+        .where(MatchSet.side == side, MatchSet.profile_id.in_(listing_ids))
+        .group_by(MatchSet.profile_id))
+
+
+def count_new_matches(session: Session, user: User,
+                      listings: Iterable[ResearchOutput | TechNeed]) -> dict[int, int]:
+    """Return {listing id: matches new to user} for listings of one side (one query)."""
+    listings = list(listings)
+    if not listings:
+        return {}
+    side = listings[0].side
+    model = MODELS[side]
+    ids = select(model.id).where(model.id.in_([item.id for item in listings]))
+    counts = {row.listing_id: row.new
+              for row in session.execute(match_counts_query(user, side, ids))}
+    return {item.id: counts.get(item.id, 0) for item in listings}

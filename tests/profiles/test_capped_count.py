@@ -1,0 +1,59 @@
+"""List pages count their results only up to a cap (routing.CappedPagination)."""
+import re
+
+import pytest
+
+from matchmaker.routing import CappedPagination
+from tests.conftest import submit
+
+WORD = "钒液流储能双极板"
+
+
+def _count(html: str) -> tuple[str, bool]:
+    found = re.search(r'data-testid="result-count"( data-capped)?>([^<]+)<', html)
+    return found.group(2).strip(), bool(found.group(1))
+
+
+def _titles(html: str) -> set[str]:
+    return set(re.findall(r'data-testid="title"[^>]*>([^<]*)<', html))
+
+
+@pytest.fixture
+def five_outputs(make_output):
+    return [make_output(title=f"{WORD}第{n}代样机") for n in range(1, 6)]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_past_the_cap_the_list_says_more_than(monkeypatch, five_outputs, make_broker, sign_in,
+                                              language):
+    monkeypatch.setattr(CappedPagination, "CAP", 3)
+    client = sign_in(make_broker())
+    submit(client, f"/auth/locale/{language}", {"next": "/"}, form_url="/")
+    html = client.get(f"/outputs/?q={WORD}").get_data(as_text=True)
+    text, capped = _count(html)
+    assert capped
+    assert text == ("超过 3 条结果：再加一个词或筛选条件以缩小范围" if language == "zh"
+                    else "More than 3 results: add a word or a filter to narrow them")
+    # The page still shows its rows: all five fit on the first page of 20.
+    assert len(_titles(html)) == 5
+
+
+def test_within_the_cap_the_count_is_exact(monkeypatch, five_outputs, make_broker, sign_in):
+    monkeypatch.setattr(CappedPagination, "CAP", 5)
+    client = sign_in(make_broker())
+    submit(client, "/auth/locale/en", {"next": "/"}, form_url="/")
+    text, capped = _count(client.get(f"/outputs/?q={WORD}").get_data(as_text=True))
+    assert (text, capped) == ("5 results", False)
+
+
+def test_the_cap_bounds_the_pages_offered(app, db_session, monkeypatch, five_outputs):
+    from sqlalchemy import select
+
+    from matchmaker.profiles.models import ResearchOutput
+    from matchmaker.routing import paginate_capped
+
+    monkeypatch.setattr(CappedPagination, "CAP", 3)
+    stmt = select(ResearchOutput).where(ResearchOutput.title.contains(WORD))
+    with app.test_request_context():
+        page = paginate_capped(db_session, stmt, page=1, per_page=2)
+    assert (page.total, page.capped, page.pages, len(page.items)) == (3, True, 2, 2)
