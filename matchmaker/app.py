@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.pipeline import (
         deal_views,  # noqa: F401  (the deal page's routes on bp)
         overview_views,  # noqa: F401  (the overview's routes on bp)
+        stage_views,  # noqa: F401  (the stages page's routes on bp)
     )
     from matchmaker.pipeline import views as pipeline_views
     from matchmaker.profiles import views as profiles_views

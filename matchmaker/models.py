@@ -12,6 +12,7 @@ from matchmaker.pipeline.models import (
     DealTask,
     IntroductionRequest,
     ServiceTicket,
+    StageChange,
     deal_co_brokers,
 )
 from matchmaker.profiles.models import NeedMode, OutputMode, Patent, ResearchOutput, TechNeed
@@ -27,6 +28,6 @@ __all__ = [
     "Activity", "BackgroundJob", "Broker", "Chain", "ChainSegment", "Contract", "Deal",
     "DealHistory", "DealStage", "DealTask", "Enterprise", "Institution", "IntroductionRequest",
     "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet", "NeedMode", "OutputMode",
-    "Patent", "Region", "ResearchOutput", "SeenMatch", "ServiceTicket", "StoredMatch",
-    "TechNeed", "User", "UserSession", "broker_chains", "deal_co_brokers",
+    "Patent", "Region", "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange",
+    "StoredMatch", "TechNeed", "User", "UserSession", "broker_chains", "deal_co_brokers",
 ]

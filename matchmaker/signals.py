@@ -48,3 +48,7 @@ deal_changed = _signals.signal("deal-changed")
 # sender: the IntroductionRequest; kwargs: session, change ("requested", "accepted",
 # "declined"). For the coming notifications (the broker it went to, the requester).
 introduction_changed = _signals.signal("introduction-changed")
+# sender: the DealStage; kwargs: session, actor (User or None), action (domain.StageAction),
+# changes (a list of (field, old, new) tuples, values as text), at. Sent by the stage services
+# (pipeline/stages.py) after their flush; pipeline.subscribers writes the stage_changes rows.
+stage_changed = _signals.signal("stage-changed")

@@ -235,9 +235,9 @@ def crawl_urls(app: Flask, pools: IdPools) -> list[str]:
 
 def _pipeline_urls() -> list[str]:
     """Deal pages whose forms the generic crawl may miss: a deal with service tickets, a
-    snoozed one, one with co-brokers, one seen by its institution (the comment box), and the
-    new-deal form."""
-    from matchmaker.pipeline.models import Deal, ServiceTicket, deal_co_brokers
+    snoozed one, one with co-brokers, one seen by its institution (the comment box), the
+    new-deal form, and a stage's edit form (its <key> is no id the crawl fills)."""
+    from matchmaker.pipeline.models import Deal, DealStage, ServiceTicket, deal_co_brokers
 
     session = db.session
     ticketed = session.scalar(select(ServiceTicket.deal_id).order_by(ServiceTicket.id).limit(1))
@@ -251,9 +251,10 @@ def _pipeline_urls() -> list[str]:
     output = session.scalar(select(ResearchOutput.id).where(ResearchOutput.status == "published")
                             .order_by(ResearchOutput.id).limit(1))
     shared = session.scalar(select(deal_co_brokers.c.deal_id).limit(1))
+    stage = session.scalar(select(DealStage.key).order_by(DealStage.position).limit(1))
     return [f"/deals/{deal_id}" for deal_id in (ticketed, snoozed, shared, theirs)
             if deal_id] + [
-        f"/deals/new?output_id={output}"]
+        f"/deals/new?output_id={output}", f"/deals/stages/{stage}/edit"]
 
 
 def _rule_of(adapter, form: FormSpec) -> Rule | None:
