@@ -50,6 +50,7 @@ class SignupData:
     # Set when the person ticked "ask to join" for the organisation the sign-up page showed:
     # its orgs.services.organisation_key.
     join_organisation: str | None = None
+    locale: str | None = None  # the interface language at sign-up: e-mails are written in it
 
 
 def normalize_email(email: str) -> str:
@@ -115,7 +116,7 @@ def register_user(session: Session, data: SignupData, *, hash_method: str | None
     now = utcnow()
     user = User(email=normalize_email(data.email), display_name=data.display_name.strip(),
                 password_hash=hash_password(data.password, hash_method), role=data.role,
-                status=AccountStatus.PENDING, password_changed_at=now,
+                status=AccountStatus.PENDING, password_changed_at=now, locale=data.locale,
                 privacy_consent_at=now, privacy_notice_version=PRIVACY_NOTICE_VERSION)
     if data.role in ORG_ROLES:
         _attach_organisation(session, user, data)
