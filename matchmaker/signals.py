@@ -62,3 +62,6 @@ account_status_changed = _signals.signal("account-status-changed")
 password_reset_requested = _signals.signal("password-reset-requested")
 # sender: the User; kwargs: session. Asked again from the account page.
 email_verification_requested = _signals.signal("email-verification-requested")
+# sender: the User whose account was just deleted (personal fields erased); kwargs: session.
+# Features above auth erase what they hold about the person (notifications, calendar link).
+account_deleted = _signals.signal("account-deleted")

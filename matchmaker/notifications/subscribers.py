@@ -3,13 +3,14 @@ tell a broker a deal is theirs, tell a listing's owners their output is transfer
 need solved, and send the account e-mails."""
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from matchmaker import signals
 from matchmaker.auth.models import User
 from matchmaker.domain import AccountStatus, HistoryKind, NeedStatus, OutputStatus, Side
 from matchmaker.jobs import enqueue
 from matchmaker.notifications.jobs import ACCOUNT_EMAIL_TASK
+from matchmaker.notifications.models import CalendarFeed, Notification, NotificationPreference
 from matchmaker.notifications.rules import Kind
 from matchmaker.notifications.services import email_enabled, notify
 from matchmaker.pipeline.models import Deal
@@ -81,6 +82,16 @@ def tell_account_decision(user, *, session, old, new, **_) -> None:
         _account_email(session, user, "approved")
     elif new == AccountStatus.REJECTED and old == AccountStatus.PENDING:
         _account_email(session, user, "refused")
+
+
+@signals.account_deleted.connect
+def erase_deleted_account(user, *, session, **_) -> None:
+    """A deleted account keeps no notifications, choices or calendar link (PIPL)."""
+    for model, column in ((Notification, Notification.recipient_id),
+                          (NotificationPreference, NotificationPreference.user_id),
+                          (CalendarFeed, CalendarFeed.user_id)):
+        session.execute(delete(model).where(column == user.id))
+    session.flush()
 
 
 @signals.password_reset_requested.connect

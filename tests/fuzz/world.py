@@ -41,7 +41,7 @@ ARG_TABLES = {"need_id": "tech_needs", "output_id": "research_outputs", "chain_i
               "segment_id": "chain_segments", "user_id": "users", "request_id": "join_requests",
               "session_id": "user_sessions", "broker_id": "brokers",
               "job_id": "background_jobs", "deal_id": "deals", "task_id": "deal_tasks",
-              "ticket_id": "service_tickets"}
+              "ticket_id": "service_tickets", "notification_id": "notifications"}
 ENDPOINT_ARG_TABLES = {("outputs", "item_id"): "research_outputs",
                        ("needs", "item_id"): "tech_needs",
                        ("orgs.institution", "org_id"): "institutions",

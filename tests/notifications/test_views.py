@@ -148,3 +148,24 @@ def test_an_operator_cannot_mute_escalations_from_the_page(db_session, make_user
         NotificationPreference.user_id == operator.id,
         NotificationPreference.kind.in_([Kind.ESCALATION, Kind.ESCALATION_SECOND]))).all()
     assert rows and not any(row.muted for row in rows)
+
+
+def test_the_personal_data_export_has_the_notifications(db_session, broker, sign_in):
+    tell(db_session, broker, 1)
+    data = sign_in(broker).get("/account/export").get_json()
+    [received] = data["notifications"]["received"]
+    assert received["kind"] == Kind.ASSIGNED and received["params"] == {"deal": "Membrane deal 0"}
+
+
+def test_deleting_the_account_erases_its_notifications_and_choices(db_session, broker,
+                                                                   sign_in):
+    from tests.factories import PASSWORD
+
+    tell(db_session, broker, 2)
+    services.save_choices(db_session, broker, {Kind.STALE: services.Choice(False, True)})
+    client = sign_in(broker)
+    submit(client, "/account/delete", {"password": PASSWORD, "confirm": "y"}, form_url="/account")
+    assert db_session.scalar(select(Notification.id).where(
+        Notification.recipient_id == broker.id)) is None
+    assert db_session.scalar(select(NotificationPreference.kind).where(
+        NotificationPreference.user_id == broker.id)) is None
