@@ -10,6 +10,7 @@ import logging
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -45,8 +46,6 @@ def _render(template: str, **context) -> str:
 
 
 def _site_name() -> str:
-    from flask_babel import gettext as _
-
     return _("Qinchuangyuan Tech Matchmaker")
 
 

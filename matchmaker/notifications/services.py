@@ -16,6 +16,7 @@ from werkzeug.routing import BuildError
 from matchmaker import permissions
 from matchmaker.auth.models import User
 from matchmaker.domain import AccountStatus, Role
+from matchmaker.errors import NotFoundError
 from matchmaker.jobs import enqueue
 from matchmaker.notifications import kinds, mail
 from matchmaker.notifications import rules as reminder_rules
@@ -167,8 +168,6 @@ def unread_count(session: Session, user: User) -> int:
 
 def get_notification(session: Session, notification_id: int, *, viewer) -> Notification:
     """Return the notification if viewer is its recipient; NotFoundError otherwise."""
-    from matchmaker.errors import NotFoundError
-
     row = session.get(Notification, notification_id)
     if row is None:
         raise NotFoundError(notification_id)

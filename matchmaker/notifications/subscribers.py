@@ -44,7 +44,8 @@ def tell_listing_owners(listing, *, session, side, change, by_deal=None, **_) ->
     """A deal's signed contract made an output transferred or a need solved: tell every
     active member of the organisation that listed it ("with the owner told")."""
     status, kind, endpoint = _DONE[side]
-    if change != "status" or by_deal is None or listing.status != status:
+    if change != "status" or by_deal is None or listing.status != status \
+            or signals.in_bulk_load(session):
         return
     deal = session.get(Deal, by_deal)
     column = User.institution_id if side == Side.OUTPUT else User.enterprise_id

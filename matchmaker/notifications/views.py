@@ -1,5 +1,7 @@
 """The notification centre (list, open, mark read), the preferences page, the unread count in
 the top bar, and the brokers' calendar feed."""
+import logging
+
 from flask import (
     Blueprint,
     Flask,
@@ -14,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from matchmaker import permissions
 from matchmaker.auth.models import Broker
@@ -24,6 +27,7 @@ from matchmaker.notifications import calendar, kinds, services
 from matchmaker.notifications.rules import may_mute
 from matchmaker.routing import page_number
 
+log = logging.getLogger(__name__)
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 calendar_bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -95,7 +99,12 @@ def unread_notification_count() -> int:
     if not current_user.is_authenticated:
         return 0
     if "unread_notifications" not in g:
-        g.unread_notifications = services.unread_count(db.session, current_user)
+        try:
+            g.unread_notifications = services.unread_count(db.session, current_user)
+        except SQLAlchemyError:  # an error page while the database fails: show no count
+            log.warning("notifications: cannot count unread notifications", exc_info=True)
+            db.session.rollback()
+            g.unread_notifications = 0
     return g.unread_notifications
 
 
