@@ -2,6 +2,7 @@
 from matchmaker.auth.models import Broker, JoinRequest, User, UserSession, broker_chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.jobs.models import BackgroundJob
+from matchmaker.notifications.models import CalendarFeed, Notification, NotificationPreference
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.pipeline.models import (
     Activity,
@@ -25,9 +26,10 @@ from matchmaker.recommendations.models import (
 )
 
 __all__ = [
-    "Activity", "BackgroundJob", "Broker", "Chain", "ChainSegment", "Contract", "Deal",
-    "DealHistory", "DealStage", "DealTask", "Enterprise", "Institution", "IntroductionRequest",
-    "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet", "NeedMode", "OutputMode",
-    "Patent", "Region", "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange",
-    "StoredMatch", "TechNeed", "User", "UserSession", "broker_chains", "deal_co_brokers",
+    "Activity", "BackgroundJob", "Broker", "CalendarFeed", "Chain", "ChainSegment", "Contract",
+    "Deal", "DealHistory", "DealStage", "DealTask", "Enterprise", "Institution",
+    "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
+    "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
+    "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "TechNeed",
+    "User", "UserSession", "broker_chains", "deal_co_brokers",
 ]

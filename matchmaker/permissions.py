@@ -227,6 +227,15 @@ def _introduction(viewer, action: Action, request) -> bool:
     return action == Action.DECIDE and decides
 
 
+# --- notifications -------------------------------------------------------------------------
+
+def _notification(viewer, action: Action, notification) -> bool:
+    """A notification is its recipient's alone: nobody else reads or marks it, operators
+    included."""
+    return (action in (Action.VIEW, Action.EDIT) and role_of(viewer) is not None
+            and viewer.id == notification.recipient_id)
+
+
 _RULES = {
     "output": _output,
     "need": _need,
@@ -238,6 +247,7 @@ _RULES = {
     "job": _job,
     "deal": _deal,
     "introduction": _introduction,
+    "notification": _notification,
 }
 
 
