@@ -12,6 +12,21 @@ def _sqlite_default() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'matchmaker.sqlite3'}"
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _stage_days(value: str) -> dict[str, int]:
+    """Parse "stage_key=days,stage_key=days" (ESCALATION_GRACE_BY_STAGE)."""
+    pairs = (item.split("=", 1) for item in value.split(",") if "=" in item)
+    return {key.strip(): int(days) for key, days in pairs if key.strip()}
+
+
 def _index_path() -> Path | None:
     """MATCH_INDEX_PATH from the environment ("none" disables saving), else instance/."""
     value = os.environ.get("MATCH_INDEX_PATH")
@@ -65,6 +80,35 @@ class Config:
     MATCH_WEIGHTS = None  # None keeps the engine's defaults (matchmaker/matching/config.py)
     MATCH_MIN_SCORE = 0.05
     MATCH_LIMIT = 10
+    # The absolute address of the site, for links in e-mails and the calendar feed (never
+    # taken from a request's Host header).
+    BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
+    # E-mail (SMTP). Without MAIL_SERVER e-mail is off and only the in-app notifications
+    # work; the log says so.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")  # STARTTLS (port 587)
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL")  # TLS from the start (port 465)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    # Reminders and escalations (notifications/rules.py): a next step overdue longer than
+    # ESCALATION_GRACE_DAYS goes to the operators, ESCALATION_SECOND_LEVEL_DAYS later to the
+    # leads (ESCALATION_LEADS: comma-separated operator e-mails; every operator when empty).
+    ESCALATION_GRACE_DAYS = _int("ESCALATION_GRACE_DAYS", 3)
+    ESCALATION_GRACE_BY_STAGE = _stage_days(os.environ.get("ESCALATION_GRACE_BY_STAGE", ""))
+    ESCALATION_SECOND_LEVEL_DAYS = _int("ESCALATION_SECOND_LEVEL_DAYS", 4)
+    ESCALATION_LEADS = tuple(e.strip().lower() for e in
+                             os.environ.get("ESCALATION_LEADS", "").split(",") if e.strip())
+    NDA_EXPIRY_WARNING_DAYS = _int("NDA_EXPIRY_WARNING_DAYS", 14)
+    # E-mailed links: a password reset works for an hour and once; a verification link a week.
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    EMAIL_VERIFY_MAX_AGE = timedelta(days=7)
+    # The forgotten-password form: per visitor address, and per e-mail address asked for.
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT",
+                                               "5 per hour;20 per day")
+    PASSWORD_RESET_PER_ADDRESS_LIMIT = os.environ.get("PASSWORD_RESET_PER_ADDRESS_LIMIT",
+                                                      "3 per hour")
 
 
 class DevConfig(Config):
@@ -86,6 +130,8 @@ class TestConfig(Config):
     JOBS_MODE = "sync"  # queued jobs run at the end of each request, in the test's transaction
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
     MATCH_INDEX_PATH = None  # tests never read or write instance/
+    MAIL_SERVER = None  # e-mail tests point it at their own local SMTP server
+    BASE_URL = "http://matchmaker.test"
 
 
 class ProdConfig(Config):

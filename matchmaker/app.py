@@ -55,6 +55,8 @@ def _init_extensions(app: Flask) -> None:
     import matchmaker.models  # noqa: F401  (the whole schema, for Alembic)
     from matchmaker import personal_data
     from matchmaker.auth import login as auth_login
+    from matchmaker.notifications import jobs as notification_jobs  # noqa: F401  (its tasks)
+    from matchmaker.notifications import subscribers as notification_subscribers  # noqa: F401
     from matchmaker.pipeline import contacts as pipeline_contacts
     from matchmaker.pipeline import jobs as pipeline_jobs  # noqa: F401  (its tasks)
     from matchmaker.pipeline import subscribers  # noqa: F401  (deal history, listing notes)
@@ -73,16 +75,19 @@ def _register_converters(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from matchmaker.admin.views import bp as admin_bp
+    from matchmaker.auth import recovery  # noqa: F401  (e-mailed links' routes on auth's bp)
     from matchmaker.auth.account import bp as account_bp
     from matchmaker.auth.brokers import bp as brokers_bp
     from matchmaker.auth.views import bp as auth_bp
     from matchmaker.events import schedule_views  # noqa: F401  (routes on events.bp)
     from matchmaker.events.views import bp as events_bp
     from matchmaker.main.views import bp as main_bp
+    from matchmaker.notifications import views as notification_views
     from matchmaker.orgs.views import bp as orgs_bp
     from matchmaker.pipeline import (
         deal_views,  # noqa: F401  (the deal page's routes on bp)
         overview_views,  # noqa: F401  (the overview's routes on bp)
+        stage_views,  # noqa: F401  (the stages page's routes on bp)
     )
     from matchmaker.pipeline import views as pipeline_views
     from matchmaker.profiles import views as profiles_views
@@ -99,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     profiles_views.register_blocks(app)
     recommendations_views.register_blocks(app)
     pipeline_views.register_blocks(app)
+    notification_views.register(app)
 
 
 def select_locale() -> str:

@@ -12,7 +12,8 @@ view commits once its page is drawn. Places:
 - "listing-aside": in the side column of the same page;
 - "listing-status": under the owner's status buttons of the same page;
 - "match": inside one recommended match of a listing's match list ((recommendation) -> dict);
-- "institution", "enterprise": on an organisation's public page ((org) -> dict).
+- "institution", "enterprise": on an organisation's public page ((org) -> dict);
+- "broker-profile": on a broker's own profile page, /brokers/me ((broker) -> dict).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g
 from markupsafe import Markup
 
-PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise")
+PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise",
+          "broker-profile")
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,29 @@ class StageKey(StrEnum):
     LOST = "lost"
 
 
+# The stages the code names: an operator may rename them and change their figures, but never
+# switch them off or move them to another phase. A new deal starts at discovered
+# (services.create_deal), an accepted introduction at introduced, the conversion rate counts
+# the deals that reached contract_signed (queries.operator_figures), and a lost deal goes to
+# lost. Every other stage, the defaults included, is the operators' to switch off.
+FIXED_STAGES = frozenset({StageKey.DISCOVERED, StageKey.INTRODUCED, StageKey.CONTRACT_SIGNED,
+                          StageKey.LOST})
+# Fixed stages that must stay first of their phase: rules.check_start lets a deal start at the
+# first land stage only, and an accepted introduction starts at introduced.
+LEADING_STAGES = {StageKey.INTRODUCED: Phase.LAND}
+# Keys are stored in history rows, URLs and the board's data attributes.
+STAGE_KEY_PATTERN = r"[a-z][a-z0-9_]{1,39}"
+STALE_DAYS_MAX = 3650  # a stage's stale limit, in days (ten years: "never" is no limit)
+
+
+class StageAction(StrEnum):
+    """What a stage_changes row records: a stage added, its fields edited, or its place."""
+
+    CREATED = "created"
+    CHANGED = "changed"
+    MOVED = "moved"
+
+
 class Requirement(StrEnum):
     """What a stage may need before a deal leaves it forward (deal_stages.requirements)."""
 

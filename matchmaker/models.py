@@ -9,6 +9,7 @@ from matchmaker.events.models import (
     EventSlot,
 )
 from matchmaker.jobs.models import BackgroundJob
+from matchmaker.notifications.models import CalendarFeed, Notification, NotificationPreference
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.pipeline.models import (
     Activity,
@@ -19,6 +20,7 @@ from matchmaker.pipeline.models import (
     DealTask,
     IntroductionRequest,
     ServiceTicket,
+    StageChange,
     deal_co_brokers,
 )
 from matchmaker.profiles.models import NeedMode, OutputMode, Patent, ResearchOutput, TechNeed
@@ -31,10 +33,11 @@ from matchmaker.recommendations.models import (
 )
 
 __all__ = [
-    "Activity", "BackgroundJob", "Broker", "Chain", "ChainSegment", "Contract", "Deal",
-    "DealHistory", "DealStage", "DealTask", "Enterprise", "Event", "EventMeeting",
-    "EventPairing", "EventParticipant", "EventSlot", "Institution", "IntroductionRequest",
-    "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet", "NeedMode", "OutputMode",
-    "Patent", "Region", "ResearchOutput", "SeenMatch", "ServiceTicket", "StoredMatch",
-    "TechNeed", "User", "UserSession", "broker_chains", "deal_co_brokers",
+    "Activity", "BackgroundJob", "Broker", "CalendarFeed", "Chain", "ChainSegment", "Contract",
+    "Deal", "DealHistory", "DealStage", "DealTask", "Enterprise", "Event", "EventMeeting",
+    "EventPairing", "EventParticipant", "EventSlot", "Institution",
+    "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
+    "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
+    "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "TechNeed",
+    "User", "UserSession", "broker_chains", "deal_co_brokers",
 ]

@@ -261,6 +261,15 @@ def _event_meeting(viewer, action: Action, meeting) -> bool:
     return action in (Action.VIEW, Action.EDIT) and (organises(viewer, meeting) or own)
 
 
+# --- notifications -------------------------------------------------------------------------
+
+def _notification(viewer, action: Action, notification) -> bool:
+    """A notification is its recipient's alone: nobody else reads or marks it, operators
+    included."""
+    return (action in (Action.VIEW, Action.EDIT) and role_of(viewer) is not None
+            and viewer.id == notification.recipient_id)
+
+
 _RULES = {
     "output": _output,
     "need": _need,
@@ -275,6 +284,7 @@ _RULES = {
     "event": _event,
     "event_participant": _event_participant,
     "event_meeting": _event_meeting,
+    "notification": _notification,
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.auth.models import User
 from matchmaker.auth.privacy import register_exporter
+from matchmaker.notifications.models import CalendarFeed, Notification, NotificationPreference
 from matchmaker.pipeline.models import Activity, Deal, IntroductionRequest
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchFeedback
@@ -51,6 +52,20 @@ def deals_owned(session: Session, user: User) -> list[dict]:
             for d in rows]
 
 
+def notifications(session: Session, user: User) -> dict:
+    """What the person was told, their choices per kind, and whether they have a calendar
+    link (its secret is not exported: it is a credential)."""
+    rows = session.scalars(select(Notification).where(Notification.recipient_id == user.id)
+                           .order_by(Notification.id)).all()
+    choices = session.scalars(select(NotificationPreference).where(
+        NotificationPreference.user_id == user.id).order_by(NotificationPreference.kind)).all()
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    return {"received": [{"kind": n.kind, "params": n.params, "created_at": n.created_at,
+                          "read_at": n.read_at, "emailed_at": n.emailed_at} for n in rows],
+            "choices": [{"kind": c.kind, "email": c.email, "muted": c.muted} for c in choices],
+            "calendar_link_created_at": feed.created_at if feed else None}
+
+
 def register() -> None:
     register_exporter("match_feedback", match_feedback)
     register_exporter("research_outputs_created",
@@ -60,3 +75,4 @@ def register() -> None:
     register_exporter("deal_activities", deal_activities)
     register_exporter("introduction_requests", introduction_requests)
     register_exporter("deals_owned", deals_owned)
+    register_exporter("notifications", notifications)

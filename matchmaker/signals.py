@@ -49,6 +49,28 @@ deal_changed = _signals.signal("deal-changed")
 # "declined"). For the coming notifications (the broker it went to, the requester).
 introduction_changed = _signals.signal("introduction-changed")
 
+# sender: the DealStage; kwargs: session, actor (User or None), action (domain.StageAction),
+# changes (a list of (field, old, new) tuples, values as text), at. Sent by the stage services
+# (pipeline/stages.py) after their flush; pipeline.subscribers writes the stage_changes rows.
+stage_changed = _signals.signal("stage-changed")
+
+# --- accounts ------------------------------------------------------------------------------
+# sender: the new User (pending); kwargs: session. Sent by auth.services.register_user; the
+# notifications send the address-verification e-mail.
+account_registered = _signals.signal("account-registered")
+# sender: the User; kwargs: session, old (the previous AccountStatus), new. Sent by
+# auth.services.set_account_status when the status changed; the notifications tell the person
+# when an operator approves or refuses the account.
+account_status_changed = _signals.signal("account-status-changed")
+# sender: the User whose address was given on the forgotten-password page; kwargs: session.
+# Nothing is sent for an unknown address (the page answers the same either way).
+password_reset_requested = _signals.signal("password-reset-requested")
+# sender: the User; kwargs: session. Asked again from the account page.
+email_verification_requested = _signals.signal("email-verification-requested")
+# sender: the User whose account was just deleted (personal fields erased); kwargs: session.
+# Features above auth erase what they hold about the person (notifications, calendar link).
+account_deleted = _signals.signal("account-deleted")
+
 # --- matchmaking events --------------------------------------------------------------------
 # sender: the Event; kwargs: session, actor, participants (the EventParticipants concerned).
 # For the coming notifications (each participant's members get their agenda or its change).

@@ -46,3 +46,11 @@ class NameTakenError(MatchmakerError):
 
 class LastOperatorError(MatchmakerError):
     """The platform's last active operator cannot delete their account."""
+
+
+class InvalidLinkError(MatchmakerError):
+    """An e-mailed link that cannot be used; reason: "invalid", "expired" or "used"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

@@ -145,3 +145,16 @@ class BrokerProfileForm(BaseForm):
                                      contact_email=self.contact_email.data or "",
                                      wechat_id=self.wechat_id.data or "",
                                      office_hours=self.office_hours.data or "")
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("E-mail"), validators=[
+        DataRequired(message=_l("Enter your e-mail.")),
+        Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+        Length(max=254, message=_l("Too long: at most %(n)d characters.", n=254))])
+
+
+class ResetPasswordForm(BaseForm):
+    new_password = _new_password(_l("New password"), _l("Choose a new password."))
+    confirm = PasswordField(_l("Repeat new password"), validators=[
+        EqualTo("new_password", message=_l("The passwords do not match."))])

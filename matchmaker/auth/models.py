@@ -54,6 +54,10 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the person opened the verification link e-mailed at sign-up (or a password
+    # reset link, which proves the same). Operators may approve an unverified account: they
+    # vet the person and organisation, and without SMTP no link can arrive (README).
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Consent to the privacy notice given at sign-up (PIPL): when, and to which version.
     privacy_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from matchmaker import signals
 from matchmaker.auth.contact import FIELDS as CONTACT_FIELDS
 from matchmaker.auth.errors import LastOperatorError, WrongPasswordError
 from matchmaker.auth.models import JoinRequest, User, UserSession
@@ -52,6 +53,7 @@ def _account(user: User) -> dict:
         "role": user.role, "status": user.status, "locale": user.locale,
         "created_at": _iso(user.created_at), "approved_at": _iso(user.approved_at),
         "password_changed_at": _iso(user.password_changed_at),
+        "email_verified_at": _iso(user.email_verified_at),
     }
 
 
@@ -141,6 +143,7 @@ def delete_account(session: Session, user: User, password: str) -> User:
     user.display_name = ""
     user.password_hash = UNUSABLE_PASSWORD
     user.locale = None
+    user.email_verified_at = None
     user.status = AccountStatus.DISABLED
     user.deleted_at = utcnow()
     if user.broker is not None:
@@ -156,4 +159,5 @@ def delete_account(session: Session, user: User, password: str) -> User:
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     session.flush()
     session.expire(user, ["join_requests"])
+    signals.account_deleted.send(user, session=session)
     return user

@@ -5,13 +5,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from matchmaker import permissions
-from matchmaker.auth import sessions
+from matchmaker import permissions, signals
+from matchmaker.auth import sessions, tokens
 from matchmaker.auth.contact import BrokerContact, normalize_contact
 from matchmaker.auth.errors import (
     ActivationBlockedError,
     AlreadyDecidedError,
     DuplicateEmailError,
+    InvalidLinkError,
     NameTakenError,
     OrganisationExistsError,
     WeakPasswordError,
@@ -33,8 +34,8 @@ _DUMMY_HASH = generate_password_hash("timing-equaliser")
 
 ORG_ROLES = {Role.INSTITUTION: Institution, Role.ENTERPRISE: Enterprise}
 __all__ = [  # the account errors, re-exported for the views
-    "ActivationBlockedError", "AlreadyDecidedError", "DuplicateEmailError", "NameTakenError",
-    "OrganisationExistsError", "WeakPasswordError", "WrongPasswordError",
+    "ActivationBlockedError", "AlreadyDecidedError", "DuplicateEmailError", "InvalidLinkError",
+    "NameTakenError", "OrganisationExistsError", "WeakPasswordError", "WrongPasswordError",
 ]
 
 
@@ -50,6 +51,7 @@ class SignupData:
     # Set when the person ticked "ask to join" for the organisation the sign-up page showed:
     # its orgs.services.organisation_key.
     join_organisation: str | None = None
+    locale: str | None = None  # the interface language at sign-up: e-mails are written in it
 
 
 def normalize_email(email: str) -> str:
@@ -115,7 +117,7 @@ def register_user(session: Session, data: SignupData, *, hash_method: str | None
     now = utcnow()
     user = User(email=normalize_email(data.email), display_name=data.display_name.strip(),
                 password_hash=hash_password(data.password, hash_method), role=data.role,
-                status=AccountStatus.PENDING, password_changed_at=now,
+                status=AccountStatus.PENDING, password_changed_at=now, locale=data.locale,
                 privacy_consent_at=now, privacy_notice_version=PRIVACY_NOTICE_VERSION)
     if data.role in ORG_ROLES:
         _attach_organisation(session, user, data)
@@ -123,6 +125,7 @@ def register_user(session: Session, data: SignupData, *, hash_method: str | None
         user.broker = Broker()
     session.add(user)
     session.flush()
+    signals.account_registered.send(user, session=session)
     return user
 
 
@@ -156,10 +159,13 @@ def set_account_status(session: Session, user: User, status: str) -> User:
             raise ActivationBlockedError("no_organisation")
         if user.approved_at is None:
             user.approved_at = utcnow()
+    old = user.status
     user.status = status
     if status != AccountStatus.ACTIVE:
         sessions.revoke_all(session, user)
     session.flush()
+    if old != status:
+        signals.account_status_changed.send(user, session=session, old=old, new=status)
     return user
 
 
@@ -250,3 +256,75 @@ def update_broker_profile(session: Session, broker: Broker, *, actor, chains, ce
         setattr(broker, name, int(level))
     session.flush()
     return broker
+
+
+# --- e-mailed links: address verification and password reset -------------------------------
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Have a reset link e-mailed to the account with this address, if there is one.
+
+    The caller answers the same whether or not it exists. A deleted account has no address.
+    """
+    user = find_user_by_email(session, email)
+    if user is not None and not user.is_deleted:
+        signals.password_reset_requested.send(user, session=session)
+
+
+def _token_user(session: Session, payload: dict) -> User:
+    user = session.get(User, payload["u"])
+    if user is None or user.is_deleted:
+        raise InvalidLinkError("invalid")
+    return user
+
+
+def find_reset_user(session: Session, token: str, *, secret: str, max_age: int) -> User:
+    """Return the account a reset token was made for; raise InvalidLinkError when the token
+    is forged, expired ("expired") or already used: the password changed since ("used")."""
+    try:
+        payload = tokens.read_token(secret, tokens.RESET_SALT, token, max_age=max_age)
+    except tokens.TokenError as error:
+        raise InvalidLinkError(error.reason) from error
+    user = _token_user(session, payload)
+    if payload.get("p") != tokens.password_fingerprint(user.password_hash):
+        raise InvalidLinkError("used")
+    return user
+
+
+def reset_password(session: Session, token: str, new: str, *, secret: str, max_age: int,
+                   hash_method: str | None = None) -> User:
+    """Set a new password through a reset link and sign out every session of the account.
+
+    The link proved that the person reads the address, so it is verified too.
+    """
+    user = find_reset_user(session, token, secret=secret, max_age=max_age)
+    organisation = user.organisation.name if user.organisation else ""
+    check_password_policy(new, user.email, user.display_name, organisation)
+    user.password_hash = hash_password(new, hash_method)
+    user.password_changed_at = utcnow()
+    user.email_verified_at = user.email_verified_at or utcnow()
+    sessions.revoke_all(session, user)
+    session.flush()
+    return user
+
+
+def verify_email(session: Session, token: str, *, secret: str, max_age: int) -> User:
+    """Mark the address a verification token was made for as verified (again is harmless)."""
+    try:
+        payload = tokens.read_token(secret, tokens.VERIFY_SALT, token, max_age=max_age)
+    except tokens.TokenError as error:
+        raise InvalidLinkError(error.reason) from error
+    user = _token_user(session, payload)
+    if payload.get("e") != user.email:
+        raise InvalidLinkError("invalid")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        session.flush()
+    return user
+
+
+def request_email_verification(session: Session, user: User) -> bool:
+    """Have the verification link e-mailed again; return False if already verified."""
+    if user.email_verified_at is not None or user.is_deleted:
+        return False
+    signals.email_verification_requested.send(user, session=session)
+    return True

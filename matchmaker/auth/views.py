@@ -25,7 +25,7 @@ from matchmaker.errors import ValidationFailedError
 from matchmaker.extensions import db, limiter
 from matchmaker.orgs import services as orgs
 from matchmaker.orgs.models import Region
-from matchmaker.templating import localized
+from matchmaker.templating import current_language, localized
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -97,7 +97,7 @@ def _signup_data(form: SignupForm) -> services.SignupData:
         display_name=form.display_name.data, role=form.role.data,
         organisation_name=form.organisation_name.data,
         organisation_type=form.organisation_type.data, region_name=form.region.data,
-        join_organisation=form.organisation_to_join())
+        join_organisation=form.organisation_to_join(), locale=current_language())
 
 
 def _register(form: SignupForm):

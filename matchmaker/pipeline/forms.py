@@ -29,7 +29,7 @@ from matchmaker import labels
 from matchmaker.domain import (
     ActivityKind,
 )
-from matchmaker.forms_common import BaseForm
+from matchmaker.forms_common import BaseForm, MultiCheckboxField
 from matchmaker.pipeline import labels as deal_labels
 from matchmaker.pipeline.rebalance import BATCH_MAX
 from matchmaker.profiles.forms import MoneyField
@@ -248,3 +248,46 @@ class ReassignDealsForm(BaseForm):
         """Return (deal id, version seen) per ticked deal, in the order ticked."""
         return [tuple(int(n) for n in _PICK.fullmatch(value).groups())
                 for value in self.deals.data]
+
+
+# --- the stages page (operators) ---------------------------------------------------------------
+
+class StageForm(BaseForm):
+    """A stage's names, figures and requirements (the rules are checked by the services)."""
+
+    name_zh = _required_text(_l("Chinese name"), _l("Give the stage a Chinese name."), 40)
+    name_en = _required_text(_l("English name"), _l("Give the stage an English name."), 60)
+    default_probability = IntegerField(
+        _l("Default win probability (%)"),
+        validators=[InputRequired(message=_l("Give a percentage between 0 and 100.")),
+                    NumberRange(0, 100, message=_l("Give a percentage between 0 and 100."))])
+    stale_after_days = IntegerField(
+        _l("Stale after (days)"),
+        validators=[Optional(), NumberRange(1, 3650, message=_l(
+            "A number of days from 1 to 3650, or empty for never."))],
+        description=_l("An open deal idle this long at the stage is flagged stale; leave "
+                       "empty for never."))
+    requirements = MultiCheckboxField(_l("Requirements before leaving"),
+                                      choices=labels.choices(deal_labels.REQUIREMENT))
+
+
+class EditStageForm(StageForm, VersionForm):
+    is_active = BooleanField(_l("Active"))
+
+
+class NewStageForm(StageForm):
+    key = StringField(_l("Key"), validators=[DataRequired(message=_l("Enter a key.")),
+                                             Length(max=40, message=_l(
+                                                 "Too long: at most %(n)d characters.",
+                                                 n=40))],
+                      description=_l("Lower-case letters, digits and underscores, e.g. "
+                                     "due_diligence; it cannot be changed later."))
+    after = SelectField(_l("Insert after"), choices=[],
+                        validators=[DataRequired(message=_l("Choose a stage."))],
+                        description=_l("The new stage joins that stage's phase, right after "
+                                       "it; the stages after it move down one place."))
+
+
+class StageMoveForm(VersionForm):
+    direction = SelectField(choices=[SelectChoice("up", "up"), SelectChoice("down", "down")],
+                            validators=[DataRequired()])

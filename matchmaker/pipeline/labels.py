@@ -1,4 +1,5 @@
 """Human labels for the pipeline's vocabulary and the rules' refusal codes (Flask-Babel)."""
+from flask_babel import LazyString, ngettext
 from flask_babel import lazy_gettext as _l
 
 from matchmaker.domain import (
@@ -11,6 +12,8 @@ from matchmaker.domain import (
     NdaStatus,
     PaymentKind,
     Phase,
+    Requirement,
+    StageAction,
     TicketKind,
     TicketStatus,
 )
@@ -102,6 +105,30 @@ HISTORY_KIND = {
     HistoryKind.NEXT_STEP: _l("Next step"),
     HistoryKind.TASK: _l("Task"),
 }
+STAGE_ACTION = {
+    StageAction.CREATED: _l("Stage added"),
+    StageAction.CHANGED: _l("Stage changed"),
+    StageAction.MOVED: _l("Stage moved"),
+}
+# The stage fields a change row names (stage_changes.field).
+STAGE_FIELD = {
+    "key": _l("Key"),
+    "phase": _l("Phase"),
+    "position": _l("Position"),
+    "name_zh": _l("Chinese name"),
+    "name_en": _l("English name"),
+    "default_probability": _l("Default win probability"),
+    "stale_after_days": _l("Stale after (days)"),
+    "requirements": _l("Requirements before leaving"),
+    "is_active": _l("Active"),
+}
+REQUIREMENT = {
+    Requirement.QUALIFICATION: _l("Qualification: IP checked, team willing, reform status"),
+    Requirement.TERMS: _l("Terms: transfer mode, price, payment"),
+    Requirement.CONTRACT: _l("Contract: amount, signing date, both parties"),
+    Requirement.LANDING: _l("Landing: company or project, place, date"),
+    Requirement.SHOWCASE_MATERIAL: _l("Showcase material"),
+}
 
 # Why a stage move, or another pipeline change, was refused (rules.Refusal codes).
 REFUSAL = {
@@ -149,9 +176,41 @@ REFUSAL = {
     "text_required": _l("Write something."),
     "no_broker": _l("No broker is available to take this request."),
     "snooze_in_past": _l("Snooze until a date after today."),
+    # The stages page (operators): each message names the field it is about.
+    "stage_key_format": _l("Key: 2 to 40 lower-case letters, digits or underscores, starting "
+                           "with a letter."),
+    "stage_key_taken": _l("Key: another stage already uses it."),
+    "stage_name_required": _l("Name: a stage needs its Chinese and its English name."),
+    "stage_name_too_long": _l("Name: at most 40 characters in Chinese and 60 in English."),
+    "stage_probability_range": _l("Default win probability: a percentage between 0 and 100."),
+    "stage_stale_days_range": _l("Stale after: a number of days from 1 to 3650, or empty for "
+                                 "never."),
+    "fixed_stage_phase": _l("Phase: this stage cannot move to another phase, the pipeline's "
+                            "code relies on it."),
+    "fixed_stage_inactive": _l("Active: this stage cannot be switched off, the pipeline's code "
+                               "relies on it."),
+    "stage_lost_single": _l("Phase: lost is a single stage; say why a deal was lost with its "
+                            "reasons instead."),
+    "stage_position_taken": _l("Position: another stage already has this position."),
+    "stage_phase_order": _l("Position: a stage stays among the stages of its own phase."),
+    "stage_must_lead": _l("Position: “Introduced” stays the first stage of the land phase, "
+                          "where accepted introductions start."),
+    "stage_at_edge": _l("Order: the stage is already at that end of its phase."),
+}
+
+# Refusals that count something (rules.Refusal.count): num → a lazy message (ngettext is
+# called where the message is read, so it follows the reader's language; the extractor sees
+# the call).
+REFUSAL_COUNTED = {
+    "stage_has_open_deals": lambda num: LazyString(lambda: ngettext(
+        "Active: %(num)d open deal is still at this stage; move it to another stage first.",
+        "Active: %(num)d open deals are still at this stage; move them to other stages first.",
+        num)),
 }
 
 
-def refusal_message(code: str):
+def refusal_message(code: str, count: int | None = None):
     """Return the message of a refusal code (lazy: it follows the reader's language)."""
+    if code in REFUSAL_COUNTED:
+        return REFUSAL_COUNTED[code](count or 0)
     return REFUSAL.get(code, REFUSAL["unknown_value"])

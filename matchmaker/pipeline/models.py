@@ -45,10 +45,13 @@ deal_co_brokers = Table(
 
 
 class DealStage(db.Model):
-    """A column of the board. Rows, not code: operators rename them or add sub-steps.
+    """A column of the board. Rows, not code: operators rename them or add sub-steps
+    (pipeline/stages.py, the page /deals/stages).
 
+    position: the board order, over all phases (a higher position is further on).
     requirements: Requirement codes a deal must satisfy before it leaves this stage forward.
     stale_after_days: days without activity after which an open deal here is flagged stale.
+    version: optimistic locking; of two operators saving the same stage, the second is refused.
     """
 
     __tablename__ = "deal_stages"
@@ -70,9 +73,32 @@ class DealStage(db.Model):
     stale_after_days: Mapped[int | None]
     requirements: Mapped[list[str]] = mapped_column(TextList, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     def __str__(self) -> str:
         return self.name_zh
+
+
+class StageChange(db.Model):
+    """One change an operator made to a stage: who, when, what, old and new value.
+    Append-only, like deal history (the ORM refuses the rest; on PostgreSQL the database)."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (Index("ix_stage_changes_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("deal_stages.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(12))
+    field: Mapped[str] = mapped_column(String(40), default="")
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+    stage: Mapped[DealStage] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined")
 
 
 class Deal(db.Model):
@@ -196,13 +222,14 @@ class HistoryIsAppendOnlyError(MatchmakerError):
 
 @event.listens_for(Session, "before_flush")
 def _refuse_history_changes(session: Session, flush_context, instances) -> None:
-    """The app only ever inserts history rows (the database refuses the rest on PostgreSQL)."""
+    """The app only ever inserts history rows, of deals and of stages (the database refuses
+    the rest on PostgreSQL)."""
     for obj in session.deleted:
-        if isinstance(obj, DealHistory):
-            raise HistoryIsAppendOnlyError(f"deal history row {obj.id} cannot be deleted")
+        if isinstance(obj, (DealHistory, StageChange)):
+            raise HistoryIsAppendOnlyError(f"{obj.__tablename__} row {obj.id} cannot be deleted")
     for obj in session.dirty:
-        if isinstance(obj, DealHistory) and session.is_modified(obj):
-            raise HistoryIsAppendOnlyError(f"deal history row {obj.id} cannot be changed")
+        if isinstance(obj, (DealHistory, StageChange)) and session.is_modified(obj):
+            raise HistoryIsAppendOnlyError(f"{obj.__tablename__} row {obj.id} cannot be changed")
 
 
 class Activity(db.Model):

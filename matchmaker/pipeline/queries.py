@@ -313,10 +313,12 @@ def operator_figures(session: Session, *, actor, today: date | None = None) -> O
         raise PermissionDeniedError("operator figures")
     today = today or clock.today()
     stages = [s for s in list_stages(session) if s.phase != Phase.LOST]
-    position = {s.key: s.position for s in list_stages(session, active_only=False)}
+    # Lost is no step of the chain: a lost deal counts up to the furthest stage it reached.
+    position = {s.key: s.position for s in list_stages(session, active_only=False)
+                if s.phase != Phase.LOST}
     paths = _stage_paths(session)
-    furthest = [max((position.get(key, -1) for key, _ in path if key != StageKey.LOST),
-                    default=-1) for path in paths.values()]
+    furthest = [max((position.get(key, -1) for key, _ in path), default=-1)
+                for path in paths.values()]
     counts = rules.funnel(furthest, [s.position for s in stages])
     signed = position.get(StageKey.CONTRACT_SIGNED)
     converted = sum(1 for f in furthest if signed is not None and f >= signed)

@@ -6,19 +6,31 @@
 - expected value (value × probability);
 - which broker a new deal or introduction request goes to;
 - who sees the confidential part of a research output;
-- the operators' figures (funnel, conversion rate, median days per stage).
+- the operators' figures (funnel, conversion rate, median days per stage);
+- what an operator may do to the stages themselves (keys, names, figures, the fixed stages the
+  code names, switching off a stage that still holds deals, the order of the board).
 
 Inputs are frozen dataclasses (services.py builds them from rows); refusals are codes, which
 the services turn into messages in the user's language (pipeline/labels.py).
 """
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import pairwise
 from statistics import median
 
-from matchmaker.domain import PHASE_ORDER, NdaStatus, Phase, Requirement
+from matchmaker.domain import (
+    FIXED_STAGES,
+    LEADING_STAGES,
+    PHASE_ORDER,
+    STAGE_KEY_PATTERN,
+    STALE_DAYS_MAX,
+    NdaStatus,
+    Phase,
+    Requirement,
+)
 
 
 @dataclass(frozen=True)
@@ -79,10 +91,12 @@ class DealFacts:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a move is refused: a code the UI translates, and the field to fix (if any)."""
+    """Why a move is refused: a code the UI translates, the field to fix (if any), and the
+    number the message counts (if it counts one)."""
 
     code: str
     field: str | None = None
+    count: int | None = None
 
 
 # --- stage moves ---------------------------------------------------------------------------
@@ -198,6 +212,97 @@ def phase_rank(phase: Phase) -> int:
 def is_landing_or_later(stage: StageDef) -> bool:
     """Return whether a deal at stage has reached the land phase (and is not lost)."""
     return phase_rank(stage.phase) >= phase_rank(Phase.LAND)
+
+
+# --- configuring the stages ----------------------------------------------------------------
+
+POSITION_STEP = 10  # the gap between two stages' positions after a renumbering
+STAGE_NAME_MAX = {"name_zh": 40, "name_en": 60}  # deal_stages' column lengths
+_PHASE_PLACES = (*PHASE_ORDER, Phase.LOST)
+
+
+def check_stage(stage: StageDef, *, names: Mapping[str, str], before: StageDef | None = None,
+                open_deals: int = 0) -> list[Refusal]:
+    """Return why an operator may not save stage as given ([] when they may).
+
+    Parameters
+    ----------
+    names : the stage's name_zh and name_en as typed.
+    before : the stage as it is now; None for a new stage.
+    open_deals : how many open deals are at the stage now (a stage that holds deals cannot be
+        switched off: the deals would vanish from the board with no way to move them).
+    """
+    refusals: list[Refusal] = []
+    if before is None and not re.fullmatch(STAGE_KEY_PATTERN, stage.key):
+        refusals.append(Refusal("stage_key_format", "key"))
+    for name, text in names.items():
+        if not text.strip():
+            refusals.append(Refusal("stage_name_required", name))
+        elif len(text.strip()) > STAGE_NAME_MAX[name]:
+            refusals.append(Refusal("stage_name_too_long", name))
+    if not 0 <= stage.default_probability <= 100:
+        refusals.append(Refusal("stage_probability_range", "default_probability"))
+    if stage.stale_after_days is not None and not 0 < stage.stale_after_days <= STALE_DAYS_MAX:
+        refusals.append(Refusal("stage_stale_days_range", "stale_after_days"))
+    fixed = stage.key in FIXED_STAGES
+    if fixed and before is not None and stage.phase != before.phase:
+        refusals.append(Refusal("fixed_stage_phase", "phase"))
+    elif stage.is_lost and (before is None or not before.is_lost):
+        refusals.append(Refusal("stage_lost_single", "phase"))
+    if fixed and not stage.is_active:
+        refusals.append(Refusal("fixed_stage_inactive", "is_active"))
+    elif not stage.is_active and (before is None or before.is_active) and open_deals > 0:
+        refusals.append(Refusal("stage_has_open_deals", "is_active", count=open_deals))
+    return refusals
+
+
+def check_stage_order(stages: Iterable[StageDef]) -> list[Refusal]:
+    """Return why the stages' positions are not a board order ([] when they are).
+
+    Each stage has a position of its own; the phases follow the chain (mine, land, serve,
+    showcase, then lost), so that moving forward means moving to a higher position; and a
+    leading stage (introduced) stays first of its phase.
+    """
+    ordered = sorted(stages, key=lambda s: s.position)
+    positions = [s.position for s in ordered]
+    if len(set(positions)) != len(positions):
+        return [Refusal("stage_position_taken", "position")]
+    places = [_PHASE_PLACES.index(s.phase) for s in ordered]
+    if places != sorted(places):
+        return [Refusal("stage_phase_order", "position")]
+    for key, phase in LEADING_STAGES.items():
+        of_phase = [s.key for s in ordered if s.phase == phase]
+        if key in of_phase and of_phase[0] != key:
+            return [Refusal("stage_must_lead", "position")]
+    return []
+
+
+def _renumbered(keys: Sequence[str]) -> dict[str, int]:
+    return {key: POSITION_STEP * (number + 1) for number, key in enumerate(keys)}
+
+
+def positions_with(stages: Iterable[StageDef], new_key: str, after_key: str) -> dict[str, int]:
+    """Return every stage's position once new_key is inserted right after after_key (the
+    stages after it shift down; the earlier ones keep their place when evenly spaced)."""
+    keys = [s.key for s in sorted(stages, key=lambda s: s.position)]
+    keys.insert(keys.index(after_key) + 1, new_key)
+    return _renumbered(keys)
+
+
+def positions_moving(stages: Iterable[StageDef], key: str,
+                     step: int) -> dict[str, int] | Refusal:
+    """Return every stage's position once key swaps places with its neighbour in its phase
+    (step -1: the one before, +1: the one after), or a Refusal when it is already at that
+    end of its phase (a stage moves between phases only by being given another phase)."""
+    ordered = sorted(stages, key=lambda s: s.position)
+    keys = [s.key for s in ordered]
+    index = keys.index(key)
+    other = index + step
+    if step not in (-1, 1) or not 0 <= other < len(ordered) or \
+            ordered[other].phase != ordered[index].phase:
+        return Refusal("stage_at_edge", "position")
+    keys[index], keys[other] = keys[other], keys[index]
+    return _renumbered(keys)
 
 
 # --- the workspace flags --------------------------------------------------------------------

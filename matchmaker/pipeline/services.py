@@ -1,6 +1,6 @@
-"""Write deals: stages, create, edit, move, follow up, co-brokers and introductions (NDA,
-contract, landing and service tickets live in landing.py, the reads in queries.py; both are
-importable from here, the UI's one import place).
+"""Write deals: create, edit, move, follow up, co-brokers and introductions (NDA, contract,
+landing and service tickets live in landing.py, the stages in stages.py, the reads in
+queries.py; all are importable from here, the UI's one import place).
 
 Every function is `verb_noun(session, …, actor=…)`: it checks permissions (permissions.py),
 asks the rules (rules.py), flushes and never commits, then announces what happened
@@ -22,7 +22,6 @@ its contract, activities or tickets bumps it. Services that edit what a user saw
 version the user loaded and refuse an older one (StaleObjectError); two transactions racing
 past that check are caught by the versioned UPDATE itself (StaleDataError → StaleObjectError).
 """
-from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -37,9 +36,7 @@ from matchmaker.domain import (
     IntroductionStatus,
     LostReason,
     PaymentKind,
-    Phase,
     ReformStatus,
-    Requirement,
     Role,
     StageKey,
     TransferMode,
@@ -61,7 +58,6 @@ from matchmaker.pipeline.landing import (  # noqa: F401  (one import place for t
 from matchmaker.pipeline.models import (
     Activity,
     Deal,
-    DealStage,
     DealTask,
     IntroductionRequest,
 )
@@ -86,6 +82,19 @@ from matchmaker.pipeline.queries import (  # noqa: F401  (one import place for t
     stage_def,
     today_lists,
 )
+from matchmaker.pipeline.stages import (  # noqa: F401  (one import place for the UI)
+    StageData,
+    StageRow,
+    add_stage,
+    get_stage,
+    list_stage_changes,
+    move_stage,
+    open_deal_counts,
+    save_stage,
+    stage_for_deal,
+    stage_table,
+    update_stage,
+)
 from matchmaker.pipeline.writing import (  # noqa: F401  (RefusedError: for callers too)
     RefusedError,
     announce,
@@ -104,50 +113,6 @@ from matchmaker.pipeline.writing import (  # noqa: F401  (RefusedError: for call
 )
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import StoredMatch
-
-# --- stages ----------------------------------------------------------------------------------
-
-def get_stage(session: Session, key: str) -> DealStage:
-    """Return the stage with key; raise NotFoundError if there is none."""
-    stage = session.scalar(select(DealStage).where(DealStage.key == key))
-    if stage is None:
-        raise NotFoundError(key)
-    return stage
-
-
-@dataclass
-class StageData:
-    phase: str
-    position: int
-    name_zh: str
-    name_en: str
-    default_probability: int = 0
-    stale_after_days: int | None = None
-    requirements: tuple[str, ...] = ()
-    is_active: bool = True
-
-
-def save_stage(session: Session, key: str, data: StageData, *, actor: User) -> DealStage:
-    """Create or change the stage key (operators only): rename it, move it, add a sub-step."""
-    if not permissions.is_admin(actor):
-        raise PermissionDeniedError(key)
-    check_choice(data.phase, Phase, "phase")
-    for requirement in data.requirements:
-        check_choice(requirement, Requirement, "requirements")
-    if not 0 <= data.default_probability <= 100:
-        raise refuse("probability_range", "default_probability")
-    if not data.name_zh.strip() or not data.name_en.strip():
-        raise refuse("title_required", "name_zh")
-    stage = session.scalar(select(DealStage).where(DealStage.key == key))
-    if stage is None:
-        stage = DealStage(key=key)
-        session.add(stage)
-    for item in fields(data):
-        setattr(stage, item.name, getattr(data, item.name))
-    stage.requirements = list(data.requirements)
-    session.flush()
-    return stage
-
 
 # --- facts for the rules ----------------------------------------------------------------------
 
@@ -229,7 +194,9 @@ def create_deal(session: Session, *, actor: User, next_step: str, next_step_due:
             session, chain.id if chain else None)
     if not is_active_broker(owner):
         raise refuse("not_a_broker", "owner")
-    stage = get_stage(session, stage_key)
+    stage = stage_for_deal(session, stage_key)
+    if stage is None:
+        raise NotFoundError(stage_key)
     refusals = rules.check_start(stage_def(stage), (stage_def(s) for s in list_stages(session)))
     if refusals:
         raise RefusedError(refusals)
@@ -299,7 +266,7 @@ def move_deal(session: Session, deal: Deal, stage_key: str, *, actor: User, reas
     """Move the deal to stage_key if the rules allow it; raise RefusedError saying why not."""
     require_edit(actor, deal)
     check_version(deal, version)
-    target = session.scalar(select(DealStage).where(DealStage.key == stage_key))
+    target = stage_for_deal(session, stage_key)
     if target is None:
         raise refuse("unknown_stage", "stage")
     check_choice(lost_reason, LostReason, "lost_reason")

@@ -1,11 +1,12 @@
-"""What the pipeline does when its services announce a change: write the history rows, and
-note on open deals when their listing's owner withdraws or closes it."""
+"""What the pipeline does when its services announce a change: write the history rows (of
+deals and of stages), and note on open deals when their listing's owner withdraws or closes
+it."""
 from sqlalchemy import select
 
 from matchmaker import signals
 from matchmaker.domain import HistoryKind, NeedStatus, OutputStatus, Side
 from matchmaker.pipeline import clock
-from matchmaker.pipeline.models import Deal, DealHistory
+from matchmaker.pipeline.models import Deal, DealHistory, StageChange
 
 
 @signals.deal_changed.connect
@@ -16,6 +17,15 @@ def write_history(deal, *, session, actor, kind, changes, note, at, **_) -> None
         session.add(DealHistory(deal_id=deal.id, actor_id=actor.id if actor else None, at=at,
                                 kind=str(kind), field=name, old_value=old, new_value=new,
                                 note=note or ""))
+    session.flush()
+
+
+@signals.stage_changed.connect
+def write_stage_changes(stage, *, session, actor, action, changes, at, **_) -> None:
+    """One stage_changes row per changed field (one row for a change without fields)."""
+    for name, old, new in changes or [("", None, None)]:
+        session.add(StageChange(stage_id=stage.id, actor_id=actor.id if actor else None, at=at,
+                                action=str(action), field=name, old_value=old, new_value=new))
     session.flush()
 
 

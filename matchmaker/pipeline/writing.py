@@ -27,7 +27,7 @@ class RefusedError(ValidationFailedError):
     def __init__(self, refusals: list[rules.Refusal]):
         self.refusals = refusals
         self.codes = [r.code for r in refusals]
-        super().__init__({r.field or r.code: refusal_message(r.code) for r in refusals})
+        super().__init__({r.field or r.code: refusal_message(r.code, r.count) for r in refusals})
 
 
 def refuse(code: str, field: str | None = None) -> RefusedError:

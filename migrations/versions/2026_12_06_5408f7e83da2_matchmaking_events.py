@@ -2,7 +2,7 @@
 pairings of their needs and outputs, and the scheduled meetings with notes and outcomes
 
 Revision ID: 5408f7e83da2
-Revises: 2dc05d961fa1
+Revises: 5d1c0e7a9b42
 Create Date: 2026-12-06 11:54:01.172657
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5408f7e83da2'
-down_revision = '2dc05d961fa1'
+down_revision = '5d1c0e7a9b42'
 branch_labels = None
 depends_on = None
 

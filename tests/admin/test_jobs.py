@@ -271,7 +271,7 @@ def test_the_page_offers_run_now_for_the_periodic_tasks(login_as):
     html = login_as("admin").get("/admin/jobs").get_data(as_text=True)
     offered = re.findall(r'name="task" value="([\w.]+)"', html)
     assert offered == ["jobs.sweep", "matches.rebuild", "matches.refresh",
-                       "pipeline.expire_ndas"]
+                       "notifications.reminders", "pipeline.expire_ndas"]
 
 
 # --- the status panel ---------------------------------------------------------------------------

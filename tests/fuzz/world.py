@@ -41,7 +41,7 @@ ARG_TABLES = {"need_id": "tech_needs", "output_id": "research_outputs", "chain_i
               "segment_id": "chain_segments", "user_id": "users", "request_id": "join_requests",
               "session_id": "user_sessions", "broker_id": "brokers",
               "job_id": "background_jobs", "deal_id": "deals", "task_id": "deal_tasks",
-              "ticket_id": "service_tickets"}
+              "ticket_id": "service_tickets", "notification_id": "notifications"}
 ENDPOINT_ARG_TABLES = {("outputs", "item_id"): "research_outputs",
                        ("needs", "item_id"): "tech_needs",
                        ("orgs.institution", "org_id"): "institutions",
@@ -126,6 +126,14 @@ def add_fixture_rows(app: Flask) -> None:
             ResearchOutput.status == "published").order_by(ResearchOutput.id).limit(1))
         pipeline.ask_introduction(session, need=need, output=output, actor=asker,
                                   message="fuzz fixture")
+        # An unread notification for every demo account used here, so that the notification
+        # centre shows its open, mark-read and mark-all-read forms.
+        from matchmaker.notifications import services as notifications
+
+        for key in [k for k in ROLES.values() if k]:
+            user = session.scalar(select(User).where(User.email == demo_email(key)))
+            notifications.notify(session, user, "deal_assigned", key=f"fuzz:{user.id}",
+                                 params={"deal": "fuzz fixture"}, link=("pipeline.today", {}))
         # A failed background job, so that the operators' jobs page shows its Retry form.
         session.add(BackgroundJob(name="jobs.sweep", args={}, queue="default",
                                   status=JobStatus.FAILED, error="RuntimeError: fuzz fixture"))
@@ -230,14 +238,22 @@ def crawl_urls(app: Flask, pools: IdPools) -> list[str]:
             for arg, value in values.items():
                 url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", value, url)
             urls.append(url)
-    return urls + _pipeline_urls()
+    return urls + _pipeline_urls() + _account_link_urls(app)
+
+
+def _account_link_urls(app: Flask) -> list[str]:
+    """A valid password-reset link (its form is on no other page)."""
+    from matchmaker.auth import tokens
+
+    user = db.session.scalar(select(User).where(User.email == demo_email("xipp")))
+    return [f"/auth/reset/{tokens.make_reset_token(app.config['SECRET_KEY'], user)}"]
 
 
 def _pipeline_urls() -> list[str]:
     """Deal pages whose forms the generic crawl may miss: a deal with service tickets, a
-    snoozed one, one with co-brokers, one seen by its institution (the comment box), and the
-    new-deal form."""
-    from matchmaker.pipeline.models import Deal, ServiceTicket, deal_co_brokers
+    snoozed one, one with co-brokers, one seen by its institution (the comment box), the
+    new-deal form, and a stage's edit form (its <key> is no id the crawl fills)."""
+    from matchmaker.pipeline.models import Deal, DealStage, ServiceTicket, deal_co_brokers
 
     session = db.session
     ticketed = session.scalar(select(ServiceTicket.deal_id).order_by(ServiceTicket.id).limit(1))
@@ -251,9 +267,10 @@ def _pipeline_urls() -> list[str]:
     output = session.scalar(select(ResearchOutput.id).where(ResearchOutput.status == "published")
                             .order_by(ResearchOutput.id).limit(1))
     shared = session.scalar(select(deal_co_brokers.c.deal_id).limit(1))
+    stage = session.scalar(select(DealStage.key).order_by(DealStage.position).limit(1))
     return [f"/deals/{deal_id}" for deal_id in (ticketed, snoozed, shared, theirs)
             if deal_id] + [
-        f"/deals/new?output_id={output}"]
+        f"/deals/new?output_id={output}", f"/deals/stages/{stage}/edit"]
 
 
 def _rule_of(adapter, form: FormSpec) -> Rule | None:

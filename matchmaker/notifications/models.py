@@ -1,0 +1,67 @@
+"""Notifications, each person's choices per kind, and the brokers' calendar feeds."""
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from matchmaker.auth.models import User
+from matchmaker.extensions import db
+from matchmaker.types import utcnow
+
+
+class Notification(db.Model):
+    """One thing told to one person: a kind (notifications.rules.Kind), its parameters and a
+    link to the item (an endpoint and its arguments, built into a URL when shown, so that
+    it is recorded the same way in a request, a job or a script). dedupe_key names the occasion (e.g. the overdue reminder of deal 7's
+    next step due on 2026-12-01, for user 3): the second attempt to record it is a no-op."""
+
+    __tablename__ = "notifications"
+    permission_kind: ClassVar[str] = "notification"
+    __table_args__ = (Index("ix_notifications_recipient_read", "recipient_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link_endpoint: Mapped[str] = mapped_column(String(80), default="")
+    link_args: Mapped[dict] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    recipient: Mapped[User] = relationship()
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(db.Model):
+    """A person's choice for one kind; without a row the kind's defaults apply."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    email: Mapped[bool] = mapped_column(default=True)
+    muted: Mapped[bool] = mapped_column(default=False)
+
+
+class CalendarFeed(db.Model):
+    """A broker's private iCalendar feed. The secret in its URL is derived from SECRET_KEY and
+    the nonce (so the profile page can show it again); only its SHA-256 is stored and looked
+    up. Resetting the link draws a new nonce, and the old URL stops working."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         unique=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()

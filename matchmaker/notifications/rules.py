@@ -1,0 +1,155 @@
+"""Which reminders a deal calls for on a given day, in plain Python (no Flask, no ORM).
+
+- the next step is due tomorrow, today, or is overdue → the owning broker;
+- overdue longer than the grace period (a setting, optionally per stage) → an escalation to
+  the operators; still open a further period later → a second escalation to the leads (the
+  configured lead operators, else every operator);
+- the deal is stale (pipeline.rules.is_stale: idle longer than its stage allows, unsnoozed)
+  → the owning broker;
+- its signed NDA expires within the warning window → the owning broker.
+
+Each reminder names its occasion in a key (kind, deal and the date that makes it a new
+occasion: the due date, the last activity, the NDA's expiry); services.py adds the recipient
+and stores the key as unique, so a reminder is recorded once however often the job runs.
+A job that runs late still sends what is due that day: a step due yesterday gets the overdue
+reminder, not a belated "due tomorrow".
+"""
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from matchmaker.domain import NdaStatus
+from matchmaker.pipeline import rules as pipeline_rules
+
+
+class Kind(StrEnum):
+    """What a notification is about (stored in notifications.kind)."""
+
+    STEP_TOMORROW = "next_step_tomorrow"
+    STEP_TODAY = "next_step_today"
+    STEP_OVERDUE = "next_step_overdue"
+    ESCALATION = "escalation"
+    ESCALATION_SECOND = "escalation_second"
+    STALE = "deal_stale"
+    NDA_EXPIRING = "nda_expiring"
+    ASSIGNED = "deal_assigned"
+    OUTPUT_TRANSFERRED = "output_transferred"
+    NEED_SOLVED = "need_solved"
+
+
+# Escalations to operators cannot be muted: the platform's promise that a slipping deal
+# reaches someone who can act does not depend on that someone's settings.
+UNMUTABLE = frozenset({Kind.ESCALATION, Kind.ESCALATION_SECOND})
+
+
+def may_mute(kind: str) -> bool:
+    """Return whether a person may mute kind."""
+    return kind not in UNMUTABLE
+
+
+class Audience(StrEnum):
+    OWNER = "owner"  # the deal's owning broker
+    OPERATORS = "operators"  # every active operator
+    LEADS = "leads"  # the configured lead operators (every operator when none is set)
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """How long a slipping next step waits before each escalation, and the NDA window."""
+
+    escalate_after_days: int = 3  # overdue longer than this → the operators
+    second_level_after_days: int = 4  # and still open this much longer → the leads
+    nda_warning_days: int = 14  # a signed NDA expiring within this many days → the owner
+    # Stage key → grace days, for stages that move slower (e.g. contract negotiation).
+    escalate_after_by_stage: Mapping[str, int] = field(default_factory=dict)
+
+    def grace_for(self, stage_key: str) -> int:
+        """Return the grace period of a deal at stage_key."""
+        return self.escalate_after_by_stage.get(stage_key, self.escalate_after_days)
+
+
+@dataclass(frozen=True)
+class DealSnapshot:
+    """What the rules need to know about one deal."""
+
+    deal_id: int
+    owner_id: int
+    facts: pipeline_rules.DealFacts  # next step due, last activity, snooze, open
+    stage: pipeline_rules.StageDef
+    nda_status: str = NdaStatus.NONE
+    nda_expires_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder the rules call for: its kind, who gets it, and its occasion's key."""
+
+    kind: Kind
+    audience: Audience
+    deal_id: int
+    key: str
+    dates: Mapping[str, date] = field(default_factory=dict)  # shown in the message
+
+
+def _step_reminders(deal: DealSnapshot, today: date,
+                    settings: ReminderSettings) -> list[Reminder]:
+    due = deal.facts.next_step_due
+    if due is None:
+        return []
+    occasion = f"{deal.deal_id}:{due.isoformat()}"
+    dates = {"due_on": due}
+    if due == today + timedelta(days=1):
+        return [Reminder(Kind.STEP_TOMORROW, Audience.OWNER, deal.deal_id,
+                         f"{Kind.STEP_TOMORROW}:{occasion}", dates)]
+    if due == today:
+        return [Reminder(Kind.STEP_TODAY, Audience.OWNER, deal.deal_id,
+                         f"{Kind.STEP_TODAY}:{occasion}", dates)]
+    if due > today:
+        return []
+    found = [Reminder(Kind.STEP_OVERDUE, Audience.OWNER, deal.deal_id,
+                      f"{Kind.STEP_OVERDUE}:{occasion}", dates)]
+    late = (today - due).days
+    grace = settings.grace_for(deal.stage.key)
+    if late > grace:
+        found.append(Reminder(Kind.ESCALATION, Audience.OPERATORS, deal.deal_id,
+                              f"{Kind.ESCALATION}:{occasion}", dates))
+    if late > grace + settings.second_level_after_days:
+        found.append(Reminder(Kind.ESCALATION_SECOND, Audience.LEADS, deal.deal_id,
+                              f"{Kind.ESCALATION_SECOND}:{occasion}", dates))
+    return found
+
+
+def _stale_reminders(deal: DealSnapshot, today: date) -> list[Reminder]:
+    last = deal.facts.last_activity_on
+    if last is None or not pipeline_rules.is_stale(deal.facts, deal.stage, today):
+        return []
+    return [Reminder(Kind.STALE, Audience.OWNER, deal.deal_id,
+                     f"{Kind.STALE}:{deal.deal_id}:{last.isoformat()}", {"since_on": last})]
+
+
+def _nda_reminders(deal: DealSnapshot, today: date,
+                   settings: ReminderSettings) -> list[Reminder]:
+    expires = deal.nda_expires_on
+    if deal.nda_status != NdaStatus.SIGNED or expires is None:
+        return []
+    if not 0 <= (expires - today).days <= settings.nda_warning_days:
+        return []
+    return [Reminder(Kind.NDA_EXPIRING, Audience.OWNER, deal.deal_id,
+                     f"{Kind.NDA_EXPIRING}:{deal.deal_id}:{expires.isoformat()}",
+                     {"expires_on": expires})]
+
+
+def deal_reminders(deal: DealSnapshot, today: date,
+                   settings: ReminderSettings | None = None) -> list[Reminder]:
+    """Return the reminders deal calls for on today (none for a closed deal)."""
+    settings = settings or ReminderSettings()
+    if not deal.facts.is_open:
+        return []
+    return [*_step_reminders(deal, today, settings), *_stale_reminders(deal, today),
+            *_nda_reminders(deal, today, settings)]
+
+
+def recipient_key(reminder_key: str, user_id: int) -> str:
+    """Return the dedupe key of a reminder for one recipient."""
+    return f"{reminder_key}:u{user_id}"
