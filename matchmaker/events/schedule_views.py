@@ -78,10 +78,25 @@ def add_pairing(event_id: int):
     return _back(event, "pairings")
 
 
-@bp.route("/<int:event_id>/pairings/<int:pairing_id>/<any(confirm, unconfirm, remove):verb>",
-          methods=["POST"])
+@bp.route("/<int:event_id>/pairings/<int:pairing_id>/confirm", methods=["POST"])
 @login_required
-def change_pairing(event_id: int, pairing_id: int, verb: str):
+def confirm_pairing(event_id: int, pairing_id: int):
+    return _change_pairing(event_id, pairing_id, "confirm")
+
+
+@bp.route("/<int:event_id>/pairings/<int:pairing_id>/unconfirm", methods=["POST"])
+@login_required
+def unconfirm_pairing(event_id: int, pairing_id: int):
+    return _change_pairing(event_id, pairing_id, "unconfirm")
+
+
+@bp.route("/<int:event_id>/pairings/<int:pairing_id>/remove", methods=["POST"])
+@login_required
+def remove_pairing(event_id: int, pairing_id: int):
+    return _change_pairing(event_id, pairing_id, "remove")
+
+
+def _change_pairing(event_id: int, pairing_id: int, verb: str):
     event = load_event(event_id, Action.EDIT)
     pairing = _pairing(event, pairing_id)
     if forms.ActionForm().validate_on_submit():

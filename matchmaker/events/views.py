@@ -284,15 +284,24 @@ def register(event_id: int):
     return redirect(url_for("events.detail", event_id=event.id))
 
 
-@bp.route("/<int:event_id>/participants/<int:participant_id>/<any(confirm, decline):verb>",
-          methods=["POST"])
+@bp.route("/<int:event_id>/participants/<int:participant_id>/confirm", methods=["POST"])
 @login_required
-def decide_participant(event_id: int, participant_id: int, verb: str):
+def confirm_participant(event_id: int, participant_id: int):
+    return _decide_participant(event_id, participant_id, confirm=True)
+
+
+@bp.route("/<int:event_id>/participants/<int:participant_id>/decline", methods=["POST"])
+@login_required
+def decline_participant(event_id: int, participant_id: int):
+    return _decide_participant(event_id, participant_id, confirm=False)
+
+
+def _decide_participant(event_id: int, participant_id: int, *, confirm: bool):
     event = load_event(event_id)
     participant = _participant(event, participant_id)
     permissions.require(current_user, Action.EDIT, participant)
     if forms.ActionForm().validate_on_submit():
-        if verb == "confirm":
+        if confirm:
             attempt(lambda: services.confirm_participant(db.session, participant,
                                                          actor=current_user), _("Confirmed."))
         else:

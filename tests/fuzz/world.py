@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import Integer, select
@@ -41,7 +41,10 @@ ARG_TABLES = {"need_id": "tech_needs", "output_id": "research_outputs", "chain_i
               "segment_id": "chain_segments", "user_id": "users", "request_id": "join_requests",
               "session_id": "user_sessions", "broker_id": "brokers",
               "job_id": "background_jobs", "deal_id": "deals", "task_id": "deal_tasks",
-              "ticket_id": "service_tickets", "notification_id": "notifications"}
+              "ticket_id": "service_tickets", "notification_id": "notifications",
+              "event_id": "events", "slot_id": "event_slots",
+              "participant_id": "event_participants", "pairing_id": "event_pairings",
+              "meeting_id": "event_meetings"}
 ENDPOINT_ARG_TABLES = {("outputs", "item_id"): "research_outputs",
                        ("needs", "item_id"): "tech_needs",
                        ("orgs.institution", "org_id"): "institutions",
@@ -134,6 +137,7 @@ def add_fixture_rows(app: Flask) -> None:
             user = session.scalar(select(User).where(User.email == demo_email(key)))
             notifications.notify(session, user, "deal_assigned", key=f"fuzz:{user.id}",
                                  params={"deal": "fuzz fixture"}, link=("pipeline.today", {}))
+        _fixture_event(session)
         # A failed background job, so that the operators' jobs page shows its Retry form.
         session.add(BackgroundJob(name="jobs.sweep", args={}, queue="default",
                                   status=JobStatus.FAILED, error="RuntimeError: fuzz fixture"))
@@ -238,7 +242,7 @@ def crawl_urls(app: Flask, pools: IdPools) -> list[str]:
             for arg, value in values.items():
                 url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", value, url)
             urls.append(url)
-    return urls + _pipeline_urls() + _account_link_urls(app)
+    return urls + _pipeline_urls() + _event_urls() + _account_link_urls(app)
 
 
 def _account_link_urls(app: Flask) -> list[str]:
@@ -271,6 +275,53 @@ def _pipeline_urls() -> list[str]:
     return [f"/deals/{deal_id}" for deal_id in (ticketed, snoozed, shared, theirs)
             if deal_id] + [
         f"/deals/new?output_id={output}", f"/deals/stages/{stage}/edit"]
+
+
+FUZZ_EVENT = "fuzz-event"
+
+
+def _fixture_event(session) -> None:
+    """An open event of broker-zhangmin with an unpublished schedule, an invited participant
+    and an unconfirmed pairing, so that its page shows the publish, confirm and register
+    forms (the seed's events are further along)."""
+    from matchmaker.events import scheduling
+    from matchmaker.events import services as events
+    from matchmaker.orgs.models import Institution
+    from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+    def listing(model, ref):
+        return session.scalar(select(model).where(model.ref == ref))
+
+    organiser = session.scalar(select(User).where(User.email == demo_email("broker-zhangmin")))
+    day = date.today() + timedelta(days=20)
+    event = events.create_event(session, events.EventData(
+        title="fuzz event", starts_on=day, ends_on=day, tables=2), actor=organiser)
+    event.ref = FUZZ_EVENT
+    start = datetime.combine(day, datetime.min.time()) + timedelta(hours=9)
+    events.add_slot(session, event, start, start + timedelta(minutes=20), actor=organiser)
+    events.set_event_status(session, event, "open", actor=organiser)
+    need, other_need = listing(TechNeed, "h2-n-005"), listing(TechNeed, "h2-n-021")
+    output = listing(ResearchOutput, "h2-o-009")
+    for org, ids in ((need.enterprise, [need.id, other_need.id]),
+                     (output.institution, [output.id])):
+        participant = events.invite_participant(session, event, org, actor=organiser,
+                                                listing_ids=ids)
+        events.confirm_participant(session, participant, actor=organiser)
+    events.invite_participant(session, event, session.scalar(
+        select(Institution).where(Institution.ref == "xuei")), actor=organiser)
+    scheduling.add_pairing(session, event, need, output, actor=organiser)
+    proposed = scheduling.add_pairing(session, event, other_need, output, actor=organiser)
+    scheduling.confirm_pairing(session, proposed, actor=organiser, confirmed=False)
+    scheduling.generate_schedule(session, event, actor=organiser)
+
+
+def _event_urls() -> list[str]:
+    """The fixture event's page (its forms: publish, confirm a participant or a pairing,
+    register)."""
+    from matchmaker.events.models import Event
+
+    event_id = db.session.scalar(select(Event.id).where(Event.ref == FUZZ_EVENT))
+    return [f"/events/{event_id}"] if event_id else []
 
 
 def _rule_of(adapter, form: FormSpec) -> Rule | None:
