@@ -114,8 +114,9 @@ class EventParticipant(db.Model):
                         name="one_organisation"),
         CheckConstraint(_in("status", PARTICIPANT_STATUSES), name="status_known"),
         CheckConstraint("max_meetings > 0", name="max_meetings_positive"),
-        UniqueConstraint("event_id", "institution_id"),
-        UniqueConstraint("event_id", "enterprise_id"),
+        # Organisation first: the two constraints' conventional names differ.
+        UniqueConstraint("institution_id", "event_id"),
+        UniqueConstraint("enterprise_id", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -71,8 +71,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_participants_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_event_participants_institution_id_institutions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_participants')),
-    sa.UniqueConstraint('event_id', 'enterprise_id', name=op.f('uq_event_participants_event_id')),
-    sa.UniqueConstraint('event_id', 'institution_id', name=op.f('uq_event_participants_event_id'))
+    sa.UniqueConstraint('enterprise_id', 'event_id', name=op.f('uq_event_participants_enterprise_id')),
+    sa.UniqueConstraint('institution_id', 'event_id', name=op.f('uq_event_participants_institution_id'))
     )
     with op.batch_alter_table('event_participants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_participants_event_id'), ['event_id'], unique=False)
