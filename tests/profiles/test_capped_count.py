@@ -57,3 +57,25 @@ def test_the_cap_bounds_the_pages_offered(app, db_session, monkeypatch, five_out
     with app.test_request_context():
         page = paginate_capped(db_session, stmt, page=1, per_page=2)
     assert (page.total, page.capped, page.pages, len(page.items)) == (3, True, 2, 2)
+
+
+@pytest.mark.parametrize("page_number", [1, 2, 3])
+def test_few_and_many_results_come_in_the_same_order(app, db_session, monkeypatch, five_outputs,
+                                                     page_number):
+    """Within the cap PostgreSQL collects the hits first, past it it walks the newest-first
+    index (CappedPagination._query_items): both ways give the same pages."""
+    from sqlalchemy import select
+
+    from matchmaker.profiles.models import ResearchOutput
+    from matchmaker.routing import paginate_capped
+
+    stmt = (select(ResearchOutput).where(ResearchOutput.title.contains(WORD))
+            .order_by(ResearchOutput.published_at.desc().nulls_first(), ResearchOutput.id.desc()))
+    pages = {}
+    for cap in (3, 10):  # 5 hits: past the cap of 3, within the cap of 10
+        monkeypatch.setattr(CappedPagination, "CAP", cap)
+        with app.test_request_context():
+            page = paginate_capped(db_session, stmt, page=page_number, per_page=2)
+        pages[cap] = [o.id for o in page.items]
+    expected = [o.id for o in db_session.scalars(stmt).all()][(page_number - 1) * 2:][:2]
+    assert pages[3] == pages[10] == expected
