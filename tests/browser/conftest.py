@@ -2,15 +2,23 @@
 import os
 import shutil
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
+
+from matchmaker.extensions import db
+from matchmaker.jobs import enqueue, run_queued
+from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, make_committed_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def live_server(app):
+@contextmanager
+def serving(app) -> Iterator[str]:
     """Serve app on 127.0.0.1 in a background thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -20,6 +28,46 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@contextmanager
+def own_seeded_app(tmp_path_factory, name: str, *, matches: bool = False):
+    """Yield a seeded app on a database of its own: a SQLite file, or a PostgreSQL schema
+    dropped afterwards. For browser tests that commit (deal history cannot be deleted, so
+    they cannot share the suite's database). matches: compute the stored matches too."""
+    schema = engine = None
+    if IS_POSTGRES:
+        schema = f"{name}_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(TEST_DATABASE_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in TEST_DATABASE_URL else "?"
+        url = f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'own.sqlite3'}"
+    app = make_committed_app(url)
+    try:
+        if matches:
+            with app.app_context():
+                enqueue(db.session, "matches.rebuild")
+                db.session.commit()
+                run_queued(db.session)
+                db.session.remove()
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        if schema is not None:
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(app):
+    """Serve app on 127.0.0.1 in a background thread; yield its base URL."""
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -3,23 +3,19 @@ the most loaded broker, ticks two of their open deals, chooses another broker an
 them in one submit, on a desktop and at 390 px (where the page must not scroll sideways and no
 two controls overlap). On a seeded database of its own: reassignments write history rows,
 which are append-only."""
-import threading
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from werkzeug.serving import make_server
+from sqlalchemy import select
 
 from matchmaker.auth.models import User
 from matchmaker.domain import HistoryKind
 from matchmaker.extensions import db
 from matchmaker.pipeline.models import Deal, DealHistory
 from matchmaker.seed import demo_email
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import own_seeded_app, serving, sign_in
 from tests.browser.test_listing_layout import _overlaps
 from tests.browser.test_pipeline import CONTROLS_JS
-from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, make_committed_app
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -28,34 +24,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture(scope="module")
 def own_app(tmp_path_factory):
     """A seeded app on a database (or PostgreSQL schema) of its own."""
-    schema = None
-    if IS_POSTGRES:
-        schema = f"ov_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(TEST_DATABASE_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in TEST_DATABASE_URL else "?"
-        url = f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('overview-ui') / 'own.sqlite3'}"
-    app = make_committed_app(url)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if schema is not None:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with own_seeded_app(tmp_path_factory, "overview_ui") as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def server(own_app):
-    srv = make_server("127.0.0.1", 0, own_app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=5)
+    with serving(own_app) as base:
+        yield base
 
 
 def _in_english(page, server: str) -> None:

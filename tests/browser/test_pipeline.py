@@ -9,27 +9,23 @@ append-only, so these tests do not write into the session's shared database):
 - at 390 px the workspace pages do not scroll sideways and no two controls overlap.
 """
 import re
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from werkzeug.serving import make_server
+from sqlalchemy import select
 
 from matchmaker.auth.models import User
 from matchmaker.extensions import db
-from matchmaker.jobs import enqueue, run_queued
 from matchmaker.pipeline import clock, services
 from matchmaker.pipeline.models import Deal
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchGeneration, MatchSet, StoredMatch
 from matchmaker.seed import demo_email
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import own_seeded_app, serving, sign_in
 from tests.browser.test_listing_layout import _overlaps
-from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, make_committed_app
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -39,39 +35,14 @@ BROKER = "broker-zhangmin"
 @pytest.fixture(scope="module")
 def own_app(tmp_path_factory):
     """A seeded app with stored matches on a database (or PostgreSQL schema) of its own."""
-    schema = None
-    if IS_POSTGRES:
-        schema = f"ui_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(TEST_DATABASE_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in TEST_DATABASE_URL else "?"
-        url = f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('pipeline-ui') / 'own.sqlite3'}"
-    app = make_committed_app(url)
-    with app.app_context():
-        enqueue(db.session, "matches.rebuild")
-        db.session.commit()
-        run_queued(db.session)
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if schema is not None:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with own_seeded_app(tmp_path_factory, "pipeline_ui", matches=True) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
 def server(own_app):
-    srv = make_server("127.0.0.1", 0, own_app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join(timeout=5)
+    with serving(own_app) as base:
+        yield base
 
 
 def _broker(session) -> User:
