@@ -18,6 +18,8 @@ LABELS = {
     Kind.ASSIGNED: _l("A deal is assigned to you"),
     Kind.OUTPUT_TRANSFERRED: _l("Your research output is transferred"),
     Kind.NEED_SOLVED: _l("Your technology need is solved"),
+    Kind.SCHEDULE_PUBLISHED: _l("A matchmaking event's meeting schedule is published"),
+    Kind.SCHEDULE_CHANGED: _l("Your meetings at a matchmaking event changed"),
 }
 
 MESSAGES = {
@@ -36,6 +38,10 @@ MESSAGES = {
                                 "“%(deal)s” has a signed contract."),
     Kind.NEED_SOLVED: _l("Your technology need “%(listing)s” is solved: the deal “%(deal)s” "
                          "has a signed contract."),
+    Kind.SCHEDULE_PUBLISHED: _l("The meeting schedule of “%(event)s” is published: your "
+                                "agenda shows where and when you meet whom."),
+    Kind.SCHEDULE_CHANGED: _l("The meeting schedule of “%(event)s” changed and some of your "
+                              "meetings moved, came or went: check your agenda."),
 }
 
 # Kinds e-mailed unless the person turns e-mail off for them (in-app is always on).
@@ -45,7 +51,9 @@ EMAIL_BY_DEFAULT = frozenset(Kind) - {Kind.STALE}
 BROKER_KINDS = (Kind.ASSIGNED, Kind.STEP_TOMORROW, Kind.STEP_TODAY, Kind.STEP_OVERDUE,
                 Kind.STALE, Kind.NDA_EXPIRING)
 OPERATOR_KINDS = (Kind.ESCALATION, Kind.ESCALATION_SECOND, *BROKER_KINDS)
-OWNER_KINDS = {"institution": (Kind.OUTPUT_TRANSFERRED,), "enterprise": (Kind.NEED_SOLVED,)}
+EVENT_KINDS = (Kind.SCHEDULE_PUBLISHED, Kind.SCHEDULE_CHANGED)
+OWNER_KINDS = {"institution": (Kind.OUTPUT_TRANSFERRED, *EVENT_KINDS),
+               "enterprise": (Kind.NEED_SOLVED, *EVENT_KINDS)}
 
 
 def kinds_for_role(role: str) -> tuple[Kind, ...]:

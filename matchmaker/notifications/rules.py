@@ -36,6 +36,8 @@ class Kind(StrEnum):
     ASSIGNED = "deal_assigned"
     OUTPUT_TRANSFERRED = "output_transferred"
     NEED_SOLVED = "need_solved"
+    SCHEDULE_PUBLISHED = "event_schedule_published"
+    SCHEDULE_CHANGED = "event_schedule_changed"
 
 
 # Escalations to operators cannot be muted: the platform's promise that a slipping deal

@@ -58,6 +58,37 @@ def tell_listing_owners(listing, *, session, side, change, by_deal=None, **_) ->
                link=(endpoint, {"item_id": listing.id}))
 
 
+def _tell_participants(event, participants, kind: Kind, session) -> None:
+    """Tell every active member of the participants' organisations about event's schedule,
+    once per version of the event (a later change is a new occasion)."""
+    if signals.in_bulk_load(session):
+        return
+    for participant in participants:
+        if participant.institution_id is not None:
+            where = User.institution_id == participant.institution_id
+        else:
+            where = User.enterprise_id == participant.enterprise_id
+        members = session.scalars(select(User).where(where,
+                                                     User.status == AccountStatus.ACTIVE))
+        for user in members:
+            notify(session, user, kind, key=f"{kind}:{event.id}:{event.version}:u{user.id}",
+                   params={"event": event.title},
+                   link=("events.agenda", {"event_id": event.id}))
+
+
+@signals.event_schedule_published.connect
+def tell_schedule_published(event, *, session, participants, **_) -> None:
+    """The organiser published the meeting schedule: tell the confirmed participants."""
+    _tell_participants(event, participants, Kind.SCHEDULE_PUBLISHED, session)
+
+
+@signals.event_schedule_changed.connect
+def tell_schedule_changed(event, *, session, participants, **_) -> None:
+    """A change after publication moved, added or dropped meetings: tell only the
+    participants whose meetings changed (the solver's diff names them)."""
+    _tell_participants(event, participants, Kind.SCHEDULE_CHANGED, session)
+
+
 def _account_email(session, user, kind: str) -> None:
     if not email_enabled():
         log.info("e-mail is off (MAIL_SERVER not set): no %s e-mail for user %s", kind,
