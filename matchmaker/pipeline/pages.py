@@ -4,7 +4,6 @@ offers, the timeline, the today page with its limits, introductions, role home p
 Nothing here writes. Kept apart from services.py and queries.py (owned by the pipeline core)
 so that the pages can grow without touching them.
 """
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -427,14 +426,6 @@ def column_totals(columns) -> dict[str, dict]:
     """Return the board summary as JSON-ready values by stage key."""
     return {c.stage.key: {"count": c.count, "value": str(c.value),
                           "expected": str(c.expected_value)} for c in columns}
-
-
-def group_by_stage(deals: Sequence[Deal]) -> dict[int, list[Deal]]:
-    """Return deals grouped by stage id."""
-    grouped: dict[int, list[Deal]] = defaultdict(list)
-    for deal in deals:
-        grouped[deal.stage_id].append(deal)
-    return grouped
 
 
 def role_home(session: Session, viewer) -> dict:
