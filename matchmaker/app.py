@@ -79,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.auth.account import bp as account_bp
     from matchmaker.auth.brokers import bp as brokers_bp
     from matchmaker.auth.views import bp as auth_bp
-    from matchmaker.events import schedule_views  # noqa: F401  (routes on events.bp)
+    from matchmaker.events import request_views, schedule_views  # noqa: F401  (routes on events.bp)
     from matchmaker.events.views import bp as events_bp
     from matchmaker.main.views import bp as main_bp
     from matchmaker.notifications import views as notification_views

@@ -4,6 +4,7 @@ from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.events.models import (
     Event,
     EventMeeting,
+    EventMeetingRequest,
     EventPairing,
     EventParticipant,
     EventSlot,
@@ -35,7 +36,7 @@ from matchmaker.recommendations.models import (
 __all__ = [
     "Activity", "BackgroundJob", "Broker", "CalendarFeed", "Chain", "ChainSegment", "Contract",
     "Deal", "DealHistory", "DealStage", "DealTask", "Enterprise", "Event", "EventMeeting",
-    "EventPairing", "EventParticipant", "EventSlot", "Institution",
+    "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot", "Institution",
     "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
     "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
     "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "TechNeed",

@@ -29,7 +29,7 @@ class Action(StrEnum):
     # broker or operator is shown does not clear the owner's "new")
     FOLLOW_MATCHES = "follow_matches"
     ASK_INTRODUCTION = "ask_introduction"  # ask a broker to introduce the other side of a match
-    DECIDE = "decide"        # accept or decline a request (introduction, join)
+    DECIDE = "decide"        # accept or decline a request (introduction, join, meeting)
     CONTACT = "contact"      # read a broker's contact details (phone, e-mail, WeChat, hours)
     REASSIGN = "reassign"    # give a deal to another owning broker
     REGISTER = "register"    # register one's organisation for an event
@@ -261,6 +261,21 @@ def _event_meeting(viewer, action: Action, meeting) -> bool:
     return action in (Action.VIEW, Action.EDIT) and (organises(viewer, meeting) or own)
 
 
+def _event_meeting_request(viewer, action: Action, req) -> bool:
+    """A meeting request: the organiser and both organisations see it; the asking side
+    withdraws it (EDIT), the asked side accepts or declines it (DECIDE)."""
+    def member(participant) -> bool:
+        return (member_of_institution(viewer, participant.institution_id)
+                or member_of_enterprise(viewer, participant.enterprise_id))
+
+    asks, asked = member(req.requester), member(req.recipient)
+    if action == Action.VIEW:
+        return organises(viewer, req) or asks or asked
+    if action == Action.EDIT:
+        return asks
+    return action == Action.DECIDE and asked
+
+
 # --- notifications -------------------------------------------------------------------------
 
 def _notification(viewer, action: Action, notification) -> bool:
@@ -284,6 +299,7 @@ _RULES = {
     "event": _event,
     "event_participant": _event_participant,
     "event_meeting": _event_meeting,
+    "event_meeting_request": _event_meeting_request,
     "notification": _notification,
 }
 

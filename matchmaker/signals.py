@@ -85,3 +85,8 @@ event_participant_changed = _signals.signal("event-participant-changed")
 # sender: the EventMeeting; kwargs: session, actor, outcome, deal (the deal it started or
 # updated, or None).
 event_meeting_outcome = _signals.signal("event-meeting-outcome")
+# sender: the EventMeetingRequest; kwargs: session, actor. Its recipient's members are told.
+event_meeting_requested = _signals.signal("event-meeting-requested")
+# sender: the EventMeetingRequest (accepted or declined); kwargs: session, actor. The asking
+# side is told the answer; the organiser is told of an accepted one (a pairing to schedule).
+event_meeting_request_answered = _signals.signal("event-meeting-request-answered")

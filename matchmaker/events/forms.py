@@ -93,3 +93,14 @@ class OutcomeForm(BaseForm):
                                            *labels.OUTCOME.items()]),
                           validators=[DataRequired(message=_l("Choose an outcome."))])
     notes = _text(_l("Notes"), 5000, area=True)
+
+
+class MeetingRequestForm(BaseForm):
+    """Ask another participant for a meeting (the choices are set by the view)."""
+
+    their_listing = SelectField(_l("Meet about their"), coerce=int, choices=[], validators=[
+        InputRequired(message=_l("Choose what you want to meet about."))])
+    own_listing = SelectField(_l("And your"), coerce=int, choices=[], validators=[
+        InputRequired(message=_l("Choose one of the listings you bring."))])
+    reason = _text(_l("Why meet (one or two sentences)"), 300,
+                   required_message=_l("Say in a sentence why you want to meet."), area=True)

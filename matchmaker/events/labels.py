@@ -13,6 +13,10 @@ PARTICIPANT_STATUS = {
 PAIRING_SOURCE = {
     "matcher": _l("Matcher"), "request": _l("Meeting request"), "organiser": _l("Organiser"),
 }
+REQUEST_STATUS = {
+    "pending": _l("Awaiting an answer"), "accepted": _l("Accepted"),
+    "declined": _l("Declined"), "withdrawn": _l("Withdrawn"),
+}
 OUTCOME = {
     "no_interest": _l("No interest"), "follow_up": _l("Follow-up"),
     "nda_wanted": _l("NDA wanted"), "negotiation_started": _l("Negotiation started"),
@@ -56,4 +60,17 @@ REFUSAL = {
     "outcome_unknown": _l("Choose an outcome from the list."),
     "outcome_too_early": _l("Outcomes are recorded once the schedule is published."),
     "notes_too_long": _l("The notes are too long (at most 5000 characters)."),
+    "requests_closed": _l("Meeting requests are open while the event takes registrations "
+                          "or its schedule is published, not held."),
+    "not_confirmed": _l("Meeting requests are between confirmed participants: the organiser "
+                        "has not confirmed your participation yet."),
+    "request_listing_not_brought": _l("Choose one of the needs or outputs the participants "
+                                      "bring to this event."),
+    "request_own_side": _l("Ask another participant: this listing is your own "
+                           "organisation's."),
+    "reason_required": _l("Say in a sentence why you want to meet."),
+    "reason_too_long": _l("The reason is too long (at most 300 characters)."),
+    "request_exists": _l("A meeting about these two listings has already been requested."),
+    "request_answered": _l("This request has already been answered or withdrawn."),
+    "other_not_confirmed": _l("The other organisation is no longer a confirmed participant."),
 }

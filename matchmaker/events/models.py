@@ -33,6 +33,8 @@ PARTICIPANT_STATUSES = ("invited", "registered", "confirmed", "declined")
 PAIRING_SOURCES = ("matcher", "request", "organiser")
 OUTCOMES = ("no_interest", "follow_up", "nda_wanted", "negotiation_started")
 POSITIVE_OUTCOMES = ("follow_up", "nda_wanted", "negotiation_started")
+REQUEST_STATUSES = ("pending", "accepted", "declined", "withdrawn")
+REASON_MAX = 300
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -218,3 +220,50 @@ class EventMeeting(db.Model):
     @property
     def enterprise_id(self) -> int | None:
         return self.pairing.need_participant.enterprise_id
+
+
+class EventMeetingRequest(db.Model):
+    """One participant asking another for a meeting about a (need, output) pair, with a short
+    reason; the other side accepts (a confirmed pairing of source "request", scheduled in the
+    solver's first tier) or declines. A pair is requested once per event; rows are kept
+    after the answer (the event's record of who asked whom)."""
+
+    __tablename__ = "event_meeting_requests"
+    permission_kind: ClassVar[str] = "event_meeting_request"
+    __table_args__ = (
+        CheckConstraint(_in("status", REQUEST_STATUSES), name="status_known"),
+        CheckConstraint("requester_id <> recipient_id", name="two_sides"),
+        UniqueConstraint("event_id", "need_id", "output_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    requester_id: Mapped[int] = mapped_column(
+        ForeignKey("event_participants.id", ondelete="CASCADE"), index=True)
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("event_participants.id", ondelete="CASCADE"), index=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("tech_needs.id", ondelete="CASCADE"))
+    output_id: Mapped[int] = mapped_column(
+        ForeignKey("research_outputs.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(REASON_MAX))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    event: Mapped[Event] = relationship()
+    requester: Mapped[EventParticipant] = relationship(foreign_keys=[requester_id],
+                                                       lazy="joined")
+    recipient: Mapped[EventParticipant] = relationship(foreign_keys=[recipient_id],
+                                                       lazy="joined")
+    need: Mapped[TechNeed] = relationship(lazy="joined")
+    output: Mapped[ResearchOutput] = relationship(lazy="joined")
+
+    # What permissions.py reads.
+    @property
+    def organiser_id(self) -> int:
+        return self.event.organiser_id

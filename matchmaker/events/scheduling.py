@@ -120,6 +120,26 @@ def add_pairing(session: Session, event: Event, need: TechNeed, output: Research
     return pairing
 
 
+def pair_for_request(session: Session, event: Event, need_id: int,
+                     output_id: int) -> EventPairing:
+    """Make (need, output) a confirmed pairing of source "request": a meeting both sides
+    want, scheduled in the solver's first tier. The caller (events.requests) has checked
+    the answer's permission; an existing pairing of the pair is upgraded, not duplicated."""
+    pairing = session.scalar(select(EventPairing).where(
+        EventPairing.event_id == event.id, EventPairing.need_id == need_id,
+        EventPairing.output_id == output_id))
+    if pairing is None:
+        needs, outputs = _brought(event)
+        score = session.scalar(select(StoredMatch.score).where(
+            StoredMatch.need_id == need_id, StoredMatch.output_id == output_id)
+            .order_by(StoredMatch.score.desc()).limit(1)) or 0.0
+        pairing = _add(session, event, need_id, output_id, needs, outputs, score=score,
+                       source="request", confirmed=True)
+    pairing.source, pairing.is_confirmed = "request", True
+    session.flush()
+    return pairing
+
+
 def confirm_pairing(session: Session, pairing: EventPairing, *, actor,
                     confirmed: bool = True) -> EventPairing:
     """Confirm a proposed pairing (or take the confirmation back)."""

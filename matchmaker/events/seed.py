@@ -3,7 +3,7 @@
 Each event's day is relative to the load day (-6: six days ago), so the demo never goes stale.
 The organisations taking part are those of the listings an event brings ("brings": need and
 output keys); each is invited with its listings and confirmed, the organiser's pairings added,
-the schedule solved and published; a held event records its meetings' outcomes (which open or
+the participants' meeting requests asked and answered, the schedule solved and published; a held event records its meetings' outcomes (which open or
 update deals through the pipeline) at the end of its day. Events are keyed by `key`
 (Event.ref): a second load changes nothing. Format: seed_data/README.md, "events.json".
 """
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.auth.models import User
 from matchmaker.chains.models import Chain
-from matchmaker.events import outcomes, scheduling, services
+from matchmaker.events import outcomes, requests, scheduling, services
 from matchmaker.events.models import Event
 from matchmaker.pipeline import clock
 from matchmaker.profiles.models import ResearchOutput, TechNeed
@@ -82,6 +82,7 @@ class EventSeeder:
             services.set_event_status(self.session, event, "open", actor=organiser)
             self._participants(event, record, organiser, slots)
             listings = {key: self._listing(key) for key in record["brings"]}
+            self._requests(event, record, listings)
             for need_key, output_key in record["pairings"]:
                 scheduling.add_pairing(self.session, event, listings[need_key],
                                        listings[output_key], actor=organiser)
@@ -113,6 +114,19 @@ class EventSeeder:
                 services.set_blocked_slots(self.session, participant,
                                            [slots[label].id for label in blocked],
                                            actor=organiser)
+
+    def _requests(self, event, record, listings) -> None:
+        """Participants' meeting requests, asked (and answered) before the schedule is built."""
+        for item in record.get("requests", []):
+            asker = self._user(item["by"])
+            need, output = listings[item["need"]], listings[item["output"]]
+            own, theirs = (need, output) if asker.enterprise_id else (output, need)
+            req = requests.request_meeting(self.session, event, actor=asker,
+                                           own_listing_id=own.id, their_listing_id=theirs.id,
+                                           reason=item["reason"])
+            if item.get("answer"):
+                requests.answer_request(self.session, req, accept=item["answer"] == "accepted",
+                                        actor=self._user(item["answered_by"]))
 
     def _outcomes(self, event, record, listings) -> None:
         meetings = {(m.pairing.need_id, m.pairing.output_id): m

@@ -202,9 +202,11 @@ def detail(event_id: int):
 
 def extra_context(event: Event, organiser: bool, own: EventParticipant | None) -> dict:
     """What the later parts of the event page show (pairings, schedule, results)."""
+    from matchmaker.events.request_views import requests_context
     from matchmaker.events.schedule_views import schedule_context
 
-    return schedule_context(event, organiser, own)
+    return {**schedule_context(event, organiser, own),
+            **requests_context(event, organiser, own)}
 
 
 # --- slots ----------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ LABELS = {
     Kind.NEED_SOLVED: _l("Your technology need is solved"),
     Kind.SCHEDULE_PUBLISHED: _l("A matchmaking event's meeting schedule is published"),
     Kind.SCHEDULE_CHANGED: _l("Your meetings at a matchmaking event changed"),
+    Kind.MEETING_REQUESTED: _l("A participant asks your organisation for a meeting at an event"),
+    Kind.MEETING_ACCEPTED: _l("A meeting request at an event is accepted"),
+    Kind.MEETING_DECLINED: _l("Your meeting request at an event is declined"),
 }
 
 MESSAGES = {
@@ -42,6 +45,12 @@ MESSAGES = {
                                 "agenda shows where and when you meet whom."),
     Kind.SCHEDULE_CHANGED: _l("The meeting schedule of “%(event)s” changed and some of your "
                               "meetings moved, came or went: check your agenda."),
+    Kind.MEETING_REQUESTED: _l("%(org)s asks to meet your organisation at “%(event)s” about "
+                               "“%(listing)s”: %(reason)s"),
+    Kind.MEETING_ACCEPTED: _l("%(org)s accepted the meeting %(requester)s asked for at "
+                              "“%(event)s”; it joins the next schedule."),
+    Kind.MEETING_DECLINED: _l("%(org)s declined the meeting your organisation asked for at "
+                              "“%(event)s”."),
 }
 
 # Kinds e-mailed unless the person turns e-mail off for them (in-app is always on).
@@ -49,9 +58,10 @@ EMAIL_BY_DEFAULT = frozenset(Kind) - {Kind.STALE}
 
 # Kinds for each role on the preferences page (the ones that can reach that role).
 BROKER_KINDS = (Kind.ASSIGNED, Kind.STEP_TOMORROW, Kind.STEP_TODAY, Kind.STEP_OVERDUE,
-                Kind.STALE, Kind.NDA_EXPIRING)
+                Kind.STALE, Kind.NDA_EXPIRING, Kind.MEETING_ACCEPTED)
 OPERATOR_KINDS = (Kind.ESCALATION, Kind.ESCALATION_SECOND, *BROKER_KINDS)
-EVENT_KINDS = (Kind.SCHEDULE_PUBLISHED, Kind.SCHEDULE_CHANGED)
+EVENT_KINDS = (Kind.SCHEDULE_PUBLISHED, Kind.SCHEDULE_CHANGED, Kind.MEETING_REQUESTED,
+               Kind.MEETING_ACCEPTED, Kind.MEETING_DECLINED)
 OWNER_KINDS = {"institution": (Kind.OUTPUT_TRANSFERRED, *EVENT_KINDS),
                "enterprise": (Kind.NEED_SOLVED, *EVENT_KINDS)}
 

@@ -38,6 +38,9 @@ class Kind(StrEnum):
     NEED_SOLVED = "need_solved"
     SCHEDULE_PUBLISHED = "event_schedule_published"
     SCHEDULE_CHANGED = "event_schedule_changed"
+    MEETING_REQUESTED = "meeting_requested"
+    MEETING_ACCEPTED = "meeting_request_accepted"
+    MEETING_DECLINED = "meeting_request_declined"
 
 
 # Escalations to operators cannot be muted: the platform's promise that a slipping deal

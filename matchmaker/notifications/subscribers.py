@@ -58,19 +58,22 @@ def tell_listing_owners(listing, *, session, side, change, by_deal=None, **_) ->
                link=(endpoint, {"item_id": listing.id}))
 
 
+def _members(session, participant):
+    """Return the active members of a participant's organisation."""
+    if participant.institution_id is not None:
+        where = User.institution_id == participant.institution_id
+    else:
+        where = User.enterprise_id == participant.enterprise_id
+    return session.scalars(select(User).where(where, User.status == AccountStatus.ACTIVE))
+
+
 def _tell_participants(event, participants, kind: Kind, session) -> None:
     """Tell every active member of the participants' organisations about event's schedule,
     once per version of the event (a later change is a new occasion)."""
     if signals.in_bulk_load(session):
         return
     for participant in participants:
-        if participant.institution_id is not None:
-            where = User.institution_id == participant.institution_id
-        else:
-            where = User.enterprise_id == participant.enterprise_id
-        members = session.scalars(select(User).where(where,
-                                                     User.status == AccountStatus.ACTIVE))
-        for user in members:
+        for user in _members(session, participant):
             notify(session, user, kind, key=f"{kind}:{event.id}:{event.version}:u{user.id}",
                    params={"event": event.title},
                    link=("events.agenda", {"event_id": event.id}))
@@ -87,6 +90,38 @@ def tell_schedule_changed(event, *, session, participants, **_) -> None:
     """A change after publication moved, added or dropped meetings: tell only the
     participants whose meetings changed (the solver's diff names them)."""
     _tell_participants(event, participants, Kind.SCHEDULE_CHANGED, session)
+
+
+@signals.event_meeting_requested.connect
+def tell_meeting_requested(req, *, session, **_) -> None:
+    """A participant asks another for a meeting: tell the asked organisation's members."""
+    if signals.in_bulk_load(session):
+        return
+    listing = req.output if req.recipient.institution_id is not None else req.need
+    params = {"org": req.requester.organisation.name, "event": req.event.title,
+              "listing": listing.title, "reason": req.reason}
+    for user in _members(session, req.recipient):
+        notify(session, user, Kind.MEETING_REQUESTED, params=params,
+               key=f"{Kind.MEETING_REQUESTED}:{req.id}:u{user.id}",
+               link=("events.detail", {"event_id": req.event_id}))
+
+
+@signals.event_meeting_request_answered.connect
+def tell_meeting_answered(req, *, session, **_) -> None:
+    """Tell the asking organisation the answer; tell the organiser of an accepted request,
+    which the next schedule places among the first."""
+    if signals.in_bulk_load(session):
+        return
+    accepted = req.status == "accepted"
+    kind = Kind.MEETING_ACCEPTED if accepted else Kind.MEETING_DECLINED
+    params = {"org": req.recipient.organisation.name, "event": req.event.title,
+              "requester": req.requester.organisation.name}
+    recipients = list(_members(session, req.requester))
+    if accepted:
+        recipients.append(req.event.organiser)
+    for user in recipients:
+        notify(session, user, kind, params=params, key=f"{kind}:{req.id}:u{user.id}",
+               link=("events.detail", {"event_id": req.event_id}))
 
 
 def _account_email(session, user, kind: str) -> None:

@@ -3,12 +3,14 @@ the organiser (a broker) creates the event, adds slots, invites an enterprise an
 institution whose listings the matcher pairs, confirms them, proposes and confirms the
 pairings, generates and publishes the schedule, records a positive outcome on the meeting's
 page and finds the new deal on the board; at desktop width and at 390 px, where the event,
-meeting and agenda pages do not scroll sideways."""
+meeting and agenda pages do not scroll sideways. On the seed's published event, an enterprise
+asks an institution for a meeting, the institution accepts, and the organiser sees it."""
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from matchmaker.events.models import Event
 from matchmaker.extensions import db
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchSet, StoredMatch
@@ -109,3 +111,60 @@ def test_organiser_builds_event_schedules_records_outcome_and_finds_the_deal(
     assert page.locator(f'[data-testid="deal-card"][data-deal="{deal_id}"]').count() == 1
     page.goto(event_url)
     assert page.locator('[data-testid="results-deals"]').inner_text() == "1"
+
+
+def _refs(own_app, *refs) -> dict[str, int]:
+    with own_app.app_context():
+        ids = {}
+        for ref in refs:
+            model = TechNeed if "-n-" in ref else ResearchOutput
+            ids[ref] = db.session.scalar(select(model.id).where(model.ref == ref))
+        event_id = db.session.scalar(select(Event.id).where(Event.ref == "ev-pv-silicon-2026"))
+        db.session.remove()
+    return {**ids, "event": event_id}
+
+
+# At each width another enterprise asks another institution (the seed's published event).
+ASKS = {1280: ("pv-ent-02", "pv-n-004", "pv-o-004", "qcut"),
+        390: ("pv-ent-03", "pv-n-009", "pv-o-001", "sums")}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_participant_asks_for_a_meeting_and_the_other_side_accepts(page, own_app, server,
+                                                                     width):
+    enterprise, need, output, institution = ASKS[width]
+    reason = f"想当面了解中试条件和授权方式（{width}）"
+    ids = _refs(own_app, need, output)
+    event_url = f"{server}/events/{ids['event']}"
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, server, enterprise)
+    page.goto(event_url)
+    form = page.locator('[data-testid="request-form"]')
+    form.locator("#their_listing").select_option(str(ids[output]))
+    form.locator("#own_listing").select_option(str(ids[need]))
+    form.locator("#reason").fill(reason)
+    _no_sideways_scroll(page)
+    page.click('[data-testid="request-submit"]')
+    page.wait_for_selector('[data-testid="outgoing-requests"]')
+    asked = page.locator('[data-testid="outgoing-requests"] [data-testid="request-row"]')
+    assert asked.first.get_attribute("data-status") == "pending"
+
+    page.context.clear_cookies()
+    sign_in(page, server, institution)
+    page.goto(event_url)
+    incoming = page.locator('[data-testid="incoming-requests"] [data-testid="request-row"]',
+                            has_text=reason)
+    assert incoming.count() == 1
+    _no_sideways_scroll(page)
+    incoming.locator('[data-testid="accept-request"]').click()
+    page.wait_for_load_state()
+    answered = page.locator('[data-testid="incoming-requests"] [data-testid="request-row"]',
+                            has_text=reason)
+    assert answered.get_attribute("data-status") == "accepted"
+
+    page.context.clear_cookies()
+    sign_in(page, server, BROKER)  # the organiser sees it among the pairings to schedule
+    page.goto(event_url)
+    row = page.locator('[data-testid="all-requests"] [data-testid="request-row"]',
+                       has_text=reason)
+    assert row.get_attribute("data-status") == "accepted"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from matchmaker.events import outcomes, scheduling
+from matchmaker.events import outcomes, requests, scheduling
 from matchmaker.events.models import Event
 from matchmaker.events.seed import load_events
 from matchmaker.pipeline import clock
@@ -31,8 +31,15 @@ def test_the_held_event_has_outcomes_and_the_deals_they_started(db_session):
 def test_the_upcoming_event_has_a_published_schedule(db_session):
     event = _event(db_session, "ev-pv-silicon-2026")
     assert event.status == "scheduled" and event.starts_on > clock.today()
-    assert event.published_schedule and len(scheduling.list_meetings(db_session, event)) == 6
+    meetings = scheduling.list_meetings(db_session, event)
+    assert event.published_schedule and len(meetings) == 7  # 6 pairings and 1 request
     assert event.unscheduled == []
+    asked = {r.status: r for r in requests.list_requests(db_session, event)}
+    assert sorted(asked) == ["accepted", "declined", "pending"]
+    accepted = asked["accepted"]
+    assert (accepted.need_id, accepted.output_id) in {
+        (m.pairing.need_id, m.pairing.output_id) for m in meetings
+        if m.pairing.source == "request"}
     assert _event(db_session, "ev-h2-roadshow-2027").status == "open"
 
 
