@@ -211,7 +211,7 @@ def test_the_event_page_asks_answers_and_shows_each_side_its_own(db_session, fai
     page = ent.get(url).get_data(as_text=True)
     assert 'data-testid="request-form"' in page
     # The other side's listings are offered, the best match for ours first.
-    offered = re.search(r'<select[^>]*name="their_listing".*?</select>', page, re.S).group(0)
+    offered = re.search(r'<select[^>]*name="their_listing".*?</select>', page, re.DOTALL).group(0)
     assert re.findall(r'value="(\d+)"', offered) == [str(fair.outputs[0].id),
                                                      str(fair.outputs[1].id)]
 
