@@ -92,6 +92,12 @@ class Config:
     MAIL_USE_TLS = _flag("MAIL_USE_TLS")  # STARTTLS (port 587)
     MAIL_USE_SSL = _flag("MAIL_USE_SSL")  # TLS from the start (port 465)
     MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    # WeCom (企业微信) group robots: a person's notifications may also be posted to their
+    # team's group. The address is this prefix plus the robot's key (users only give the key);
+    # empty turns the channel off.
+    WECOM_WEBHOOK_URL = os.environ.get("WECOM_WEBHOOK_URL",
+                                       "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=")
+    WECOM_TIMEOUT = _int("WECOM_TIMEOUT", 5)  # seconds per post
     # Reminders and escalations (notifications/rules.py): a next step overdue longer than
     # ESCALATION_GRACE_DAYS goes to the operators, ESCALATION_SECOND_LEVEL_DAYS later to the
     # leads (ESCALATION_LEADS: comma-separated operator e-mails; every operator when empty).
@@ -131,6 +137,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
     MATCH_INDEX_PATH = None  # tests never read or write instance/
     MAIL_SERVER = None  # e-mail tests point it at their own local SMTP server
+    WECOM_WEBHOOK_URL = ""  # WeCom tests point it at their own local HTTP server
     BASE_URL = "http://matchmaker.test"
 
 

@@ -10,7 +10,13 @@ from matchmaker.events.models import (
     EventSlot,
 )
 from matchmaker.jobs.models import BackgroundJob
-from matchmaker.notifications.models import CalendarFeed, Notification, NotificationPreference
+from matchmaker.notifications.models import (
+    CalendarFeed,
+    Notification,
+    NotificationPreference,
+    WecomPost,
+    WecomRobot,
+)
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.pipeline.models import (
     Activity,
@@ -40,5 +46,5 @@ __all__ = [
     "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
     "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
     "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "TechNeed",
-    "User", "UserSession", "broker_chains", "deal_co_brokers",
+    "User", "UserSession", "WecomPost", "WecomRobot", "broker_chains", "deal_co_brokers",
 ]

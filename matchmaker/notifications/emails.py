@@ -45,7 +45,7 @@ def _render(template: str, **context) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
-def _site_name() -> str:
+def site_name() -> str:
     return _("Qinchuangyuan Tech Matchmaker")
 
 
@@ -79,8 +79,8 @@ def send_notification_email(session: Session, notification_id: int) -> bool:
                        url=mail.external_url(config, link_of(notification) or "/"),
                        preferences_url=mail.external_url(
                            config, path_for("notifications.preferences")),
-                       site=_site_name())
-        sent = _deliver(user, f"{_site_name()} · {message}", body, language)
+                       site=site_name())
+        sent = _deliver(user, f"{site_name()} · {message}", body, language)
     if sent:
         notification.emailed_at = utcnow()
         session.flush()
@@ -117,8 +117,8 @@ def send_account_email(session: Session, user_id: int, kind: str) -> bool:
     link = _account_link(user, kind)
     language = language_of(user)
     with force_locale(language):
-        body = _render(f"email/account_{kind}.txt", user=user, site=_site_name(),
+        body = _render(f"email/account_{kind}.txt", user=user, site=site_name(),
                        url=mail.external_url(config, link) if link else None,
                        reset_hours=int(config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 3600),
                        verify_days=config["EMAIL_VERIFY_MAX_AGE"].days)
-        return _deliver(user, f"{_site_name()} · {ACCOUNT_SUBJECTS[kind]}", body, language)
+        return _deliver(user, f"{site_name()} · {ACCOUNT_SUBJECTS[kind]}", body, language)

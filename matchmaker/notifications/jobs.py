@@ -1,9 +1,10 @@
 """The notifications' background work (registered with the job runner by create_app)."""
 from matchmaker.jobs import JobContext, task
-from matchmaker.notifications import emails, services
+from matchmaker.notifications import emails, services, wecom
 from matchmaker.pipeline import clock
 
 ACCOUNT_EMAIL_TASK = "notifications.account_email"
+WECOM_TEST_TASK = "notifications.wecom_test"
 
 
 # 00:00 UTC is 08:00 on the platform's business day (UTC+8): the day's reminders arrive at
@@ -24,3 +25,15 @@ def email_job(ctx: JobContext, notification_id: int) -> dict:
 def account_email_job(ctx: JobContext, user_id: int, kind: str) -> dict:
     """Send an account e-mail: verify the address, approved, refused or reset the password."""
     return {"sent": emails.send_account_email(ctx.session, user_id, kind)}
+
+
+@task(services.WECOM_TASK, label="Post a notification to a WeCom group")
+def wecom_job(ctx: JobContext, notification_id: int) -> dict:
+    """Post one notification to its recipient's WeCom group robot."""
+    return {"sent": wecom.post_notification(ctx.session, notification_id)}
+
+
+@task(WECOM_TEST_TASK, unique=False, label="WeCom test message")
+def wecom_test_job(ctx: JobContext, user_id: int) -> dict:
+    """Post a test message to a person's WeCom group robot."""
+    return {"sent": wecom.post_test(ctx.session, user_id)}

@@ -1,8 +1,9 @@
-"""Notifications, each person's choices per kind, and the brokers' calendar feeds."""
+"""Notifications, each person's choices per kind, the brokers' calendar feeds and the WeCom
+group robots."""
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.auth.models import User
@@ -48,6 +49,8 @@ class NotificationPreference(db.Model):
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     email: Mapped[bool] = mapped_column(default=True)
     muted: Mapped[bool] = mapped_column(default=False)
+    # Also posted to their WeCom group robot (the column came later: existing rows say no).
+    wecom: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CalendarFeed(db.Model):
@@ -65,3 +68,30 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class WecomRobot(db.Model):
+    """A person's WeCom (企业微信) group robot: the group chat of their team, where the
+    notifications they choose are also posted. Only the robot's key is stored; the address
+    is the configured WECOM_WEBHOOK_URL followed by it (the platform never posts anywhere a
+    user typed)."""
+
+    __tablename__ = "wecom_robots"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class WecomPost(db.Model):
+    """One occasion posted to one group (by the SHA-256 of its robot key): members of a team
+    who share a group each get the notification, and the group sees it once."""
+
+    __tablename__ = "wecom_posts"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    occasion: Mapped[str] = mapped_column(String(200), primary_key=True)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -20,7 +20,7 @@ from matchmaker.errors import NotFoundError
 from matchmaker.jobs import enqueue
 from matchmaker.notifications import kinds, mail
 from matchmaker.notifications import rules as reminder_rules
-from matchmaker.notifications.models import Notification, NotificationPreference
+from matchmaker.notifications.models import Notification, NotificationPreference, WecomRobot
 from matchmaker.notifications.rules import Audience, Kind
 from matchmaker.pipeline import clock
 from matchmaker.pipeline import rules as pipeline_rules
@@ -31,6 +31,7 @@ from matchmaker.types import utcnow
 log = logging.getLogger(__name__)
 
 EMAIL_TASK = "notifications.email"
+WECOM_TASK = "notifications.wecom"
 
 
 def path_for(endpoint: str, **values) -> str:
@@ -58,14 +59,17 @@ def is_reachable(user: User | None) -> bool:
 
 @dataclass(frozen=True)
 class Choice:
-    """A person's choice for one kind: e-mail or not, muted or not."""
+    """A person's choice for one kind: e-mail or not, muted or not, posted to their WeCom
+    group or not (when they have one)."""
 
     email: bool
     muted: bool
+    wecom: bool = False
 
 
 def default_choice(kind: str) -> Choice:
-    return Choice(email=kind in kinds.EMAIL_BY_DEFAULT, muted=False)
+    by_default = kind in kinds.EMAIL_BY_DEFAULT
+    return Choice(email=by_default, muted=False, wecom=by_default)
 
 
 def load_choices(session: Session, user_ids) -> dict[tuple[int, str], Choice]:
@@ -75,7 +79,7 @@ def load_choices(session: Session, user_ids) -> dict[tuple[int, str], Choice]:
         return {}
     rows = session.scalars(select(NotificationPreference)
                            .where(NotificationPreference.user_id.in_(ids))).all()
-    return {(r.user_id, r.kind): Choice(r.email, r.muted) for r in rows}
+    return {(r.user_id, r.kind): Choice(r.email, r.muted, r.wecom) for r in rows}
 
 
 def choices_of(session: Session, user: User) -> dict[str, Choice]:
@@ -95,7 +99,7 @@ def save_choices(session: Session, user: User, choices: dict[str, Choice]) -> No
         if kind not in allowed:
             continue
         row = stored.get(kind) or NotificationPreference(user_id=user.id, kind=kind)
-        row.email = choice.email
+        row.email, row.wecom = choice.email, choice.wecom
         row.muted = choice.muted and reminder_rules.may_mute(kind)
         session.add(row)
     session.flush()
@@ -117,6 +121,11 @@ def _insert(session: Session, values: dict) -> int | None:
     return session.execute(stmt).scalar()
 
 
+def wecom_enabled() -> bool:
+    """Return whether the WeCom channel is on (WECOM_WEBHOOK_URL is set)."""
+    return has_app_context() and bool(current_app.config.get("WECOM_WEBHOOK_URL"))
+
+
 def email_enabled() -> bool:
     """Return whether e-mail is configured (outside an app there are no settings: off)."""
     return has_app_context() and mail.is_enabled(current_app.config)
@@ -126,7 +135,7 @@ def notify(session: Session, recipient: User, kind: str, *, key: str, params: di
            link: tuple[str, dict] | None = None,
            choices: dict[tuple[int, str], Choice] | None = None) -> int | None:
     """Tell recipient something once per key: record it for the notification centre and
-    queue its e-mail when they want one. Return the new notification's id, or None when it
+    queue its e-mail and its WeCom post when they want them. Return the new notification's id, or None when it
     was muted, already recorded, or the account cannot be reached.
 
     link: (endpoint, arguments) of the page about it. choices: the recipients' stored
@@ -149,6 +158,9 @@ def notify(session: Session, recipient: User, kind: str, *, key: str, params: di
         else:
             log.info("e-mail is off (MAIL_SERVER not set): notification %s stays in-app",
                      new_id)
+    if new_id is not None and choice.wecom and wecom_enabled() \
+            and session.get(WecomRobot, recipient.id) is not None:
+        enqueue(session, WECOM_TASK, notification_id=new_id)
     return new_id
 
 

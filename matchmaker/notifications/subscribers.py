@@ -10,7 +10,12 @@ from matchmaker.auth.models import User
 from matchmaker.domain import AccountStatus, HistoryKind, NeedStatus, OutputStatus, Side
 from matchmaker.jobs import enqueue
 from matchmaker.notifications.jobs import ACCOUNT_EMAIL_TASK
-from matchmaker.notifications.models import CalendarFeed, Notification, NotificationPreference
+from matchmaker.notifications.models import (
+    CalendarFeed,
+    Notification,
+    NotificationPreference,
+    WecomRobot,
+)
 from matchmaker.notifications.rules import Kind
 from matchmaker.notifications.services import email_enabled, notify
 from matchmaker.pipeline.models import Deal
@@ -153,10 +158,12 @@ def tell_account_decision(user, *, session, old, new, **_) -> None:
 
 @signals.account_deleted.connect
 def erase_deleted_account(user, *, session, **_) -> None:
-    """A deleted account keeps no notifications, choices or calendar link (PIPL)."""
+    """A deleted account keeps no notifications, choices, calendar link or WeCom robot
+    (PIPL)."""
     for model, column in ((Notification, Notification.recipient_id),
                           (NotificationPreference, NotificationPreference.user_id),
-                          (CalendarFeed, CalendarFeed.user_id)):
+                          (CalendarFeed, CalendarFeed.user_id),
+                          (WecomRobot, WecomRobot.user_id)):
         session.execute(delete(model).where(column == user.id))
     session.flush()
 

@@ -21,9 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from matchmaker import permissions
 from matchmaker.auth.models import Broker
 from matchmaker.blocks import register_block
-from matchmaker.errors import NotFoundError
+from matchmaker.errors import NotFoundError, ValidationFailedError
 from matchmaker.extensions import db
-from matchmaker.notifications import calendar, kinds, services
+from matchmaker.jobs import enqueue
+from matchmaker.notifications import calendar, kinds, services, wecom
+from matchmaker.notifications.jobs import WECOM_TEST_TASK
 from matchmaker.notifications.rules import may_mute
 from matchmaker.routing import page_number
 
@@ -78,11 +80,17 @@ def mark_all_read():
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    """Choose, per kind, whether to get an e-mail too and whether to mute it."""
+    """Choose, per kind, whether to get an e-mail too, a post in one's WeCom group, and
+    whether to mute it."""
+    robot = wecom.find_robot(db.session, current_user)
     if request.method == "POST":
-        choices = {kind: services.Choice(email=request.form.get(f"email-{kind}") == "on",
-                                         muted=request.form.get(f"mute-{kind}") == "on")
-                   for kind in kinds.kinds_for_role(current_user.role)}
+        stored = services.choices_of(db.session, current_user)
+        choices = {kind: services.Choice(
+            email=request.form.get(f"email-{kind}") == "on",
+            muted=request.form.get(f"mute-{kind}") == "on",
+            # Without a group the column is not shown: keep what was chosen.
+            wecom=request.form.get(f"wecom-{kind}") == "on" if robot else stored[kind].wecom)
+            for kind in kinds.kinds_for_role(current_user.role)}
         services.save_choices(db.session, current_user, choices)
         db.session.commit()
         flash(_("Your notification settings are saved."), "success")
@@ -90,7 +98,45 @@ def preferences():
     return render_template("notifications/preferences.html",
                            choices=services.choices_of(db.session, current_user),
                            label=kinds.label, may_mute=may_mute,
-                           email_enabled=bool(current_app.config.get("MAIL_SERVER")))
+                           email_enabled=bool(current_app.config.get("MAIL_SERVER")),
+                           wecom_enabled=services.wecom_enabled(), robot=robot)
+
+
+@bp.route("/wecom", methods=["POST"])
+@login_required
+def set_wecom():
+    """Connect the person's WeCom group robot (a pasted webhook address or key)."""
+    try:
+        wecom.set_robot(db.session, current_user, request.form.get("wecom_key", ""),
+                        actor=current_user)
+    except ValidationFailedError as error:
+        db.session.rollback()
+        for message in error.reasons.values():
+            flash(f"{_('WeCom group robot')}: {message}", "danger")
+        return redirect(url_for("notifications.preferences") + "#wecom")
+    enqueue(db.session, WECOM_TEST_TASK, user_id=current_user.id)
+    db.session.commit()
+    flash(_("Your WeCom group is connected; a test message is on its way there."), "success")
+    return redirect(url_for("notifications.preferences") + "#wecom")
+
+
+@bp.route("/wecom/test", methods=["POST"])
+@login_required
+def test_wecom():
+    if wecom.find_robot(db.session, current_user) is not None:
+        enqueue(db.session, WECOM_TEST_TASK, user_id=current_user.id)
+        db.session.commit()
+        flash(_("A test message is on its way to your WeCom group."), "success")
+    return redirect(url_for("notifications.preferences") + "#wecom")
+
+
+@bp.route("/wecom/remove", methods=["POST"])
+@login_required
+def remove_wecom():
+    wecom.remove_robot(db.session, current_user, actor=current_user)
+    db.session.commit()
+    flash(_("Your WeCom group is disconnected: nothing more is posted there."), "success")
+    return redirect(url_for("notifications.preferences") + "#wecom")
 
 
 def unread_notification_count() -> int:

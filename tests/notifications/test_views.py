@@ -132,9 +132,11 @@ def test_preferences_store_email_and_mute_per_kind(db_session, broker, sign_in):
                       {"email-deal_assigned": "on", "mute-deal_stale": "on"})
     assert response.status_code == 302
     choices = services.choices_of(db_session, broker)
-    assert choices[Kind.ASSIGNED] == services.Choice(email=True, muted=False)
-    assert choices[Kind.STALE] == services.Choice(email=False, muted=True)
-    assert choices[Kind.STEP_TODAY] == services.Choice(email=False, muted=False)
+    # No WeCom group is connected, so the page has no WeCom column and those choices keep
+    # their defaults (on for the kinds e-mailed by default, off for the stale flag).
+    assert choices[Kind.ASSIGNED] == services.Choice(email=True, muted=False, wecom=True)
+    assert choices[Kind.STALE] == services.Choice(email=False, muted=True, wecom=False)
+    assert choices[Kind.STEP_TODAY] == services.Choice(email=False, muted=False, wecom=True)
 
 
 def test_an_operator_cannot_mute_escalations_from_the_page(db_session, make_user, sign_in):
