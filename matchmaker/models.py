@@ -9,7 +9,12 @@ from matchmaker.events.models import (
     EventSlot,
 )
 from matchmaker.jobs.models import BackgroundJob
-from matchmaker.notifications.models import CalendarFeed, Notification, NotificationPreference
+from matchmaker.notifications.models import (
+    CalendarFeed,
+    DigestedMatch,
+    Notification,
+    NotificationPreference,
+)
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.pipeline.models import (
     Activity,
@@ -34,8 +39,8 @@ from matchmaker.recommendations.models import (
 
 __all__ = [
     "Activity", "BackgroundJob", "Broker", "CalendarFeed", "Chain", "ChainSegment", "Contract",
-    "Deal", "DealHistory", "DealStage", "DealTask", "Enterprise", "Event", "EventMeeting",
-    "EventPairing", "EventParticipant", "EventSlot", "Institution",
+    "Deal", "DealHistory", "DealStage", "DealTask", "DigestedMatch", "Enterprise", "Event",
+    "EventMeeting", "EventPairing", "EventParticipant", "EventSlot", "Institution",
     "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
     "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
     "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "TechNeed",

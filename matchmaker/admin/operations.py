@@ -26,7 +26,8 @@ REBUILD, REFRESH = "matches.rebuild", "matches.refresh"
 # translate a task's label at run time (task_label), so a new task adds its label here.
 TASK_LABELS = (_l("Refresh stored matches"), _l("Rebuild all matches"), _l("Job housekeeping"),
                _l("Expire NDAs past their date"), _l("Deal reminders and escalations"),
-               _l("E-mail a notification"), _l("Account e-mail"))
+               _l("E-mail a notification"), _l("Account e-mail"),
+               _l("Weekly digest of new matches"))
 
 
 class UnknownTaskError(MatchmakerError):

@@ -20,6 +20,7 @@ LABELS = {
     Kind.NEED_SOLVED: _l("Your technology need is solved"),
     Kind.SCHEDULE_PUBLISHED: _l("A matchmaking event's meeting schedule is published"),
     Kind.SCHEDULE_CHANGED: _l("Your meetings at a matchmaking event changed"),
+    Kind.NEW_MATCHES_DIGEST: _l("Weekly digest of new strong matches for your listings"),
 }
 
 MESSAGES = {
@@ -42,6 +43,9 @@ MESSAGES = {
                                 "agenda shows where and when you meet whom."),
     Kind.SCHEDULE_CHANGED: _l("The meeting schedule of “%(event)s” changed and some of your "
                               "meetings moved, came or went: check your agenda."),
+    Kind.NEW_MATCHES_DIGEST: _l("New matches this week: %(count)d scoring %(threshold)d%% or "
+                                "more, for %(listings)d of your listings. The best is for "
+                                "“%(best)s”."),
 }
 
 # Kinds e-mailed unless the person turns e-mail off for them (in-app is always on).
@@ -52,8 +56,8 @@ BROKER_KINDS = (Kind.ASSIGNED, Kind.STEP_TOMORROW, Kind.STEP_TODAY, Kind.STEP_OV
                 Kind.STALE, Kind.NDA_EXPIRING)
 OPERATOR_KINDS = (Kind.ESCALATION, Kind.ESCALATION_SECOND, *BROKER_KINDS)
 EVENT_KINDS = (Kind.SCHEDULE_PUBLISHED, Kind.SCHEDULE_CHANGED)
-OWNER_KINDS = {"institution": (Kind.OUTPUT_TRANSFERRED, *EVENT_KINDS),
-               "enterprise": (Kind.NEED_SOLVED, *EVENT_KINDS)}
+OWNER_KINDS = {"institution": (Kind.NEW_MATCHES_DIGEST, Kind.OUTPUT_TRANSFERRED, *EVENT_KINDS),
+               "enterprise": (Kind.NEW_MATCHES_DIGEST, Kind.NEED_SOLVED, *EVENT_KINDS)}
 
 
 def kinds_for_role(role: str) -> tuple[Kind, ...]:
