@@ -130,7 +130,7 @@ def send_digests(session: Session, *, today: date | None = None,
     owners = list_owners(session)
     keys = {user.id: rules.digest_key(today, user.id) for user in owners}
     taken = _keys_taken(session, list(keys.values()))
-    choices = load_choices(session, keys)
+    choices = load_choices(session, list(keys))
     sent = told = 0
     for user in owners:
         if keys[user.id] in taken or choices.get((user.id, KIND), default_choice(KIND)).muted:
