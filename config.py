@@ -21,6 +21,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
 def _stage_days(value: str) -> dict[str, int]:
     """Parse "stage_key=days,stage_key=days" (ESCALATION_GRACE_BY_STAGE)."""
     pairs = (item.split("=", 1) for item in value.split(",") if "=" in item)
@@ -107,6 +112,13 @@ class Config:
     ESCALATION_LEADS = tuple(e.strip().lower() for e in
                              os.environ.get("ESCALATION_LEADS", "").split(",") if e.strip())
     NDA_EXPIRY_WARNING_DAYS = _int("NDA_EXPIRY_WARNING_DAYS", 14)
+    # The weekly digest of new matches (notifications/digest.py) lists the matches scoring at
+    # least this (0–1; pages show it as a percentage). On the seeded app's stored matches 0.3
+    # is about the median score of a listing's best match: it keeps ~5 % of the matches the
+    # outputs' pages show and ~16 % of the needs' (whose lists score higher), so about half
+    # the outputs and nearly every need have something worth a message in a busy week, and
+    # the long tail of 0.1–0.2 matches, which the pages still list, stays out of inboxes.
+    DIGEST_MIN_SCORE = _float("DIGEST_MIN_SCORE", 0.3)
     # E-mailed links: a password reset works for an hour and once; a verification link a week.
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     EMAIL_VERIFY_MAX_AGE = timedelta(days=7)

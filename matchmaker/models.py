@@ -12,6 +12,7 @@ from matchmaker.events.models import (
 from matchmaker.jobs.models import BackgroundJob
 from matchmaker.notifications.models import (
     CalendarFeed,
+    DigestedMatch,
     Notification,
     NotificationPreference,
     WecomPost,
@@ -41,8 +42,9 @@ from matchmaker.recommendations.models import (
 
 __all__ = [
     "Activity", "BackgroundJob", "Broker", "CalendarFeed", "Chain", "ChainSegment", "Contract",
-    "Deal", "DealHistory", "DealStage", "DealTask", "Enterprise", "Event", "EventMeeting",
-    "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot", "Institution",
+    "Deal", "DealHistory", "DealStage", "DealTask", "DigestedMatch", "Enterprise", "Event",
+    "EventMeeting", "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot",
+    "Institution",
     "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
     "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
     "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "TechNeed",

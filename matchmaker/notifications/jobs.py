@@ -1,6 +1,6 @@
 """The notifications' background work (registered with the job runner by create_app)."""
 from matchmaker.jobs import JobContext, task
-from matchmaker.notifications import emails, services, wecom
+from matchmaker.notifications import digest, emails, services, wecom
 from matchmaker.pipeline import clock
 
 ACCOUNT_EMAIL_TASK = "notifications.account_email"
@@ -13,6 +13,15 @@ WECOM_TEST_TASK = "notifications.wecom_test"
 def reminders_job(ctx: JobContext) -> dict:
     """Record the reminders and escalations the open deals call for today."""
     return services.send_reminders(ctx.session, today=clock.today())
+
+
+# 01:00 UTC on Monday is 09:00 on the platform's Monday (UTC+8): the week's digest of new
+# matches arrives as the working week starts. A late or repeated run in the same ISO week
+# sends each owner nothing more (digest.py).
+@task("notifications.digest", cron="0 1 * * 1", label="Weekly digest of new matches")
+def digest_job(ctx: JobContext) -> dict:
+    """Send the listing owners this week's digest of their new matches above the threshold."""
+    return digest.send_digests(ctx.session, today=clock.today())
 
 
 @task(services.EMAIL_TASK, label="E-mail a notification")

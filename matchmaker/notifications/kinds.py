@@ -23,6 +23,7 @@ LABELS = {
     Kind.MEETING_REQUESTED: _l("A participant asks your organisation for a meeting at an event"),
     Kind.MEETING_ACCEPTED: _l("A meeting request at an event is accepted"),
     Kind.MEETING_DECLINED: _l("Your meeting request at an event is declined"),
+    Kind.NEW_MATCHES_DIGEST: _l("Weekly digest of new strong matches for your listings"),
 }
 
 MESSAGES = {
@@ -51,6 +52,9 @@ MESSAGES = {
                               "“%(event)s”; it joins the next schedule."),
     Kind.MEETING_DECLINED: _l("%(org)s declined the meeting your organisation asked for at "
                               "“%(event)s”."),
+    Kind.NEW_MATCHES_DIGEST: _l("New matches this week: %(count)d scoring %(threshold)d%% or "
+                                "more, for %(listings)d of your listings. The best is for "
+                                "“%(best)s”."),
 }
 
 # Kinds e-mailed unless the person turns e-mail off for them (in-app is always on).
@@ -62,8 +66,8 @@ BROKER_KINDS = (Kind.ASSIGNED, Kind.STEP_TOMORROW, Kind.STEP_TODAY, Kind.STEP_OV
 OPERATOR_KINDS = (Kind.ESCALATION, Kind.ESCALATION_SECOND, *BROKER_KINDS)
 EVENT_KINDS = (Kind.SCHEDULE_PUBLISHED, Kind.SCHEDULE_CHANGED, Kind.MEETING_REQUESTED,
                Kind.MEETING_ACCEPTED, Kind.MEETING_DECLINED)
-OWNER_KINDS = {"institution": (Kind.OUTPUT_TRANSFERRED, *EVENT_KINDS),
-               "enterprise": (Kind.NEED_SOLVED, *EVENT_KINDS)}
+OWNER_KINDS = {"institution": (Kind.NEW_MATCHES_DIGEST, Kind.OUTPUT_TRANSFERRED, *EVENT_KINDS),
+               "enterprise": (Kind.NEW_MATCHES_DIGEST, Kind.NEED_SOLVED, *EVENT_KINDS)}
 
 
 def kinds_for_role(role: str) -> tuple[Kind, ...]:

@@ -1,5 +1,5 @@
-"""Notifications, each person's choices per kind, the brokers' calendar feeds and the WeCom
-group robots."""
+"""Notifications, each person's choices per kind, the brokers' calendar feeds, what the weekly
+digests of new matches contained, and the WeCom group robots."""
 from datetime import datetime
 from typing import ClassVar
 
@@ -68,6 +68,28 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class DigestedMatch(db.Model):
+    """A match (need, output) that a weekly digest told one user about (notifications.digest).
+
+    The next digest leaves these out, so each week brings only the matches new since the last
+    one. Keyed by the pair, like seen_matches and for the same reason: every refresh rewrites
+    the stored match rows, and a pair that stays in the list must stay told. The side needs no
+    column: an institution's member is told about outputs, an enterprise's about needs.
+    Rows are only ever inserted (by the digest job, the first time kept); they go with the
+    user or either listing (ON DELETE CASCADE), which is why no trigger refuses deletes.
+    """
+
+    __tablename__ = "digested_matches"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("tech_needs.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    output_id: Mapped[int] = mapped_column(
+        ForeignKey("research_outputs.id", ondelete="CASCADE"), primary_key=True, index=True)
+    digested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class WecomRobot(db.Model):

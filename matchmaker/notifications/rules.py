@@ -14,7 +14,7 @@ and stores the key as unique, so a reminder is recorded once however often the j
 A job that runs late still sends what is due that day: a step due yesterday gets the overdue
 reminder, not a belated "due tomorrow".
 """
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -41,6 +41,7 @@ class Kind(StrEnum):
     MEETING_REQUESTED = "meeting_requested"
     MEETING_ACCEPTED = "meeting_request_accepted"
     MEETING_DECLINED = "meeting_request_declined"
+    NEW_MATCHES_DIGEST = "new_matches_digest"
 
 
 # Escalations to operators cannot be muted: the platform's promise that a slipping deal
@@ -153,6 +154,47 @@ def deal_reminders(deal: DealSnapshot, today: date,
         return []
     return [*_step_reminders(deal, today, settings), *_stale_reminders(deal, today),
             *_nda_reminders(deal, today, settings)]
+
+
+# --- the weekly digest of new matches (notifications/digest.py) ---------------------------------
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One new match for a digest: the owner's listing, the pair and its score."""
+
+    listing_id: int
+    listing_title: str
+    need_id: int
+    output_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class DigestSummary:
+    """What a digest message says: how many matches, on how many listings, and the best."""
+
+    count: int
+    listings: int
+    best: DigestLine
+
+
+def summarise_digest(lines: Sequence[DigestLine]) -> DigestSummary | None:
+    """Return the summary of a digest's lines, or None for no line (nothing to send).
+
+    The best is the highest score; ties go to the lowest listing id, then the lowest pair,
+    so that two runs over the same lines name the same listing.
+    """
+    if not lines:
+        return None
+    best = min(lines, key=lambda line: (-line.score, line.listing_id, line.need_id,
+                                        line.output_id))
+    return DigestSummary(len(lines), len({line.listing_id for line in lines}), best)
+
+
+def digest_key(today: date, user_id: int) -> str:
+    """Return the dedupe key of user's digest in the ISO week of today (one a week)."""
+    year, week, _day = today.isocalendar()
+    return f"{Kind.NEW_MATCHES_DIGEST}:{year}-W{week:02d}:u{user_id}"
 
 
 def recipient_key(reminder_key: str, user_id: int) -> str:

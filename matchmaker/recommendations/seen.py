@@ -97,20 +97,17 @@ def mark_matches_seen(session: Session, user: User, listing: ResearchOutput | Te
     return fresh
 
 
-def match_counts_query(user: User, side: Side, listing_ids: Select, *,
-                       limit: int | None = None) -> Select:
-    """Return a select of (listing_id, matches, new) for the listings of side that listing_ids
-    selects: how many matches each one's page shows, and how many of those user has not been
-    shown there. One statement for any number of listings; listings without a shown match
-    have no row.
-    """
+def _shown_matches(columns, user: User, side: Side, listing_ids: Select, *,
+                   limit: int | None) -> Select:
+    """Return a select of columns over the matches that the pages of the listings of side that
+    listing_ids selects show (current generation, rank <= limit, listing and counterpart on the
+    market), each outer-joined to whether user has been shown it there (SeenMatch)."""
     limit = shown_limit() if limit is None else limit
     listing, candidate = MODELS[side], MODELS[side.other]
     candidate_id = StoredMatch.output_id if side == Side.NEED else StoredMatch.need_id
-    matches = func.count(StoredMatch.id)
     return (
-        select(MatchSet.profile_id.label("listing_id"), matches.label("matches"),
-               (matches - func.count(SeenMatch.user_id)).label("new"))
+        select(*columns)
+        .select_from(MatchSet)
         .join(MatchGeneration, and_(MatchGeneration.id == MatchSet.generation_id,
                                     MatchGeneration.status == GenerationStatus.CURRENT))
         .join(listing, and_(listing.id == MatchSet.profile_id,
@@ -121,8 +118,37 @@ def match_counts_query(user: User, side: Side, listing_ids: Select, *,
         .outerjoin(SeenMatch, and_(SeenMatch.user_id == user.id, SeenMatch.side == side,
                                    SeenMatch.need_id == StoredMatch.need_id,
                                    SeenMatch.output_id == StoredMatch.output_id))
-        .where(MatchSet.side == side, MatchSet.profile_id.in_(listing_ids))
-        .group_by(MatchSet.profile_id))
+        .where(MatchSet.side == side, MatchSet.profile_id.in_(listing_ids)))
+
+
+def match_counts_query(user: User, side: Side, listing_ids: Select, *,
+                       limit: int | None = None) -> Select:
+    """Return a select of (listing_id, matches, new) for the listings of side that listing_ids
+    selects: how many matches each one's page shows, and how many of those user has not been
+    shown there. One statement for any number of listings; listings without a shown match
+    have no row.
+    """
+    matches = func.count(StoredMatch.id)
+    columns = (MatchSet.profile_id.label("listing_id"), matches.label("matches"),
+               (matches - func.count(SeenMatch.user_id)).label("new"))
+    return (_shown_matches(columns, user, side, listing_ids, limit=limit)
+            .group_by(MatchSet.profile_id))
+
+
+def new_matches_query(user: User, side: Side, listing_ids: Select, *,
+                      limit: int | None = None, min_score: float = 0.0) -> Select:
+    """Return a select of (listing_id, listing_title, need_id, output_id, score), best first,
+    of the matches new to user (shown on the pages of the listings of side that listing_ids
+    selects, not yet shown to user there) that score at least min_score. One statement; the
+    caller may add conditions (the weekly digest leaves out what it told before).
+    """
+    listing = MODELS[side]
+    columns = (MatchSet.profile_id.label("listing_id"), listing.title.label("listing_title"),
+               StoredMatch.need_id, StoredMatch.output_id, StoredMatch.score)
+    return (_shown_matches(columns, user, side, listing_ids, limit=limit)
+            .where(SeenMatch.user_id.is_(None), StoredMatch.score >= min_score)
+            .order_by(StoredMatch.score.desc(), MatchSet.profile_id, StoredMatch.need_id,
+                      StoredMatch.output_id))
 
 
 def count_new_matches(session: Session, user: User,

@@ -271,7 +271,8 @@ def test_the_page_offers_run_now_for_the_periodic_tasks(login_as):
     html = login_as("admin").get("/admin/jobs").get_data(as_text=True)
     offered = re.findall(r'name="task" value="([\w.]+)"', html)
     assert offered == ["jobs.sweep", "matches.rebuild", "matches.refresh",
-                       "notifications.reminders", "pipeline.expire_ndas"]
+                       "notifications.digest", "notifications.reminders",
+                       "pipeline.expire_ndas"]
 
 
 # --- the status panel ---------------------------------------------------------------------------
