@@ -138,6 +138,12 @@ def add_fixture_rows(app: Flask) -> None:
             notifications.notify(session, user, "deal_assigned", key=f"fuzz:{user.id}",
                                  params={"deal": "fuzz fixture"}, link=("pipeline.today", {}))
         _fixture_event(session)
+        # The broker's WeCom group robot, so that the settings page shows its test and
+        # disconnect forms (page_forms turns the channel on while it looks).
+        from matchmaker.notifications import wecom
+
+        broker = session.scalar(select(User).where(User.email == demo_email(ROLES["broker"])))
+        wecom.set_robot(session, broker, "fuzz-fixture-robot-key", actor=broker)
         # A failed background job, so that the operators' jobs page shows its Retry form.
         session.add(BackgroundJob(name="jobs.sweep", args={}, queue="default",
                                   status=JobStatus.FAILED, error="RuntimeError: fuzz fixture"))
@@ -283,7 +289,7 @@ FUZZ_EVENT = "fuzz-event"
 def _fixture_event(session) -> None:
     """An open event of broker-zhangmin with an unpublished schedule, an invited participant
     and an unconfirmed pairing, so that its page shows the publish, confirm and register
-    forms (the seed's events are further along)."""
+    forms (the seed's events are further along); a meeting request asked of qcut."""
     from matchmaker.events import scheduling
     from matchmaker.events import services as events
     from matchmaker.orgs.models import Institution
@@ -313,6 +319,18 @@ def _fixture_event(session) -> None:
     proposed = scheduling.add_pairing(session, event, other_need, output, actor=organiser)
     scheduling.confirm_pairing(session, proposed, actor=organiser, confirmed=False)
     scheduling.generate_schedule(session, event, actor=organiser)
+    # qcut (the institution role) takes part, and another participant asks it for a meeting,
+    # so that its page shows the accept and decline forms.
+    from matchmaker.events import requests
+
+    theirs = listing(ResearchOutput, "h2-o-018")
+    participant = events.invite_participant(session, event, theirs.institution,
+                                            actor=organiser, listing_ids=[theirs.id])
+    events.confirm_participant(session, participant, actor=organiser)
+    asker = session.scalar(select(User).where(User.enterprise_id == need.enterprise_id,
+                                              User.status == "active").limit(1))
+    requests.request_meeting(session, event, actor=asker, own_listing_id=need.id,
+                             their_listing_id=theirs.id, reason="fuzz fixture")
 
 
 def _event_urls() -> list[str]:
