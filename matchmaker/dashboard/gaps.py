@@ -20,8 +20,9 @@ from matchmaker.recommendations.models import (
     StoredMatch,
 )
 
-# A need's best match below this is no real supply: the matcher's scores above it are pairs
-# brokers judged worth an introduction in the seed judgments (matching/README.md).
+# A need whose best match scores below this has no supply a broker would introduce with
+# confidence. A judgement, not a measurement: a little above the weekly digest's floor for
+# "worth a look" (DIGEST_MIN_SCORE, 0.3). Operators change it with DASHBOARD_GAP_SCORE.
 GAP_SCORE = 0.35
 LIST_LIMIT = 50
 
