@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.auth.account import bp as account_bp
     from matchmaker.auth.brokers import bp as brokers_bp
     from matchmaker.auth.views import bp as auth_bp
+    from matchmaker.dashboard.views import bp as dashboard_bp
     from matchmaker.events import request_views, schedule_views  # noqa: F401  (routes on events.bp)
     from matchmaker.events.views import bp as events_bp
     from matchmaker.main.views import bp as main_bp
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.recommendations.views import bp as recommendations_bp
 
     for bp in (main_bp, auth_bp, account_bp, brokers_bp, admin_bp, orgs_bp, outputs_bp,
-               needs_bp, recommendations_bp, pipeline_views.bp, events_bp):
+               needs_bp, recommendations_bp, pipeline_views.bp, events_bp, dashboard_bp):
         app.register_blueprint(bp)
     recommendations.init_app(app)
     # Higher features add their blocks to lower features' pages (matchmaker.blocks).

@@ -1,6 +1,7 @@
 """Import every model so that Alembic's autogenerate and the shell see the whole schema."""
 from matchmaker.auth.models import Broker, JoinRequest, User, UserSession, broker_chains
 from matchmaker.chains.models import Chain, ChainSegment
+from matchmaker.dashboard.models import YearTarget
 from matchmaker.events.models import (
     Event,
     EventMeeting,
@@ -48,5 +49,6 @@ __all__ = [
     "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
     "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
     "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "TechNeed",
-    "User", "UserSession", "WecomPost", "WecomRobot", "broker_chains", "deal_co_brokers",
+    "User", "UserSession", "WecomPost", "WecomRobot", "YearTarget", "broker_chains",
+    "deal_co_brokers",
 ]

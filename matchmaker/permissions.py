@@ -285,6 +285,24 @@ def _notification(viewer, action: Action, notification) -> bool:
             and viewer.id == notification.recipient_id)
 
 
+# --- the operator's dashboard -----------------------------------------------------------------
+
+def _dashboard(viewer, action: Action, page) -> bool:
+    """The dashboard's pages (dashboard.views names them: "dashboard", "gaps", "report").
+    Operators see all; brokers read the dashboard and the gaps (what to mine next), not the
+    monthly report for the operators' superiors; everyone else is refused."""
+    if action != Action.VIEW:
+        return False
+    return is_admin(viewer) or (is_broker(viewer) and page.name in ("dashboard", "gaps"))
+
+
+def _year_target(viewer, action: Action, target) -> bool:
+    """Yearly targets: brokers read them on the dashboard; operators alone set them."""
+    if action == Action.VIEW:
+        return is_staff(viewer)
+    return action == Action.EDIT and is_admin(viewer)
+
+
 _RULES = {
     "output": _output,
     "need": _need,
@@ -301,6 +319,8 @@ _RULES = {
     "event_meeting": _event_meeting,
     "event_meeting_request": _event_meeting_request,
     "notification": _notification,
+    "dashboard": _dashboard,
+    "year_target": _year_target,
 }
 
 

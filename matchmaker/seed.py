@@ -126,6 +126,11 @@ class SeedLoader:
         self.enterprises = {e["key"]: self._enterprise(e)
                             for e in _read_all(self.dir / "enterprises")}
         self.session.flush()
+        from matchmaker.dashboard.seed import load_targets
+
+        targets = load_targets(self.session, self.dir)
+        self.created["year targets"] += targets["created"]
+        self.updated["year targets"] += targets["kept"]
         if self.with_accounts:
             self._accounts()
         for row in _read_all(self.dir / "outputs"):
