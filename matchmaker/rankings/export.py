@@ -9,6 +9,7 @@ from openpyxl.styles import Font
 
 from matchmaker.rankings.formulas import THEN_FIRST
 from matchmaker.rankings.pages import BoardView, period_label
+from matchmaker.templating import localized
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,7 +59,7 @@ def board_workbook(view: BoardView) -> Workbook:
         sheet.append(row)
     sheet.column_dimensions["B"].width = 36
     about = book.create_sheet(_("Formula")[:31])
-    chain = view.chain.name if view.chain is not None else _("All chains")
+    chain = localized(view.chain) if view.chain is not None else _("All chains")
     for label, value in ((_("Board"), _(view.board.title)), (_("Period"), period_label(view.period)),
                          (_("Chain"), chain), (_("Formula"), _(view.board.formula)),
                          (_("Ties"), f"{_(view.board.tie_rule)} {_(THEN_FIRST)}")):
