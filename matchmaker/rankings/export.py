@@ -24,7 +24,7 @@ def file_name(view: BoardView, fmt: str) -> str:
 
 def header(view: BoardView) -> list[str]:
     """Return the table's column titles in the reader's language."""
-    columns = [_("Rank"), _("Name"), *(_(m.label) for m in view.metrics)]
+    columns = [_("Rank"), _("Name on the board"), *(_(m.label) for m in view.metrics)]
     if view.full:
         columns += [_("Reached on"), _("Records")]
     return columns
@@ -51,7 +51,7 @@ def board_workbook(view: BoardView) -> Workbook:
     """Return the workbook: sheet 1 the board, sheet 2 the period, chain, formula and tie rule."""
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Board")[:31]
+    sheet.title = _("Ranking")[:31]
     sheet.append(header(view))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -60,7 +60,7 @@ def board_workbook(view: BoardView) -> Workbook:
     sheet.column_dimensions["B"].width = 36
     about = book.create_sheet(_("Formula")[:31])
     chain = localized(view.chain) if view.chain is not None else _("All chains")
-    for label, value in ((_("Board"), _(view.board.title)), (_("Period"), period_label(view.period)),
+    for label, value in ((_("Ranking"), _(view.board.title)), (_("Period"), period_label(view.period)),
                          (_("Chain"), chain), (_("Formula"), _(view.board.formula)),
                          (_("Ties"), f"{_(view.board.tie_rule)} {_(THEN_FIRST)}")):
         about.append([label, value])

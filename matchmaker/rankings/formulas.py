@@ -401,7 +401,7 @@ class Board:
     tally: Callable[[Records], Mapping[int, Tally]]
 
 
-VALUE = Metric("value", N_("Contract value (10k yuan)"), Unit.MONEY)
+VALUE = Metric("value", N_("Contract value"), Unit.MONEY)
 CONTRACTS = Metric("contracts", N_("Contracts signed"))
 LANDED = Metric("landed", N_("Deals landed"))
 LOCAL = Metric("local", N_("Local conversions"))

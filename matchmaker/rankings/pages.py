@@ -9,6 +9,8 @@ signed-in users, as are the links to the records and the day a figure was reache
 from dataclasses import dataclass, field
 from datetime import date
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -35,7 +37,8 @@ def signed_in(viewer) -> bool:
 def period_label(period: Period) -> str:
     """Return the period as people read it, in the current language."""
     if period.kind == PeriodKind.MONTH:
-        return _("%(year)s-%(month)s", year=period.year, month=f"{period.number:02d}")
+        # "2026年3月" / "March 2026": the locale's own year-month form, no msgid needed.
+        return format_skeleton("yMMMM", period.first_day, locale=get_locale())
     if period.kind == PeriodKind.QUARTER:
         return _("Q%(quarter)s %(year)s", quarter=period.number, year=period.year)
     if period.kind == PeriodKind.YEAR:

@@ -54,7 +54,7 @@ def test_the_formula_and_the_tie_rule_are_shown_next_to_the_board(world, client)
     html = client.get(world.url("broker-value", "2026")).get_data(as_text=True)
     formula = re.search(r'data-testid="formula">(.*?)</p>', html, re.DOTALL).group(1)
     ties = re.search(r'data-testid="tie-rule">(.*?)</p>', html, re.DOTALL).group(1)
-    assert "co-broker" in formula or "合作经纪人" in formula
+    assert "co-broker" in formula or "协办经纪人" in formula
     assert ties.strip()
 
 
