@@ -100,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, account_bp, brokers_bp, admin_bp, orgs_bp, outputs_bp,
                needs_bp, recommendations_bp, pipeline_views.bp, events_bp, dashboard_bp):
         app.register_blueprint(bp)
+    from matchmaker.rankings.views import bp as rankings_bp
+    app.register_blueprint(rankings_bp)
     recommendations.init_app(app)
     # Higher features add their blocks to lower features' pages (matchmaker.blocks).
     profiles_views.register_blocks(app)
