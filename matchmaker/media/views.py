@@ -164,10 +164,10 @@ def attachments_context(item) -> dict | None:
 
 def too_large(error):
     """A request body beyond MAX_CONTENT_LENGTH: say so, in the reader's language."""
-    megabytes = current_app.config["UPLOAD_MAX_BYTES"] / (1024 * 1024)
+    megabytes = "{:g}".format(current_app.config["UPLOAD_MAX_BYTES"] / (1024 * 1024))
     return error_response(413, _("File too large"), _(
         "The file is too large (at most %(mb)s MB). Go back and choose a smaller file.",
-        mb=f"{megabytes:g}"))
+        mb=megabytes))
 
 
 @click.group("media")
