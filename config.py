@@ -1,5 +1,6 @@
 """Configuration classes; every secret and location comes from the environment."""
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -127,6 +128,15 @@ class Config:
                                                "5 per hour;20 per day")
     PASSWORD_RESET_PER_ADDRESS_LIMIT = os.environ.get("PASSWORD_RESET_PER_ADDRESS_LIMIT",
                                                       "3 per hour")
+    # Uploaded files (media/): attachments on listings and the images of stories. They live
+    # on disk under UPLOAD_DIR (never served as static files); one file at most
+    # UPLOAD_MAX_BYTES, an image at most UPLOAD_MAX_PIXELS (width x height, against
+    # decompression bombs). A request body beyond MAX_CONTENT_LENGTH is refused before it is
+    # read (the form's own fields need a little room beside the file).
+    UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR") or INSTANCE_DIR / "uploads")
+    UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    UPLOAD_MAX_PIXELS = _int("UPLOAD_MAX_PIXELS", 40_000_000)
+    MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
 
 
 class DevConfig(Config):
@@ -151,6 +161,7 @@ class TestConfig(Config):
     MAIL_SERVER = None  # e-mail tests point it at their own local SMTP server
     WECOM_WEBHOOK_URL = ""  # WeCom tests point it at their own local HTTP server
     BASE_URL = "http://matchmaker.test"
+    UPLOAD_DIR = Path(tempfile.gettempdir()) / "matchmaker-test-uploads"  # never instance/
 
 
 class ProdConfig(Config):

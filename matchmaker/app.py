@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.events import request_views, schedule_views  # noqa: F401  (routes on events.bp)
     from matchmaker.events.views import bp as events_bp
     from matchmaker.main.views import bp as main_bp
+    from matchmaker.media import views as media_views
     from matchmaker.notifications import views as notification_views
     from matchmaker.orgs.views import bp as orgs_bp
     from matchmaker.pipeline import (
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     recommendations_views.register_blocks(app)
     pipeline_views.register_blocks(app)
     notification_views.register(app)
+    media_views.register(app)  # attachments, stories and the views that serve their files
 
 
 def select_locale() -> str:

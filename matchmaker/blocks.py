@@ -13,7 +13,8 @@ view commits once its page is drawn. Places:
 - "listing-status": under the owner's status buttons of the same page;
 - "match": inside one recommended match of a listing's match list ((recommendation) -> dict);
 - "institution", "enterprise": on an organisation's public page ((org) -> dict);
-- "broker-profile": on a broker's own profile page, /brokers/me ((broker) -> dict).
+- "broker-profile": on a broker's own profile page, /brokers/me ((broker) -> dict);
+- "showcase-home": on the public home page of the showcase ((None) -> dict).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from flask import Flask, current_app, g
 from markupsafe import Markup
 
 PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise",
-          "broker-profile")
+          "broker-profile", "showcase-home")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from matchmaker.events.models import (
     EventSlot,
 )
 from matchmaker.jobs.models import BackgroundJob
+from matchmaker.media.models import Attachment, Story, StoryImage
 from matchmaker.notifications.models import (
     CalendarFeed,
     DigestedMatch,
@@ -42,13 +43,14 @@ from matchmaker.recommendations.models import (
 )
 
 __all__ = [
-    "Activity", "BackgroundJob", "Broker", "CalendarFeed", "Chain", "ChainSegment", "Contract",
+    "Activity", "Attachment", "BackgroundJob", "Broker", "CalendarFeed", "Chain",
+    "ChainSegment", "Contract",
     "Deal", "DealHistory", "DealStage", "DealTask", "DigestedMatch", "Enterprise", "Event",
     "EventMeeting", "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot",
     "Institution",
     "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
     "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
-    "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "TechNeed",
-    "User", "UserSession", "WecomPost", "WecomRobot", "YearTarget", "broker_chains",
-    "deal_co_brokers",
+    "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "Story",
+    "StoryImage", "TechNeed", "User", "UserSession", "WecomPost", "WecomRobot", "YearTarget",
+    "broker_chains", "deal_co_brokers",
 ]

@@ -64,6 +64,11 @@ _relations: dict[str, Relation] = {}
 # A viewer has a deal (as a party or as one of its brokers) or an introduction request with the
 # broker whose profile is given: registered by the pipeline (pipeline/contacts.py).
 WORKS_WITH_BROKER = "works_with_broker"
+# A viewer is a broker working on a deal of the given listing: registered by media.
+WORKS_ON_LISTING_DEAL = "works_on_listing_deal"
+# A viewer belongs to the counterpart organisation of a deal on the given listing whose NDA is
+# signed and in force: registered by media.
+NDA_COUNTERPART_OF_LISTING = "nda_counterpart_of_listing"
 
 
 def register_relation(name: str, check: Relation) -> None:
@@ -303,6 +308,41 @@ def _year_target(viewer, action: Action, target) -> bool:
     return action == Action.EDIT and is_admin(viewer)
 
 
+# --- media: attachments and stories ----------------------------------------------------------
+
+def _attachment(viewer, action: Action, attachment) -> bool:
+    """A file on a listing: the owning organisation and operators always; a public one
+    anyone (signed in or not) while the listing is public; an after-NDA one also the brokers
+    of the listing's deals and a deal's counterpart whose NDA is in force; a private one
+    nobody else. The owning organisation and operators add and delete them."""
+    listing = attachment.listing
+    owner = is_admin(viewer) or member_of_institution(
+        viewer, getattr(listing, "institution_id", None)) or member_of_enterprise(
+        viewer, getattr(listing, "enterprise_id", None))
+    if action == Action.EDIT:
+        return owner
+    if action != Action.VIEW:
+        return False
+    if owner:
+        return True
+    if attachment.visibility == "public":
+        return listing.status in (PUBLIC_OUTPUT_STATUSES if listing.permission_kind == "output"
+                                  else PUBLIC_NEED_STATUSES)
+    if attachment.visibility == "after_nda":
+        return role_of(viewer) is not None and (
+            related(WORKS_ON_LISTING_DEAL, viewer, listing)
+            or related(NDA_COUNTERPART_OF_LISTING, viewer, listing))
+    return False
+
+
+def _story(viewer, action: Action, story) -> bool:
+    """A story or exhibit: public once published; its broker and operators write it."""
+    writes = is_admin(viewer) or (is_broker(viewer) and viewer.id == story.author_id)
+    if action == Action.VIEW:
+        return writes or story.status == "published"
+    return action == Action.EDIT and writes
+
+
 _RULES = {
     "output": _output,
     "need": _need,
@@ -321,6 +361,8 @@ _RULES = {
     "notification": _notification,
     "dashboard": _dashboard,
     "year_target": _year_target,
+    "attachment": _attachment,
+    "story": _story,
 }
 
 
@@ -350,6 +392,6 @@ def may_create(viewer, kind: str) -> bool:
         return role in (Role.INSTITUTION, Role.ADMIN)
     if kind == "need":
         return role in (Role.ENTERPRISE, Role.ADMIN)
-    if kind in ("deal", "event"):
+    if kind in ("deal", "event", "story"):
         return role in (Role.BROKER, Role.ADMIN)
     return role == Role.ADMIN

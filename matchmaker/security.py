@@ -59,6 +59,16 @@ def request_has_nul() -> bool:
     return request.is_json and _has_nul(request.get_json(silent=True))
 
 
+# Endpoints whose responses set their own Cache-Control (a file served after a permission
+# check: private and revalidated by ETag, or public): the signed-in "no-store" leaves it.
+_OWN_CACHE_POLICY: set[str] = set()
+
+
+def keep_cache_control(endpoint: str) -> None:
+    """Let endpoint's responses keep the Cache-Control they set."""
+    _OWN_CACHE_POLICY.add(endpoint)
+
+
 def register(app: Flask) -> None:
     """Attach the request guards and the security-header hook to app."""
     app.request_class = MatchmakerRequest
@@ -81,7 +91,8 @@ def register(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and current_user.is_authenticated:
+        if request.endpoint != "static" and current_user.is_authenticated \
+                and request.endpoint not in _OWN_CACHE_POLICY:
             # A signed-in page may hold personal or unpublished data: no browser or proxy
             # cache keeps it (the back button after sign-out shows nothing).
             headers["Cache-Control"] = "no-store"

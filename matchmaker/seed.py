@@ -149,6 +149,11 @@ class SeedLoader:
             events = load_events(self.session, self.dir, email_of=demo_email)
             self.created.update(events.created)
             self.updated.update(events.updated)
+            from matchmaker.media.seed import load_stories
+
+            pieces = load_stories(self.session, self.dir, email_of=demo_email)
+            self.created.update(pieces.created)
+            self.updated.update(pieces.updated)
             self._seen_matches()
         return self
 

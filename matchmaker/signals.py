@@ -90,3 +90,9 @@ event_meeting_requested = _signals.signal("event-meeting-requested")
 # sender: the EventMeetingRequest (accepted or declined); kwargs: session, actor. The asking
 # side is told the answer; the organiser is told of an accepted one (a pairing to schedule).
 event_meeting_request_answered = _signals.signal("event-meeting-request-answered")
+
+# --- media ---------------------------------------------------------------------------------
+# sender: the Story; kwargs: session, actor, change ("published" or "unpublished"). Sent by
+# media.stories after its flush; the showcase and the rankings may subscribe (a broker's
+# published landed-project stories).
+story_changed = _signals.signal("story-changed")

@@ -1,8 +1,11 @@
 """Shared fixtures: one migrated and seeded database per test session, a rolled-back
 transaction per test, helpers to sign in and submit forms with their CSRF token, and the
 make_* factories of tests/factories.py."""
+import atexit
 import os
 import re
+import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -41,8 +44,14 @@ def reset_postgres(url: str, schema: str = "public") -> None:
     engine.dispose()
 
 
+_UPLOADS = tempfile.mkdtemp(prefix="matchmaker-test-uploads-")
+atexit.register(shutil.rmtree, _UPLOADS, ignore_errors=True)
+
+
 def make_config(url: str) -> type:
-    return type("SessionConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+    # Uploaded files (the seed's story images included) go to a folder of the test run's own.
+    return type("SessionConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url,
+                                                 "UPLOAD_DIR": _UPLOADS})
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Attachments on listings, landed-project stories and product exhibits, and their images."""
