@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import Rule, UnicodeConverter
+from werkzeug.routing import AnyConverter, Rule, UnicodeConverter
 
 from matchmaker.routing import IdConverter
 from matchmaker.seed import demo_email
@@ -42,7 +42,16 @@ def converter_strategy(rule: Rule, arg: str, pools: IdPools) -> st.SearchStrateg
         return values.id_value(*pools.for_arg(rule, arg))
     if issubclass(converter, UnicodeConverter):  # the default <name> converter
         return values.string_value()
+    if issubclass(converter, AnyConverter):  # <any(a, b):name>: one of its words, or not
+        words = _any_words(rule, arg)
+        return st.one_of(st.sampled_from(words), values.string_value())
     raise UnfuzzableRouteError(f"{rule.rule}: no strategy for the {converter.__name__} of <{arg}>")
+
+
+def _any_words(rule: Rule, arg: str) -> list[str]:
+    """Return the words an <any(…):arg> of rule accepts, as written in the rule."""
+    match = re.search(r"<any\(([^)]*)\):" + re.escape(arg) + ">", rule.rule)
+    return [word.strip().strip("'\"") for word in match.group(1).split(",")]
 
 
 def check_fuzzable(rule: Rule) -> list[str]:
@@ -211,7 +220,8 @@ def check_response(request: FuzzRequest, response) -> None:
     """Fail unless the response is a proper answer: no server error, no traceback, a whole
     page for a 200, a local redirect, and 400 for a NUL byte in the query or form."""
     status = response.status_code
-    binary = response.mimetype.startswith(("application/vnd.", "application/octet-stream"))
+    binary = response.mimetype.startswith(("application/vnd.", "application/octet-stream",
+                                           "application/pdf", "image/"))
     body = "" if binary else response.get_data(as_text=True)  # e.g. the contracts' xlsx
     assert status < 500, f"{status} for {request}"
     for marker in TRACEBACK_MARKERS:
