@@ -105,6 +105,9 @@ def _register_blueprints(app: Flask) -> None:
     recommendations_views.register_blocks(app)
     pipeline_views.register_blocks(app)
     notification_views.register(app)
+    from matchmaker.showcase import wiring as showcase
+
+    showcase.register(app)  # the public showcase, /sitemap.xml, /robots.txt, its blocks
 
 
 def select_locale() -> str:

@@ -13,7 +13,9 @@ view commits once its page is drawn. Places:
 - "listing-status": under the owner's status buttons of the same page;
 - "match": inside one recommended match of a listing's match list ((recommendation) -> dict);
 - "institution", "enterprise": on an organisation's public page ((org) -> dict);
-- "broker-profile": on a broker's own profile page, /brokers/me ((broker) -> dict).
+- "broker-profile": on a broker's own profile page, /brokers/me ((broker) -> dict);
+- "showcase-home": on the public showcase's home page, /showcase ((None) -> dict);
+- "broker-today": on a broker's or operator's today page, /deals/today ((viewer) -> dict).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from markupsafe import Markup
 
 PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise",
           "broker-profile")
+PLACES += ("showcase-home", "broker-today")
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,11 @@ from matchmaker.recommendations.models import (
     SeenMatch,
     StoredMatch,
 )
+from matchmaker.showcase.models import ContactRequest
 
 __all__ = [
-    "Activity", "BackgroundJob", "Broker", "CalendarFeed", "Chain", "ChainSegment", "Contract",
+    "Activity", "BackgroundJob", "Broker", "CalendarFeed", "Chain", "ChainSegment",
+    "ContactRequest", "Contract",
     "Deal", "DealHistory", "DealStage", "DealTask", "DigestedMatch", "Enterprise", "Event",
     "EventMeeting", "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot",
     "Institution",
