@@ -194,7 +194,9 @@ def _detail(side: Side, item_id: int, slug: str | None, form: ContactForm | None
             status: int = 200):
     row = _visible(side, item_id)
     item = public.to_public(row)
-    if form is None and slug != slugify(item.title):
+    # The id alone also serves the page (its canonical link names the slug); a slug that is
+    # no longer the title's (the title changed) moves to the current one.
+    if form is None and slug is not None and slug != slugify(item.title):
         return redirect(detail_url(item), code=301)
     return render_template("showcase/detail.html", item=item, side=side,
                            form=form or ContactForm(), sent=request.args.get("sent") == "1"
@@ -217,9 +219,11 @@ def _contact_limit() -> str:
     return current_app.config["CONTACT_RATE_LIMIT"]
 
 
-@bp.route("/contact/<any(output, need):side>/<id:item_id>", methods=["POST"])
+@bp.route("/contact/<side>/<id:item_id>", methods=["POST"])
 @limiter.limit(_contact_limit, methods=["POST"])
 def send_contact(side: str, item_id: int):
+    if side not in MODELS:
+        abort(404)
     side = Side(side)
     row = _visible(side, item_id)
     form = ContactForm()
