@@ -137,6 +137,12 @@ class Config:
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     UPLOAD_MAX_PIXELS = _int("UPLOAD_MAX_PIXELS", 40_000_000)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
+    # The public showcase: contact requests per client address; the fewest signed contracts
+    # whose total value the home page shows (fewer could reveal one contract's amount); URLs
+    # per sitemap file (the protocol's maximum; past it /sitemap.xml becomes an index).
+    CONTACT_RATE_LIMIT = os.environ.get("CONTACT_RATE_LIMIT", "5 per hour;20 per day")
+    SHOWCASE_VALUE_MIN_CONTRACTS = _int("SHOWCASE_VALUE_MIN_CONTRACTS", 3)
+    SITEMAP_MAX_URLS = _int("SITEMAP_MAX_URLS", 50_000)
 
 
 class DevConfig(Config):

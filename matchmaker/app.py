@@ -110,6 +110,9 @@ def _register_blueprints(app: Flask) -> None:
     pipeline_views.register_blocks(app)
     notification_views.register(app)
     media_views.register(app)  # attachments, stories and the views that serve their files
+    from matchmaker.showcase import wiring as showcase
+
+    showcase.register(app)  # the public showcase, /sitemap.xml, /robots.txt, its blocks
 
 
 def select_locale() -> str:

@@ -14,7 +14,8 @@ view commits once its page is drawn. Places:
 - "match": inside one recommended match of a listing's match list ((recommendation) -> dict);
 - "institution", "enterprise": on an organisation's public page ((org) -> dict);
 - "broker-profile": on a broker's own profile page, /brokers/me ((broker) -> dict);
-- "showcase-home": on the public home page of the showcase ((None) -> dict).
+- "showcase-home": on the public showcase's home page, /showcase ((None) -> dict);
+- "broker-today": on a broker's or operator's today page, /deals/today ((viewer) -> dict).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from flask import Flask, current_app, g
 from markupsafe import Markup
 
 PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise",
-          "broker-profile", "showcase-home")
+          "broker-profile", "showcase-home", "broker-today")
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,11 @@ from matchmaker.recommendations.models import (
     SeenMatch,
     StoredMatch,
 )
+from matchmaker.showcase.models import ContactRequest
 
 __all__ = [
     "Activity", "Attachment", "BackgroundJob", "Broker", "CalendarFeed", "Chain",
-    "ChainSegment", "Contract",
+    "ChainSegment", "ContactRequest", "Contract",
     "Deal", "DealHistory", "DealStage", "DealTask", "DigestedMatch", "Enterprise", "Event",
     "EventMeeting", "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot",
     "Institution",

@@ -281,6 +281,15 @@ def _event_meeting_request(viewer, action: Action, req) -> bool:
     return action == Action.DECIDE and asked
 
 
+# --- the public showcase --------------------------------------------------------------------
+
+def _contact_request(viewer, action: Action, request) -> bool:
+    """A visitor's contact request: the broker it was routed to and operators read and
+    handle it; nobody else, the visitor included (they have no account)."""
+    return action in (Action.VIEW, Action.EDIT) and (
+        is_admin(viewer) or (role_of(viewer) is not None and viewer.id == request.broker_id))
+
+
 # --- notifications -------------------------------------------------------------------------
 
 def _notification(viewer, action: Action, notification) -> bool:
@@ -363,6 +372,7 @@ _RULES = {
     "year_target": _year_target,
     "attachment": _attachment,
     "story": _story,
+    "contact_request": _contact_request,
 }
 
 

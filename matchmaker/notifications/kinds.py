@@ -24,6 +24,7 @@ LABELS = {
     Kind.MEETING_ACCEPTED: _l("A meeting request at an event is accepted"),
     Kind.MEETING_DECLINED: _l("Your meeting request at an event is declined"),
     Kind.NEW_MATCHES_DIGEST: _l("Weekly digest of new strong matches for your listings"),
+    Kind.CONTACT_REQUEST: _l("A visitor of the public showcase asks you about a listing"),
 }
 
 MESSAGES = {
@@ -55,6 +56,8 @@ MESSAGES = {
     Kind.NEW_MATCHES_DIGEST: _l("New matches this week: %(count)d scoring %(threshold)d%% or "
                                 "more, for %(listings)d of your listings. The best is for "
                                 "“%(best)s”."),
+    Kind.CONTACT_REQUEST: _l("A visitor asks about “%(item)s” through the public showcase: "
+                             "their request is on your today page."),
 }
 
 # Kinds e-mailed unless the person turns e-mail off for them (in-app is always on).
@@ -62,7 +65,7 @@ EMAIL_BY_DEFAULT = frozenset(Kind) - {Kind.STALE}
 
 # Kinds for each role on the preferences page (the ones that can reach that role).
 BROKER_KINDS = (Kind.ASSIGNED, Kind.STEP_TOMORROW, Kind.STEP_TODAY, Kind.STEP_OVERDUE,
-                Kind.STALE, Kind.NDA_EXPIRING, Kind.MEETING_ACCEPTED)
+                Kind.STALE, Kind.NDA_EXPIRING, Kind.MEETING_ACCEPTED, Kind.CONTACT_REQUEST)
 OPERATOR_KINDS = (Kind.ESCALATION, Kind.ESCALATION_SECOND, *BROKER_KINDS)
 EVENT_KINDS = (Kind.SCHEDULE_PUBLISHED, Kind.SCHEDULE_CHANGED, Kind.MEETING_REQUESTED,
                Kind.MEETING_ACCEPTED, Kind.MEETING_DECLINED)

@@ -42,6 +42,7 @@ class Kind(StrEnum):
     MEETING_ACCEPTED = "meeting_request_accepted"
     MEETING_DECLINED = "meeting_request_declined"
     NEW_MATCHES_DIGEST = "new_matches_digest"
+    CONTACT_REQUEST = "contact_request"  # a showcase visitor asks the broker on duty
 
 
 # Escalations to operators cannot be muted: the platform's promise that a slipping deal
