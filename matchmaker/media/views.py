@@ -6,6 +6,7 @@ stored type, nosniff, a Content-Disposition (attachment for PDFs, inline for ima
 display name in RFC 5987 form), a Cache-Control (private unless public) and an ETag from its
 sha256.
 """
+import io
 from urllib.parse import quote
 
 import click
@@ -136,8 +137,10 @@ def send_stored(row: StoredFile, *, thumb: bool, is_public: bool):
     if not path.is_file():
         abort(404)
     etag = f"{row.sha256}-thumb" if thumb else row.sha256
-    response = send_file(path, mimetype=row.content_type, etag=etag, conditional=True,
-                         max_age=None)
+    # Read whole (at most UPLOAD_MAX_BYTES): Werkzeug leaves a file it opened itself open
+    # when it answers without the body (HEAD, 304, a refused range).
+    response = send_file(io.BytesIO(path.read_bytes()), mimetype=row.content_type, etag=etag,
+                         conditional=True, max_age=None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = content_disposition(row)
     response.headers["Cache-Control"] = ("public, max-age=300" if is_public

@@ -222,7 +222,8 @@ def check_response(request: FuzzRequest, response) -> None:
     status = response.status_code
     binary = response.mimetype.startswith(("application/vnd.", "application/octet-stream",
                                            "application/pdf", "image/"))
-    body = "" if binary else response.get_data(as_text=True)  # e.g. the contracts' xlsx
+    data = response.get_data()  # read whole, which also closes a file being sent
+    body = "" if binary else data.decode()  # binary: e.g. the contracts' xlsx, an image
     assert status < 500, f"{status} for {request}"
     for marker in TRACEBACK_MARKERS:
         assert marker not in body, f"{marker!r} in the {status} response to {request}"

@@ -144,6 +144,7 @@ def add_fixture_rows(app: Flask) -> None:
 
         broker = session.scalar(select(User).where(User.email == demo_email(ROLES["broker"])))
         wecom.set_robot(session, broker, "fuzz-fixture-robot-key", actor=broker)
+        _fixture_faces(session, broker)
         # A failed background job, so that the operators' jobs page shows its Retry form.
         session.add(BackgroundJob(name="jobs.sweep", args={}, queue="default",
                                   status=JobStatus.FAILED, error="RuntimeError: fuzz fixture"))
@@ -248,7 +249,8 @@ def crawl_urls(app: Flask, pools: IdPools) -> list[str]:
             for arg, value in values.items():
                 url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", value, url)
             urls.append(url)
-    return urls + _pipeline_urls() + _event_urls() + _account_link_urls(app)
+    return (urls + _pipeline_urls() + _event_urls() + _faces_urls()
+            + _account_link_urls(app))
 
 
 def _account_link_urls(app: Flask) -> list[str]:
@@ -333,6 +335,37 @@ def _fixture_event(session) -> None:
                              their_listing_id=theirs.id, reason="fuzz fixture")
 
 
+def _fixture_faces(session, broker) -> None:
+    """A PDF attached to one of qcut's outputs (its page then shows the delete form) and an
+    open contact request on the broker's today page (its "handled" form)."""
+    from matchmaker.media import services as media
+    from matchmaker.profiles.models import ResearchOutput
+    from matchmaker.showcase import contact
+
+    qcut = session.scalar(select(User).where(User.email == demo_email(ROLES["institution"])))
+    output = session.scalar(select(ResearchOutput).where(
+        ResearchOutput.institution_id == qcut.institution_id,
+        ResearchOutput.status == "published").order_by(ResearchOutput.id).limit(1))
+    media.add_attachment(session, output, media.Upload("brochure.pdf", b"%PDF-1.4\n%fuzz\n"),
+                         kind="brochure", visibility="public", actor=qcut)
+    request = contact.create_contact_request(session, output, contact.ContactData(
+        name="访客", organisation="", email="visitor@example.com", phone="",
+        message="fuzz fixture"), ip_hash="")
+    request.broker_id = broker.id
+
+
+def _faces_urls() -> list[str]:
+    """Pages whose forms the generic crawl misses: the output with the fixture's attachment,
+    and a yearly target's edit form (its <metric> is no id the crawl fills)."""
+    from matchmaker.dashboard.models import YearTarget
+    from matchmaker.media.models import Attachment
+
+    output_id = db.session.scalar(select(Attachment.output_id).where(
+        Attachment.original_name == "brochure.pdf").order_by(Attachment.id.desc()).limit(1))
+    target = db.session.scalar(select(YearTarget).order_by(YearTarget.year.desc()).limit(1))
+    return [f"/outputs/{output_id}", f"/dashboard/targets/{target.year}/{target.metric}"]
+
+
 def _event_urls() -> list[str]:
     """The fixture event's page (its forms: publish, confirm a participant or a pairing,
     register)."""
@@ -361,6 +394,7 @@ def discover_forms(app: Flask, visitor: Visitor, pools: IdPools) -> dict[tuple[s
     for url in crawl_urls(app, pools):
         response = client.get(url)
         if response.status_code != 200 or response.mimetype != "text/html":
+            response.close()  # a file being sent (an image, an export) is closed, not left
             continue
         for form in parse_forms(response.get_data(as_text=True), url):
             rule = _rule_of(adapter, form)
