@@ -154,6 +154,11 @@ class SeedLoader:
             pieces = load_stories(self.session, self.dir, email_of=demo_email)
             self.created.update(pieces.created)
             self.updated.update(pieces.updated)
+            from matchmaker.showcase.seed import load_contact_requests
+
+            requests = load_contact_requests(self.session, self.dir)
+            self.created["contact requests"] += requests["created"]
+            self.updated["contact requests"] += requests["kept"]
             self._seen_matches()
         return self
 

@@ -1,6 +1,7 @@
 """The public showcase in a real browser, at phone (390 px) and desktop (1280 px) widths: a
 visitor opens the showcase home, browses a chain, opens an output's public page and sends a
-contact request; the broker on duty signs in and finds it on their today page."""
+contact request; the broker on duty signs in and finds it on their today page. A visitor also
+opens a landed-project story from the home page's latest stories."""
 from pathlib import Path
 
 import pytest
@@ -88,5 +89,25 @@ def test_visitor_browses_a_chain_and_asks_the_broker_on_duty(browser, own_app, s
         card.locator('[data-testid="mark-handled"]').click()
         page.wait_for_url(f"{server}/deals/today")
         assert page.locator(f'[data-contact-request="{request_id}"]').count() == 0
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_visitor_opens_a_landed_story_from_the_showcase_home(browser, server, width):
+    """The home page's latest stories (media's block) lead to a story with its image."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{server}/showcase/")
+        card = page.locator('[data-testid="latest-stories"] [data-testid="story-card"]').first
+        title = card.locator("h3, h2, .card-title").first.inner_text()
+        card.locator("a").first.click()
+        page.wait_for_selector('[data-testid="story"]')
+        assert title in page.locator("h1").inner_text()
+        image = page.locator('[data-testid="story-image"]').first
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert _no_sideways_scroll(page)
     finally:
         context.close()
