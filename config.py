@@ -141,6 +141,9 @@ class Config:
     # whose total value the home page shows (fewer could reveal one contract's amount); URLs
     # per sitemap file (the protocol's maximum; past it /sitemap.xml becomes an index).
     CONTACT_RATE_LIMIT = os.environ.get("CONTACT_RATE_LIMIT", "5 per hour;20 per day")
+    # A handled contact request (a visitor's name, contact details and message) is erased
+    # this many days after its broker handled it; open ones stay until handled.
+    CONTACT_REQUEST_RETENTION_DAYS = _int("CONTACT_REQUEST_RETENTION_DAYS", 365)
     SHOWCASE_VALUE_MIN_CONTRACTS = _int("SHOWCASE_VALUE_MIN_CONTRACTS", 3)
     SITEMAP_MAX_URLS = _int("SITEMAP_MAX_URLS", 50_000)
 

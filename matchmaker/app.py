@@ -60,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
     from matchmaker.pipeline import contacts as pipeline_contacts
     from matchmaker.pipeline import jobs as pipeline_jobs  # noqa: F401  (its tasks)
     from matchmaker.pipeline import subscribers  # noqa: F401  (deal history, listing notes)
+    from matchmaker.showcase import jobs as showcase_jobs  # noqa: F401  (its tasks)
 
     auth_login.init_app(app)
     personal_data.register()

@@ -28,7 +28,8 @@ TASK_LABELS = (_l("Refresh stored matches"), _l("Rebuild all matches"), _l("Job 
                _l("Expire NDAs past their date"), _l("Deal reminders and escalations"),
                _l("E-mail a notification"), _l("Account e-mail"),
                _l("Post a notification to a WeCom group"), _l("WeCom test message"),
-               _l("Weekly digest of new matches"))
+               _l("Weekly digest of new matches"),
+               _l("Erase handled contact requests past their retention"))
 
 
 class UnknownTaskError(MatchmakerError):

@@ -20,7 +20,7 @@ from matchmaker.domain import AccountStatus, JoinRequestStatus, Role
 from matchmaker.types import utcnow
 
 # Bump when templates/main/privacy.html changes in substance; consent records the version.
-PRIVACY_NOTICE_VERSION = "2026-12-06"
+PRIVACY_NOTICE_VERSION = "2026-12-06.2"
 # Placeholder e-mail of a deleted account: the .invalid top-level domain can never deliver
 # (RFC 2606), and the id keeps it unique.
 DELETED_EMAIL = "deleted-{id}@deleted.invalid"

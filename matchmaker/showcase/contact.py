@@ -3,8 +3,9 @@
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from matchmaker import permissions
@@ -22,7 +23,7 @@ from matchmaker.types import utcnow
 
 # Bump when the contact notice on the form (templates/showcase/_contact.html) changes in
 # substance; each request records the version its visitor agreed to.
-CONTACT_NOTICE_VERSION = "2026-12-10"
+CONTACT_NOTICE_VERSION = "2026-12-06"
 TODAY_LIMIT = 50  # requests listed on a today page (the oldest first)
 
 
@@ -132,3 +133,12 @@ def list_open_requests(session: Session, viewer) -> tuple[list[ContactRequest], 
     stmt = open_requests_query(viewer)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return list(session.scalars(stmt.limit(TODAY_LIMIT))), total or 0
+
+
+def erase_handled_requests(session: Session, *, days: int,
+                           now: datetime | None = None) -> int:
+    """Erase the requests handled more than days ago (the visitor's personal data goes with
+    them); open requests stay until a broker handles them. Return how many were erased."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    return session.execute(delete(ContactRequest).where(
+        ContactRequest.status == "handled", ContactRequest.handled_at < cutoff)).rowcount

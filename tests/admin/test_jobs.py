@@ -272,7 +272,7 @@ def test_the_page_offers_run_now_for_the_periodic_tasks(login_as):
     offered = re.findall(r'name="task" value="([\w.]+)"', html)
     assert offered == ["jobs.sweep", "matches.rebuild", "matches.refresh",
                        "notifications.digest", "notifications.reminders",
-                       "pipeline.expire_ndas"]
+                       "pipeline.expire_ndas", "showcase.erase_contact_requests"]
 
 
 # --- the status panel ---------------------------------------------------------------------------

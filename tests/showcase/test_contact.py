@@ -160,3 +160,38 @@ def test_duty_rule_prefers_specialists_then_operators():
     assert duty.on_duty(brokers, operators, 3) == 4  # no specialist: an operator
     assert duty.on_duty(brokers, operators, None) == 4
     assert duty.on_duty([], [], 1) is None
+
+
+def test_handled_requests_are_erased_after_the_retention_period(db_session):
+    """Handled long enough ago: erased; handled recently, or still open: kept."""
+    from datetime import UTC, datetime, timedelta
+
+    from matchmaker.showcase.contact import erase_handled_requests
+
+    now = datetime(2027, 6, 30, 12, 0, tzinfo=UTC)
+
+    def stored(status: str, handled_days_ago: int | None) -> int:
+        row = ContactRequest(
+            side="output", item_id=1, item_title="retention fixture", name="访客",
+            email="visitor@example.com",
+            message=f"{status} {handled_days_ago}", consent_at=now - timedelta(days=400),
+            notice_version="test", created_at=now - timedelta(days=400), status=status,
+            handled_at=None if handled_days_ago is None else now - timedelta(
+                days=handled_days_ago))
+        db_session.add(row)
+        db_session.flush()
+        return row.id
+
+    old, recent, still_open = stored("handled", 366), stored("handled", 364), stored("open", None)
+    assert erase_handled_requests(db_session, days=365, now=now) >= 1
+    db_session.expire_all()
+    assert db_session.get(ContactRequest, old) is None
+    assert db_session.get(ContactRequest, recent) is not None
+    assert db_session.get(ContactRequest, still_open) is not None
+
+
+def test_the_erasing_job_is_registered_daily():
+    from matchmaker.jobs.queue import TASKS
+
+    spec = TASKS["showcase.erase_contact_requests"]
+    assert spec.cron == "20 0 * * *"
