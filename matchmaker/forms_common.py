@@ -2,6 +2,7 @@
 import json
 import re
 
+from flask import flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -152,3 +153,16 @@ class BaseForm(FlaskForm):
                 if isinstance(field, StringField) and field.name not in cleaned:
                     cleaned.add(field.name, "")
             return cleaned
+
+
+def flash_form_errors(form) -> None:
+    """Flash what is wrong with a submitted form: an expired CSRF token, then each field's
+    messages named by its label."""
+    if form.csrf_token.errors if hasattr(form, "csrf_token") else False:
+        flash(_("The form expired. Submit it again."), "danger")
+    for name, errors in form.errors.items():
+        if name == "csrf_token":
+            continue
+        label = form[name].label.text if name in form._fields else ""
+        for error in errors:
+            flash(f"{label}: {error}" if label else str(error), "danger")

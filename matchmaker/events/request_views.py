@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from matchmaker.events import forms, labels, requests, services
 from matchmaker.events.models import Event, EventParticipant
-from matchmaker.events.views import attempt, bp, flash_errors, load_event
+from matchmaker.events.views import attempt, bp, load_event
 from matchmaker.extensions import db
+from matchmaker.forms_common import flash_form_errors
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchSet, StoredMatch
 from matchmaker.recommendations.store import current_generation
@@ -95,7 +96,7 @@ def request_meeting(event_id: int):
             their_listing_id=form.their_listing.data, reason=form.reason.data),
             _("Meeting request sent. You will be told the answer."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return _back(event)
 
 

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 from matchmaker import permissions
 from matchmaker.events import export, forms, labels, outcomes, scheduling, services
 from matchmaker.events.models import EventMeeting, EventPairing, EventParticipant
-from matchmaker.events.views import attempt, bp, flash_errors, load_event
+from matchmaker.events.views import attempt, bp, load_event
 from matchmaker.extensions import db
+from matchmaker.forms_common import flash_form_errors
 from matchmaker.permissions import Action
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 
@@ -74,7 +75,7 @@ def add_pairing(event_id: int):
             attempt(lambda: scheduling.add_pairing(db.session, event, need, output,
                                                    actor=current_user), _("Pairing added."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return _back(event, "pairings")
 
 
@@ -198,7 +199,7 @@ def meeting(event_id: int, meeting_id: int):
                 return redirect(url_for("events.meeting", event_id=event.id,
                                         meeting_id=item.id))
         else:
-            flash_errors(form)
+            flash_form_errors(form)
     deal = item.deal if item.deal is not None and permissions.can(
         current_user, Action.VIEW, item.deal) else None
     return render_template("events/meeting.html", event=event, meeting=item, form=form,

@@ -16,6 +16,7 @@ from matchmaker.errors import StaleObjectError, ValidationFailedError
 from matchmaker.events import forms, labels, services
 from matchmaker.events.models import Event, EventParticipant, EventSlot
 from matchmaker.extensions import db
+from matchmaker.forms_common import flash_form_errors
 from matchmaker.orgs.models import Enterprise, Institution
 from matchmaker.permissions import Action
 from matchmaker.profiles.models import ResearchOutput, TechNeed
@@ -42,15 +43,6 @@ def attempt(change, success: str | None) -> bool:
     if success:
         flash(success, "success")
     return True
-
-
-def flash_errors(form) -> None:
-    """Flash each field's errors, named by the field."""
-    for name, errors in form.errors.items():
-        label = form[name].label.text if name in form._fields and name != "csrf_token" else ""
-        for error in errors:
-            flash(f"{label}: {error}" if label else _("The form expired. Submit it again."),
-                  "danger")
 
 
 def load_event(event_id: int, action: str = Action.VIEW) -> Event:
@@ -108,7 +100,7 @@ def create():
                 db.session, _data(form), actor=current_user)), _("Event created.")):
             return redirect(url_for("events.detail", event_id=made["event"].id))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return render_template("events/edit.html", form=form, event=None)
 
 
@@ -126,7 +118,7 @@ def edit(event_id: int):
                                                  version=form.version.data), _("Saved.")):
             return redirect(url_for("events.detail", event_id=event.id))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return render_template("events/edit.html", form=form, event=event)
 
 
@@ -139,7 +131,7 @@ def set_status(event_id: int):
         attempt(lambda: services.set_event_status(db.session, event, form.status.data,
                                                   actor=current_user), _("Status changed."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -222,7 +214,7 @@ def add_slot(event_id: int):
         attempt(lambda: services.add_slot(db.session, event, starts, ends, actor=current_user),
                 _("Slot added."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("events.detail", event_id=event.id, _anchor="slots"))
 
 
@@ -256,7 +248,7 @@ def invite(event_id: int):
             max_meetings=form.max_meetings.data, booth=form.booth.data),
             _("Organisation invited."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("events.detail", event_id=event.id, _anchor="participants"))
 
 
@@ -282,7 +274,7 @@ def register(event_id: int):
             db.session, event, actor=current_user, listing_ids=form.listings.data),
             _("Registered. The organiser will confirm your participation."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -325,5 +317,5 @@ def blocked_slots(event_id: int, participant_id: int):
                                                    actor=current_user),
                 _("Your unavailable slots are saved."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("events.detail", event_id=event.id))

@@ -9,9 +9,10 @@ from matchmaker import permissions
 from matchmaker.chains.models import Chain
 from matchmaker.domain import PUBLIC_OUTPUT_STATUSES, Phase
 from matchmaker.extensions import db
+from matchmaker.forms_common import flash_form_errors
 from matchmaker.media import forms, labels, stories
 from matchmaker.media.models import Story, StoryImage
-from matchmaker.media.views import attempt, bp, flash_errors, read_upload
+from matchmaker.media.views import attempt, bp, read_upload
 from matchmaker.permissions import Action
 from matchmaker.pipeline import queries
 from matchmaker.pipeline.models import Deal, DealStage
@@ -123,7 +124,7 @@ def story_new():
                 _("Saved as a draft. Add images, then publish.")):
             return redirect(url_for("media.story_edit", story_id=made[0].id))
     elif form.is_submitted():
-        flash_errors(form)
+        flash_form_errors(form)
     return render_template("media/story_edit.html", form=form, story=None, media_labels=labels)
 
 
@@ -142,7 +143,7 @@ def story_edit(story_id: int):
                                                 actor=current_user), _("Saved.")):
             return redirect(url_for("media.story_edit", story_id=story.id))
     elif form.is_submitted():
-        flash_errors(form)
+        flash_form_errors(form)
     return render_template("media/story_edit.html", form=form, story=story, media_labels=labels,
                            image_form=forms.StoryImageForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None),
@@ -175,7 +176,7 @@ def story_image_add(story_id: int):
                                                 alt=form.alt.data or "", actor=current_user),
                 _("Image added."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("media.story_edit", story_id=story.id) + "#images")
 
 

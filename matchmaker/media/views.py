@@ -27,6 +27,7 @@ from PIL import Image
 from matchmaker import blocks, permissions, security
 from matchmaker.errors import ValidationFailedError, error_response
 from matchmaker.extensions import db
+from matchmaker.forms_common import flash_form_errors
 from matchmaker.media import forms, labels, services, storage
 from matchmaker.media.models import Attachment, StoredFile, StoryImage
 from matchmaker.permissions import Action
@@ -57,15 +58,6 @@ def attempt(change, success: str | None) -> bool:
     return True
 
 
-def flash_errors(form) -> None:
-    """Flash each field's errors, named by the field."""
-    for name, errors in form.errors.items():
-        label = form[name].label.text if name in form._fields and name != "csrf_token" else ""
-        for error in errors:
-            flash(f"{label}: {error}" if label else _("The form expired. Submit it again."),
-                  "danger")
-
-
 def listing_url(listing) -> str:
     """Return the page of an output or need."""
     return url_for(f"{listing.side}s.detail", item_id=listing.id)
@@ -86,7 +78,7 @@ def upload_attachment(kind: str, listing_id: int):
             db.session, listing, read_upload(form.file.data), kind=form.kind.data,
             visibility=form.visibility.data, actor=current_user), _("File attached."))
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return redirect(listing_url(listing) + "#attachments")
 
 

@@ -13,7 +13,7 @@ from matchmaker.auth.models import User
 from matchmaker.domain import ActivityKind
 from matchmaker.errors import NotFoundError, StaleObjectError, ValidationFailedError
 from matchmaker.extensions import db
-from matchmaker.forms_common import BaseForm
+from matchmaker.forms_common import BaseForm, flash_form_errors
 from matchmaker.orgs.models import Region
 from matchmaker.permissions import Action
 from matchmaker.pipeline import labels as deal_labels
@@ -35,7 +35,7 @@ from matchmaker.pipeline.forms import (
     VersionForm,
 )
 from matchmaker.pipeline.models import Deal
-from matchmaker.pipeline.views import attempt, bp, flash_form_errors, stale_message
+from matchmaker.pipeline.views import attempt, bp, stale_message
 
 
 def _deal(deal_id: int) -> Deal:

@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 from matchmaker import permissions
 from matchmaker.errors import PermissionDeniedError, ValidationFailedError
 from matchmaker.extensions import db
+from matchmaker.forms_common import flash_form_errors
 from matchmaker.pipeline import pages, rebalance, services
 from matchmaker.pipeline.forms import ReassignDealsForm
-from matchmaker.pipeline.views import bp, flash_form_errors, flash_refusal
+from matchmaker.pipeline.views import bp, flash_refusal
 from matchmaker.templating import join_terms, localized
 
 

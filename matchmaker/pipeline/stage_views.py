@@ -13,11 +13,12 @@ from matchmaker import permissions
 from matchmaker.domain import FIXED_STAGES, Phase
 from matchmaker.errors import PermissionDeniedError, StaleObjectError, ValidationFailedError
 from matchmaker.extensions import db
+from matchmaker.forms_common import flash_form_errors
 from matchmaker.pipeline import labels as deal_labels
 from matchmaker.pipeline import services
 from matchmaker.pipeline.deal_views import stage_name
 from matchmaker.pipeline.forms import EditStageForm, NewStageForm, StageMoveForm
-from matchmaker.pipeline.views import bp, flash_form_errors, flash_refusal
+from matchmaker.pipeline.views import bp, flash_refusal
 
 
 def _require_operator() -> None:

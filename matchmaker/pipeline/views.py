@@ -33,6 +33,7 @@ from matchmaker.errors import (
     ValidationFailedError,
 )
 from matchmaker.extensions import db
+from matchmaker.forms_common import flash_form_errors
 from matchmaker.permissions import Action
 from matchmaker.pipeline import clock, pages, services
 from matchmaker.pipeline import labels as deal_labels
@@ -81,18 +82,6 @@ def attempt(change, success: str | None) -> bool:
     if success:
         flash(success, "success")
     return True
-
-
-def flash_form_errors(form) -> None:
-    """Flash what is wrong with a submitted form (its fields' messages)."""
-    if form.csrf_token.errors if hasattr(form, "csrf_token") else False:
-        flash(_("The form expired. Submit it again."), "danger")
-    for name, errors in form.errors.items():
-        if name == "csrf_token":
-            continue
-        label = form[name].label.text if name in form._fields else ""
-        for error in errors:
-            flash(f"{label}: {error}" if label else str(error), "danger")
 
 
 def require_staff() -> None:
