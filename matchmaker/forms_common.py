@@ -1,6 +1,7 @@
 """Form fields, validators and the base form shared by every feature."""
 import json
 import re
+from collections.abc import Callable
 
 from flask import flash
 from flask_babel import gettext as _
@@ -17,6 +18,8 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matchmaker.domain import KEYWORD_LEN_MAX, KEYWORDS_MAX
+from matchmaker.errors import StaleObjectError, ValidationFailedError
+from matchmaker.extensions import db
 from matchmaker.textclean import clean_line, clean_text, is_blank
 
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -166,3 +169,30 @@ def flash_form_errors(form) -> None:
         label = form[name].label.text if name in form._fields else ""
         for error in errors:
             flash(f"{label}: {error}" if label else str(error), "danger")
+
+
+def attempt(change: Callable[[], object], success: str | None, *, stale: str | None = None,
+            refusal: Callable[[str, str], str] | None = None) -> bool:
+    """Run change() for a view that owns the transaction: commit and flash success, or roll
+    back and flash why not.
+
+    stale: the message for an edit that lost a race with someone else's (a generic one when
+    None); refusal(field, message): how a service's reason is shown (the message alone when
+    None, as the pipeline's and the events' services already name the field in it).
+    """
+    try:
+        change()
+    except StaleObjectError:
+        db.session.rollback()
+        flash(stale or _("Someone else changed this since you opened it. Check it and make "
+                         "your change again."), "warning")
+        return False
+    except ValidationFailedError as error:
+        db.session.rollback()
+        for field, message in error.reasons.items():
+            flash(refusal(field, str(message)) if refusal else str(message), "danger")
+        return False
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True

@@ -96,3 +96,55 @@ def test_a_number_no_column_holds_is_out_of_range_not_a_500(login_as, db_session
     page = submit(client, "/needs/new", need_form(min_trl="1" * 1000))
     assert page.status_code == 200
     assert "TRL 必须在 1 到 9 之间" in page.get_data(as_text=True)
+
+
+def _attempt_in_request(app, db_session, change, **options):
+    """Run forms_common.attempt inside a request; return its result, the flashes, and whether
+    the chain the change added is still in the database afterwards."""
+    from flask import get_flashed_messages
+    from sqlalchemy import select
+
+    from matchmaker.chains.models import Chain
+    from matchmaker.forms_common import attempt
+
+    def add_then(then):
+        db_session.add(Chain(key="attempt-probe", name_zh="探针", name_en="Probe"))
+        db_session.flush()
+        then()
+
+    with app.test_request_context("/"):
+        done = attempt(lambda: add_then(change), "Saved.", **options)
+        flashes = get_flashed_messages(with_categories=True)
+    kept = db_session.scalar(select(Chain.id).where(Chain.key == "attempt-probe")) is not None
+    return done, flashes, kept
+
+
+def test_attempt_commits_and_flashes_success(app, db_session):
+    assert _attempt_in_request(app, db_session, lambda: None) == (
+        True, [("success", "Saved.")], True)
+
+
+def test_attempt_rolls_back_a_stale_edit_with_the_given_or_a_generic_message(app, db_session):
+    from matchmaker.errors import StaleObjectError
+
+    def stale():
+        raise StaleObjectError()
+
+    assert _attempt_in_request(app, db_session, stale, stale="This deal changed.") == (
+        False, [("warning", "This deal changed.")], False)
+    done, flashes, kept = _attempt_in_request(app, db_session, stale)
+    assert (done, kept, flashes[0][0]) == (False, False, "warning")
+    assert flashes[0][1].startswith("在您打开之后")  # the default language is Chinese
+
+
+def test_attempt_rolls_back_a_refusal_and_shows_each_reason(app, db_session):
+    from matchmaker.errors import ValidationFailedError
+
+    def refuse():
+        raise ValidationFailedError({"title": "too long", "budget": "negative"})
+
+    assert _attempt_in_request(app, db_session, refuse) == (
+        False, [("danger", "too long"), ("danger", "negative")], False)
+    assert _attempt_in_request(app, db_session, refuse,
+                               refusal=lambda field, why: f"{field}: {why}") == (
+        False, [("danger", "title: too long"), ("danger", "budget: negative")], False)

@@ -5,14 +5,13 @@ Views are thin: parse the form, call the service, commit, redirect. Refusals com
 flashed messages in the reader's language."""
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from matchmaker import permissions
+from matchmaker import forms_common, permissions
 from matchmaker.chains.models import Chain
-from matchmaker.errors import StaleObjectError, ValidationFailedError
 from matchmaker.events import forms, labels, services
 from matchmaker.events.models import Event, EventParticipant, EventSlot
 from matchmaker.extensions import db
@@ -26,23 +25,10 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 
 
 def attempt(change, success: str | None) -> bool:
-    """Run change(); commit and flash success, or roll back and flash why not."""
-    try:
-        change()
-    except StaleObjectError:
-        db.session.rollback()
-        flash(_("Someone else changed this event since you opened it. Check it and make "
-                "your change again."), "warning")
-        return False
-    except ValidationFailedError as error:
-        db.session.rollback()
-        for message in error.reasons.values():
-            flash(str(message), "danger")
-        return False
-    db.session.commit()
-    if success:
-        flash(success, "success")
-    return True
+    """Run change() and commit (forms_common.attempt), with the events' stale message."""
+    return forms_common.attempt(change, success, stale=_(
+        "Someone else changed this event since you opened it. Check it and make your change "
+        "again."))
 
 
 def load_event(event_id: int, action: str = Action.VIEW) -> Event:

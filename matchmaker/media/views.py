@@ -15,7 +15,6 @@ from flask import (
     Flask,
     abort,
     current_app,
-    flash,
     redirect,
     send_file,
     url_for,
@@ -24,8 +23,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from PIL import Image
 
-from matchmaker import blocks, permissions, security
-from matchmaker.errors import ValidationFailedError, error_response
+from matchmaker import blocks, forms_common, permissions, security
+from matchmaker.errors import error_response
 from matchmaker.extensions import db
 from matchmaker.forms_common import flash_form_errors
 from matchmaker.media import forms, labels, services, storage
@@ -44,18 +43,8 @@ def read_upload(file) -> services.Upload:
 
 
 def attempt(change, success: str | None) -> bool:
-    """Run change(); commit and flash success, or roll back and flash why not, by field."""
-    try:
-        change()
-    except ValidationFailedError as error:
-        db.session.rollback()
-        for field, message in error.reasons.items():
-            flash(labels.refusal_text(field, str(message)), "danger")
-        return False
-    db.session.commit()
-    if success:
-        flash(success, "success")
-    return True
+    """Run change() and commit (forms_common.attempt); a refusal names its field."""
+    return forms_common.attempt(change, success, refusal=labels.refusal_text)
 
 
 def listing_url(listing) -> str:

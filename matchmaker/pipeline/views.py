@@ -22,14 +22,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from matchmaker import permissions
+from matchmaker import forms_common, permissions
 from matchmaker.blocks import register_block
 from matchmaker.chains.models import Chain
 from matchmaker.domain import Side
 from matchmaker.errors import (
     NotFoundError,
     PermissionDeniedError,
-    StaleObjectError,
     ValidationFailedError,
 )
 from matchmaker.extensions import db
@@ -67,21 +66,8 @@ def flash_refusal(error: ValidationFailedError) -> None:
 
 
 def attempt(change, success: str | None) -> bool:
-    """Run change(); commit and flash success, or roll back and flash why not."""
-    try:
-        change()
-    except StaleObjectError:
-        db.session.rollback()
-        flash(stale_message(), "warning")
-        return False
-    except ValidationFailedError as error:
-        db.session.rollback()
-        flash_refusal(error)
-        return False
-    db.session.commit()
-    if success:
-        flash(success, "success")
-    return True
+    """Run change() and commit (forms_common.attempt), with the deals' stale message."""
+    return forms_common.attempt(change, success, stale=stale_message())
 
 
 def require_staff() -> None:
