@@ -7,6 +7,9 @@ import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -159,14 +162,15 @@ def login_as(app, client):
     return _login
 
 
-@pytest.fixture
-def isolated_database_url(tmp_path):
-    """The URL of a database of the test's own, empty: a SQLite file, or a new PostgreSQL
-    schema dropped afterwards. For tests that need real commits (races, worker processes)."""
+@contextmanager
+def own_database_url(directory: Path, name: str) -> Iterator[str]:
+    """Yield the URL of an empty database of a test's own: a SQLite file in directory, or a new
+    PostgreSQL schema named after name, dropped afterwards. For tests that commit for real
+    (races, worker processes, migrations, browser tests: deal history cannot be deleted)."""
     if not IS_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
+        yield f"sqlite:///{directory / f'{name}.sqlite3'}"
         return
-    schema = f"own_{uuid.uuid4().hex[:8]}"
+    schema = f"{name}_{uuid.uuid4().hex[:8]}"
     engine = create_engine(TEST_DATABASE_URL)
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -177,6 +181,13 @@ def isolated_database_url(tmp_path):
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture
+def isolated_database_url(tmp_path):
+    """The URL of a database of the test's own, empty (own_database_url)."""
+    with own_database_url(tmp_path, "own") as url:
+        yield url
 
 
 def make_committed_app(url: str, **settings):

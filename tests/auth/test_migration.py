@@ -1,16 +1,15 @@
 """The accounts-hardening revision on a database that already holds data: nothing referencing
 users is lost when SQLite rebuilds the table, the new CHECK constraints hold, and the
 downgrade removes only what the old schema cannot represent."""
-import uuid
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker import create_app
 from matchmaker.extensions import db
-from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, make_config
+from tests.conftest import IS_POSTGRES, make_config, own_database_url
 
 BEFORE, REVISION = "3f854641c2ce", "2fcdd706570b"
 NOW = "2026-12-01 08:00:00"
@@ -19,26 +18,13 @@ NOW = "2026-12-01 08:00:00"
 @pytest.fixture
 def migrated_app(tmp_path):
     """An app on an empty database of its own (SQLite file or PostgreSQL schema)."""
-    schema = None
-    if IS_POSTGRES:
-        schema = f"mig_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(TEST_DATABASE_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in TEST_DATABASE_URL else "?"
-        url = f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path / 'accounts.sqlite3'}"
-    app = create_app(make_config(url))
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        if schema:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+    with own_database_url(tmp_path, "mig") as url:
+        app = create_app(make_config(url))
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 def _run(sql: str, **params):

@@ -2,17 +2,15 @@
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from matchmaker.extensions import db
 from matchmaker.jobs import enqueue, run_queued
-from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, make_committed_app
+from tests.conftest import make_committed_app, own_database_url
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -35,32 +33,19 @@ def own_seeded_app(tmp_path_factory, name: str, *, matches: bool = False):
     """Yield a seeded app on a database of its own: a SQLite file, or a PostgreSQL schema
     dropped afterwards. For browser tests that commit (deal history cannot be deleted, so
     they cannot share the suite's database). matches: compute the stored matches too."""
-    schema = engine = None
-    if IS_POSTGRES:
-        schema = f"{name}_{uuid.uuid4().hex[:8]}"
-        engine = create_engine(TEST_DATABASE_URL)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in TEST_DATABASE_URL else "?"
-        url = f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'own.sqlite3'}"
-    app = make_committed_app(url)
-    try:
-        if matches:
+    with own_database_url(tmp_path_factory.mktemp(name), name) as url:
+        app = make_committed_app(url)
+        try:
+            if matches:
+                with app.app_context():
+                    enqueue(db.session, "matches.rebuild")
+                    db.session.commit()
+                    run_queued(db.session)
+                    db.session.remove()
+            yield app
+        finally:
             with app.app_context():
-                enqueue(db.session, "matches.rebuild")
-                db.session.commit()
-                run_queued(db.session)
-                db.session.remove()
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        if schema is not None:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
