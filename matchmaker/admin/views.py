@@ -15,6 +15,7 @@ from matchmaker.chains.forms import ChainForm, SegmentForm
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.domain import AccountStatus, JoinRequestStatus
 from matchmaker.extensions import db
+from matchmaker.templating import localized
 
 ACCOUNT_TABS = tuple(AccountStatus)
 
@@ -118,6 +119,9 @@ def edit_chain(chain_id: int | None = None):
         except chain_services.DuplicateKeyError:
             db.session.rollback()
             form.key.errors.append(_("Another chain already uses this key."))
+        except chain_services.SynonymCollisionError as error:
+            db.session.rollback()
+            form.synonyms.errors.extend(collision_messages(error.collisions))
         else:
             rebuild = queued_rebuild()
             db.session.commit()
@@ -125,6 +129,21 @@ def edit_chain(chain_id: int | None = None):
             return redirect(url_for("admin.chains"))
     form.mark_languages()
     return render_template("admin/chain_edit.html", form=form, chain=chain)
+
+
+def collision_messages(collisions) -> list[str]:
+    """Say, for each clashing term, what the group makes of it and how the other chain uses it."""
+    names = {c.key: localized(c, "name") for c in db.session.scalars(select(Chain))}
+    messages = []
+    for found in collisions:
+        theirs = (_("its synonym group %(group)s", group=" | ".join(found.other_group))
+                  if found.other_group else _("its keywords, without any other term of the group"))
+        messages.append(_(
+            "“%(term)s” would be folded into “%(head)s” (%(chain)s), but %(other)s uses it in "
+            "another sense (%(theirs)s). Remove it from the group or use an unambiguous term.",
+            term=found.term, head=found.group[0], chain=names.get(found.chain, found.chain),
+            other=names.get(found.other_chain, found.other_chain), theirs=theirs))
+    return messages
 
 
 @bp.route("/chains/<int:chain_id>/segments/new", methods=["GET", "POST"])
@@ -145,6 +164,13 @@ def edit_segment(chain_id: int | None = None, segment_id: int | None = None):
         except chain_services.DuplicateKeyError:
             db.session.rollback()
             form.key.errors.append(_("Another segment of this chain already uses this key."))
+        except chain_services.SynonymCollisionError as error:
+            db.session.rollback()
+            english = {t.casefold() for t in form.keywords_en.data}
+            for found, message in zip(error.collisions, collision_messages(error.collisions),
+                                      strict=True):
+                field = form.keywords_en if found.term in english else form.keywords_zh
+                field.errors.append(message)
         else:
             rebuild = queued_rebuild()
             db.session.commit()

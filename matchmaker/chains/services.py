@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 from matchmaker import signals
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.errors import MatchmakerError
+from matchmaker.matching import ChainBook, SynonymCollision, synonym_collisions
 
 
 class DuplicateKeyError(MatchmakerError):
@@ -15,8 +16,34 @@ class SegmentInUseError(MatchmakerError):
     """Outputs or needs still refer to the segment."""
 
 
+class SynonymCollisionError(MatchmakerError):
+    """A synonym group would fold a term another chain uses in another sense."""
+
+    def __init__(self, collisions: list[SynonymCollision]):
+        super().__init__(collisions)
+        self.collisions = collisions
+
+
+def _chain_specs(session: Session):
+    """Every chain as the matcher sees it (synonym groups, core terms, segment keywords)."""
+    rows = [{"key": c.key, "synonyms": c.synonym_groups, "core_terms": list(c.core_terms),
+             "segments": [{"key": s.key, "keywords_zh": list(s.keywords_zh),
+                           "keywords_en": list(s.keywords_en)} for s in c.segments]}
+            for c in session.scalars(select(Chain).order_by(Chain.id))]
+    return ChainBook.from_dicts(rows).chains
+
+
+def _refuse_collisions(session: Session, chain: Chain) -> None:
+    """Raise SynonymCollisionError if chain's groups or keywords now clash with another chain's."""
+    session.expire(chain, ["segments"])
+    found = synonym_collisions(_chain_specs(session), involving=chain.key)
+    if found:
+        raise SynonymCollisionError(found)
+
+
 def save_chain(session: Session, chain: Chain | None, values: dict) -> Chain:
-    """Create a chain (chain=None) or update one from values; keys are unique."""
+    """Create a chain (chain=None) or update one from values; keys are unique, and no synonym
+    group may fold a term another chain uses in another sense (SynonymCollisionError)."""
     other = session.scalar(select(Chain).where(Chain.key == values["key"]))
     if other is not None and other is not chain:
         raise DuplicateKeyError(values["key"])
@@ -25,6 +52,7 @@ def save_chain(session: Session, chain: Chain | None, values: dict) -> Chain:
         setattr(chain, name, value)
     session.add(chain)
     session.flush()
+    _refuse_collisions(session, chain)
     signals.chain_saved.send(chain, session=session)
     return chain
 
@@ -41,6 +69,7 @@ def save_segment(session: Session, chain: Chain, segment: ChainSegment | None,
         setattr(segment, name, value)
     session.add(segment)
     session.flush()
+    _refuse_collisions(session, chain)
     signals.chain_saved.send(chain, session=session)
     return segment
 

@@ -209,3 +209,71 @@ class ChainBook:
             return None
         a, b = self.positions.get((chain, seg_a)), self.positions.get((chain, seg_b))
         return None if a is None or b is None else abs(a - b)
+
+
+# --- chain data checks ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SynonymCollision:
+    """A term that one chain's synonym group folds into a meaning another chain does not share.
+
+    term: the term as normalised; chain, group: the chain and the group that fold it;
+    other_chain: the chain that uses the term in another sense; other_group: its own group
+    holding the term, or () when it uses the term as a keyword or core term.
+    """
+
+    term: str
+    chain: str
+    group: tuple[str, ...]
+    other_chain: str
+    other_group: tuple[str, ...] = ()
+
+
+def _fold(term: str) -> str:
+    return normalize(term).strip()
+
+
+def synonym_collisions(chains: Sequence[ChainSpec], *,
+                       involving: str | None = None) -> list[SynonymCollision]:
+    """Return the synonym-group terms that mean something else in another chain.
+
+    A group folds every member into one token, so a member another chain uses in another sense
+    lifts wrong matches: "SOC" (state of charge, a storage group) also appears in vehicle texts
+    as "SoC", a system-on-chip. Two cases are flagged:
+    - the term is in groups of two chains whose first terms (the concept they name) differ;
+    - the term is a keyword or core term of another chain that knows none of the group's other
+      terms (neither as keywords nor in a group): that chain uses the word for something else.
+    A term several chains share with the same meaning (碳化硅 / SiC in semiconductors, vehicles
+    and photovoltaics) is fine when each chain that uses it knows its group. involving: report
+    only collisions in which that chain key takes part (a chain editor's check).
+    """
+    groups_by_term: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+    vocabulary: dict[str, set[str]] = {}
+    for chain in chains:
+        words = {_fold(t) for s in chain.segments for t in (*s.keywords_zh, *s.keywords_en)}
+        words |= {_fold(t) for t in chain.core_terms}
+        for group in chain.synonyms:
+            folded = {_fold(t) for t in group}
+            words |= folded
+            for term in folded:
+                groups_by_term[term].append((chain.key, tuple(group)))
+        vocabulary[chain.key] = words - {""}
+    found: dict[tuple, SynonymCollision] = {}
+    for chain in chains:
+        for group in chain.synonyms:
+            members = {_fold(t) for t in group} - {""}
+            head = _fold(group[0]) if group else ""
+            for other in chains:
+                if other.key == chain.key or involving not in (None, chain.key, other.key):
+                    continue
+                for term in sorted(members & vocabulary[other.key]):
+                    theirs = [g for key, g in groups_by_term[term] if key == other.key]
+                    if theirs:
+                        clash = [g for g in theirs if _fold(g[0]) != head]
+                        if clash:
+                            found[(term, *sorted((chain.key, other.key)))] = SynonymCollision(
+                                term, chain.key, tuple(group), other.key, clash[0])
+                    elif not (members - {term}) & vocabulary[other.key]:
+                        found[(term, chain.key, other.key)] = SynonymCollision(
+                            term, chain.key, tuple(group), other.key)
+    return sorted(found.values(), key=lambda c: (c.term, c.chain, c.other_chain))

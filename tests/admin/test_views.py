@@ -99,3 +99,22 @@ def test_operator_rejects_and_disables_accounts(login_as, db_session):
     assert user.status == "disabled"
     page = client.get("/admin/users?status=disabled").get_data(as_text=True)
     assert "xjju@demo.example.com" in page
+
+
+def test_a_synonym_group_that_clashes_with_another_chain_is_refused(login_as, db_session):
+    """SoC is a system-on-chip in the vehicles chain: a group must not fold it into 荷电状态."""
+    client = login_as("admin")
+    page = submit(client, "/admin/chains/new", CHAIN | {
+        "synonyms": "荷电状态 | SoC | state of charge"}).get_data(as_text=True)
+    assert "“soc”会被归入“荷电状态”" in page and "智能网联汽车" in page
+    assert db_session.scalar(select(Chain).where(Chain.key == "low_altitude")) is None
+
+
+def test_a_segment_keyword_another_chain_folds_in_another_sense_is_refused(login_as, db_session):
+    client = login_as("admin")
+    chain = db_session.scalar(select(Chain).where(Chain.key == "hydrogen"))
+    page = submit(client, f"/admin/chains/{chain.id}/segments/new", {
+        "key": "newseg", "name_zh": "新环节", "name_en": "New", "position": "7",
+        "keywords_zh": "", "keywords_en": "LFP, stack", "ipc_prefixes": ""})
+    assert "“lfp”会被归入“磷酸铁锂”" in page.get_data(as_text=True)
+    assert db_session.scalar(select(ChainSegment).where(ChainSegment.key == "newseg")) is None

@@ -64,3 +64,60 @@ def test_core_terms_place_a_text_in_the_chain_without_a_segment():
     assert ChainBook.from_dicts(MINI_CHAINS).infer(
         "屋顶光伏发电量预测", "基于气象数据的光伏发电功率短期预测方法").chain is None
     assert "光伏" in book.user_words()
+
+
+# --- synonym collisions --------------------------------------------------------------------
+
+def _spec(key, *, synonyms=(), keywords=(), core=()):
+    from matchmaker.matching import ChainSpec, SegmentSpec
+    segment = SegmentSpec(key="s", name_zh="s", name_en="s", position=1,
+                          keywords_zh=tuple(keywords), keywords_en=())
+    return ChainSpec(key=key, name_zh=key, name_en=key, segments=(segment,),
+                     synonyms=tuple(tuple(g) for g in synonyms), core_terms=tuple(core))
+
+
+def test_a_group_term_another_chain_uses_in_another_sense_is_flagged():
+    from matchmaker.matching import synonym_collisions
+    storage = _spec("storage", synonyms=[("荷电状态", "SOC", "state of charge")])
+    vehicles = _spec("vehicles", keywords=["SoC", "域控制器"])
+    [found] = synonym_collisions([storage, vehicles])
+    assert (found.term, found.chain, found.other_chain, found.other_group) == (
+        "soc", "storage", "vehicles", ())
+
+
+def test_a_term_in_two_chains_groups_naming_different_concepts_is_flagged_once():
+    from matchmaker.matching import synonym_collisions
+    storage = _spec("storage", synonyms=[("荷电状态", "SOC")])
+    chips = _spec("chips", synonyms=[("系统级芯片", "SoC", "system on chip")])
+    [found] = synonym_collisions([storage, chips])
+    assert found.term == "soc"
+    assert {found.chain, found.other_chain} == {"storage", "chips"}
+    assert found.other_group in (("荷电状态", "SOC"), ("系统级芯片", "SoC", "system on chip"))
+
+
+def test_a_term_shared_in_the_same_sense_is_not_a_collision():
+    from matchmaker.matching import synonym_collisions
+    chips = _spec("chips", synonyms=[("碳化硅", "SiC", "silicon carbide")])
+    # the same group in another chain, or the term beside another member of the group
+    vehicles = _spec("vehicles", synonyms=[("碳化硅", "SiC")])
+    solar = _spec("solar", keywords=["SiC", "碳化硅"])
+    assert synonym_collisions([chips, vehicles, solar]) == []
+
+
+def test_involving_limits_the_report_to_one_chains_collisions():
+    from matchmaker.matching import synonym_collisions
+    storage = _spec("storage", synonyms=[("荷电状态", "SOC")])
+    vehicles = _spec("vehicles", keywords=["SoC"])
+    other = _spec("other", core=["other"])
+    assert synonym_collisions([storage, vehicles, other], involving="other") == []
+    assert len(synonym_collisions([storage, vehicles, other], involving="vehicles")) == 1
+
+
+def test_the_shipped_chains_have_no_synonym_collisions():
+    """seed_data/chains is what a new platform starts with: every group means one thing."""
+    from pathlib import Path
+
+    from matchmaker.matching import ChainBook, synonym_collisions
+    book = ChainBook.from_path(Path(__file__).resolve().parents[2] / "seed_data" / "chains")
+    assert len(book.chains) >= 6
+    assert synonym_collisions(book.chains) == []
