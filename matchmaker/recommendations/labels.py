@@ -75,36 +75,40 @@ def _modes(modes) -> str:
     return _join(labels.TRANSFER_MODE.get(m, m) for m in modes or ())
 
 
+# The sentence of each rule code: a function of the rule's values and the names it refers to
+# (built once; a page shows about fifty rules).
+_RULE_TEXTS = {
+    "same_segment": lambda r, n: _("Same segment: %(segment)s",
+                                   segment=n.segment(r.get("chain"), r.get("segment"))),
+    "adjacent_segment": lambda r, n: _(
+        "Adjacent segments: %(need_segment)s ↔ %(output_segment)s",
+        need_segment=n.segment(r.get("chain"), r.get("need_segment")),
+        output_segment=n.segment(r.get("chain"), r.get("output_segment"))),
+    "same_chain": lambda r, n: _("Same sector chain: %(chain)s", chain=n.chain(r.get("chain"))),
+    "other_chain": lambda r, n: _("Different chains: the need is in %(need)s, the output in "
+                                  "%(output)s", need=n.chain(r.get("need")),
+                                  output=n.chain(r.get("output"))),
+    "chain_unknown": lambda r, n: _("Sector chain unknown"),
+    "trl_ok": lambda r, n: _("TRL %(trl)s meets the required %(required)s",
+                             trl=r.get("trl"), required=r.get("required")),
+    "trl_gap": lambda r, n: _("TRL %(trl)s is below the required %(required)s",
+                              trl=r.get("trl"), required=r.get("required")),
+    "mode_match": lambda r, n: _("Transfer mode fits: %(modes)s", modes=_modes(r.get("modes"))),
+    "mode_compatible": lambda r, n: _("Compatible transfer mode: %(modes)s",
+                                      modes=_modes(r.get("modes"))),
+    "mode_mismatch": lambda r, n: _("No common transfer mode"),
+    "price_within_budget": lambda r, n: _("Asking price within the budget"),
+    "price_over_budget": lambda r, n: _("Asking price over the budget"),
+    "local_conversion": lambda r, n: _("Local conversion: both in %(region)s",
+                                       region=n.region(r.get("region"))),
+    "same_province": lambda r, n: _("Both in the same province"),
+}
+
+
 def rule_text(rule: dict, names: ChainNames) -> str:
-    """Return the sentence for one rule that fired."""
-    code, chain = rule.get("code"), rule.get("chain")
-    texts = {
-        "same_segment": lambda: _("Same segment: %(segment)s",
-                                  segment=names.segment(chain, rule.get("segment"))),
-        "adjacent_segment": lambda: _(
-            "Adjacent segments: %(need_segment)s ↔ %(output_segment)s",
-            need_segment=names.segment(chain, rule.get("need_segment")),
-            output_segment=names.segment(chain, rule.get("output_segment"))),
-        "same_chain": lambda: _("Same sector chain: %(chain)s", chain=names.chain(chain)),
-        "other_chain": lambda: _("Different chains: the need is in %(need)s, the output in "
-                                 "%(output)s", need=names.chain(rule.get("need")),
-                                 output=names.chain(rule.get("output"))),
-        "chain_unknown": lambda: _("Sector chain unknown"),
-        "trl_ok": lambda: _("TRL %(trl)s meets the required %(required)s",
-                            trl=rule.get("trl"), required=rule.get("required")),
-        "trl_gap": lambda: _("TRL %(trl)s is below the required %(required)s",
-                             trl=rule.get("trl"), required=rule.get("required")),
-        "mode_match": lambda: _("Transfer mode fits: %(modes)s", modes=_modes(rule.get("modes"))),
-        "mode_compatible": lambda: _("Compatible transfer mode: %(modes)s",
-                                     modes=_modes(rule.get("modes"))),
-        "mode_mismatch": lambda: _("No common transfer mode"),
-        "price_within_budget": lambda: _("Asking price within the budget"),
-        "price_over_budget": lambda: _("Asking price over the budget"),
-        "local_conversion": lambda: _("Local conversion: both in %(region)s",
-                                      region=names.region(rule.get("region"))),
-        "same_province": lambda: _("Both in the same province"),
-    }
-    return texts[code]() if code in texts else str(code)
+    """Return the sentence for one rule that fired (its code when the code is unknown)."""
+    text = _RULE_TEXTS.get(rule.get("code"))
+    return text(rule, names) if text else str(rule.get("code"))
 
 
 def hint_text(hint: dict) -> str | None:
