@@ -17,7 +17,7 @@ from matchmaker.forms_common import BaseForm, flash_form_errors
 from matchmaker.orgs.models import Region
 from matchmaker.permissions import Action
 from matchmaker.pipeline import labels as deal_labels
-from matchmaker.pipeline import pages, rules, services
+from matchmaker.pipeline import pages, rules, services, writing
 from matchmaker.pipeline.forms import (
     ActivityForm,
     BrokerChoiceForm,
@@ -28,6 +28,7 @@ from matchmaker.pipeline.forms import (
     MoveForm,
     NdaForm,
     NextStepForm,
+    ReassignForm,
     SnoozeForm,
     TaskForm,
     TicketForm,
@@ -61,7 +62,7 @@ def _forms(deal: Deal) -> dict:
     landing.landing_region.choices = [("", _("— choose —"))] + [
         (str(r.id), r.name_en if _lang() == "en" and r.name_en else r.name) for r in _regions()]
     brokers = [(str(b.id), b.display_name) for b in pages.active_brokers(db.session)]
-    co_broker, reassign = BrokerChoiceForm(), BrokerChoiceForm()
+    co_broker, reassign = BrokerChoiceForm(), ReassignForm()
     co_broker.broker.choices = [b for b in brokers if int(b[0]) != deal.owner_id
                                 and int(b[0]) not in deal.co_broker_ids]
     reassign.broker.choices = [b for b in brokers if int(b[0]) != deal.owner_id]
@@ -203,7 +204,7 @@ def next_step(deal_id: int):
 
 
 def _snooze(deal: Deal, form: SnoozeForm) -> None:
-    pages.check_version(deal, form.version.data)
+    writing.check_version(deal, form.version.data)
     services.snooze_deal(db.session, deal, form.snoozed_until.data, form.snooze_reason.data,
                          actor=current_user)
 
@@ -284,7 +285,7 @@ def update_ticket(deal_id: int, ticket_id: int):
 
 
 def _nda(deal: Deal, form: NdaForm) -> None:
-    pages.check_version(deal, form.version.data)
+    writing.check_version(deal, form.version.data)
     services.set_nda(db.session, deal, form.nda_status.data, actor=current_user,
                      expires_on=form.nda_expires_on.data)
 
@@ -326,8 +327,8 @@ def landing(deal_id: int):
     return _back(deal_id, "landing")
 
 
-def _broker_form(deal: Deal) -> BrokerChoiceForm:
-    form = BrokerChoiceForm()
+def _broker_form(deal: Deal, form_class=BrokerChoiceForm) -> BrokerChoiceForm:
+    form = form_class()
     form.broker.choices = [(str(b.id), b.display_name) for b in pages.active_brokers(db.session)]
     return form
 
@@ -367,11 +368,12 @@ def reassign(deal_id: int):
         permissions.require(current_user, Action.EDIT, deal)
         flash(_("Only operators reassign deals."), "danger")
         return _back(deal_id, "people")
-    form = _broker_form(deal)
+    form = _broker_form(deal, ReassignForm)
     if form.validate_on_submit():
         broker = pages.find_broker(db.session, int(form.broker.data))
         attempt(lambda: services.reassign_deal(db.session, deal, broker, actor=current_user,
-                                               note=form.note.data or ""),
+                                               note=form.note.data or "",
+                                               version=form.version.data),
                 _("Deal reassigned."))
     else:
         flash_form_errors(form)

@@ -201,6 +201,13 @@ class BrokerChoiceForm(BaseForm):
     note = _optional_text(_l("Note"), 300)
 
 
+class ReassignForm(BrokerChoiceForm):
+    """An operator gives the deal to another broker: about the deal as the page showed it."""
+
+    version = IntegerField(widget=HiddenField.widget, validators=[
+        InputRequired(message=_l("The form is incomplete: reload the page and try again."))])
+
+
 class IntroductionForm(BaseForm):
     need_id = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
     output_id = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, defaultload, joinedload, lazyload, selectinl
 from matchmaker import permissions
 from matchmaker.auth.models import Broker, User
 from matchmaker.domain import AccountStatus, IntroductionStatus, Phase, Role, Side
-from matchmaker.errors import StaleObjectError
 from matchmaker.orgs.models import Enterprise, Institution
 from matchmaker.pipeline import clock, rules
 from matchmaker.pipeline.labels import refusal_message
@@ -41,12 +40,6 @@ from matchmaker.recommendations.models import MatchGeneration, MatchSet, StoredM
 
 CARDS_PER_COLUMN = 40  # the board shows the most urgent; the list view shows them all
 TODAY_LIMIT = 50  # per section of the today page
-
-
-def check_version(deal: Deal, version: int | None) -> None:
-    """Raise StaleObjectError when the deal changed since the viewer loaded version."""
-    if version is not None and deal.version != version:
-        raise StaleObjectError(deal.id)
 
 
 def with_parties(stmt: Select) -> Select:

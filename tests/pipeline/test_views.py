@@ -396,9 +396,30 @@ def test_operators_reassign(sign_in, make_user, make_deal, db_session):
     deal = make_deal()
     other = make_user(Role.BROKER)
     post(sign_in(make_user(Role.ADMIN)), f"/deals/{deal.id}/reassign",
-         {"broker": str(other.id), "note": "负载均衡"})
+         {"broker": str(other.id), "note": "负载均衡", "version": deal.version})
     db_session.refresh(deal)
     assert deal.owner_id == other.id
+
+
+def test_a_reassignment_of_a_deal_that_changed_meanwhile_is_refused(sign_in, make_user,
+                                                                    make_deal, db_session):
+    """The operator's page showed the deal before its broker changed it: nothing is
+    overwritten, and a reassignment without the version the page showed is refused too."""
+    deal = make_deal()
+    owner, other = deal.owner_id, make_user(Role.BROKER)
+    seen = deal.version
+    deal.next_step = "电话确认中试排期"
+    db_session.commit()
+    assert deal.version == seen + 1
+    operator = sign_in(make_user(Role.ADMIN))
+    page = post(operator, f"/deals/{deal.id}/reassign",
+                {"broker": str(other.id), "version": seen}, follow_redirects=True)
+    assert "别人修改了这个项目" in text_of(page)
+    page = post(operator, f"/deals/{deal.id}/reassign", {"broker": str(other.id)},
+                follow_redirects=True)
+    assert "表单不完整" in text_of(page)
+    db_session.refresh(deal)
+    assert deal.owner_id == owner
 
 
 def test_an_invalid_form_says_what_is_wrong_and_changes_nothing(owner_client, make_deal,
