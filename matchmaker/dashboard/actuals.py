@@ -13,6 +13,7 @@ from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES
 from matchmaker.money import YI
 from matchmaker.pipeline.clock import business_date
 from matchmaker.pipeline.models import Contract, Deal
+from matchmaker.pipeline.queries import counted_contract, held_landing
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 
 
@@ -43,22 +44,27 @@ class Period:
         return business_date(self.end - timedelta(microseconds=1))
 
 
-def _signed(period: Period):
-    return (Contract.signed_on >= period.first_day, Contract.signed_on <= period.last_day)
+def signed_in(period: Period):
+    """The contracts that count (pipeline.queries.counted_contract, as on the rankings) signed
+    in period; for a query on Contract joined to its Deal."""
+    return (counted_contract(), Contract.signed_on >= period.first_day,
+            Contract.signed_on <= period.last_day)
 
 
 def _landed(period: Period):
-    return (Deal.landed_on >= period.first_day, Deal.landed_on <= period.last_day)
+    return (held_landing(), Deal.landed_on >= period.first_day, Deal.landed_on <= period.last_day)
 
 
 def contract_turnover(session: Session, period: Period) -> Decimal:
     total = session.scalar(select(func.coalesce(func.sum(Contract.total_amount), 0))
-                           .where(*_signed(period)))
+                           .join(Deal, Deal.id == Contract.deal_id).where(*signed_in(period)))
     return (Decimal(str(total)) / YI).quantize(Decimal("0.0001"))  # 万元 → 亿元
 
 
 def contracts_signed(session: Session, period: Period) -> Decimal:
-    return Decimal(session.scalar(select(func.count(Contract.id)).where(*_signed(period))))
+    return Decimal(session.scalar(select(func.count(Contract.id))
+                                  .join(Deal, Deal.id == Contract.deal_id)
+                                  .where(*signed_in(period))))
 
 
 def local_conversion_projects(session: Session, period: Period) -> Decimal:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.dashboard import gaps, kpi
-from matchmaker.dashboard.actuals import Period
+from matchmaker.dashboard.actuals import Period, signed_in
 from matchmaker.domain import (
     MATCHABLE_NEED_STATUSES,
     MATCHABLE_OUTPUT_STATUSES,
@@ -77,8 +77,7 @@ def per_chain(session: Session, period: Period) -> list[ChainFigures]:
         .group_by(Deal.chain_id)).all())
     signed = {chain_id: (n, value) for chain_id, n, value in session.execute(
         select(Deal.chain_id, func.count(Contract.id), func.sum(Contract.total_amount))
-        .join(Deal, Deal.id == Contract.deal_id)
-        .where(Contract.signed_on >= period.first_day, Contract.signed_on <= period.last_day)
+        .join(Deal, Deal.id == Contract.deal_id).where(*signed_in(period))
         .group_by(Deal.chain_id)).all()}
     return [ChainFigures(chain, started.get(key, 0), signed.get(key, (0, 0))[0],
                          _money(signed.get(key, (0, 0))[1]))
@@ -116,7 +115,7 @@ def monthly(session: Session, period: Period) -> list[MonthFigures]:
     contract_month = _month_of(Contract.signed_on, days)
     signed = {m: (n, v) for m, n, v in session.execute(
         select(contract_month, func.count(), func.sum(Contract.total_amount))
-        .where(Contract.signed_on >= period.first_day, Contract.signed_on <= period.last_day)
+        .join(Deal, Deal.id == Contract.deal_id).where(*signed_in(period))
         .group_by(contract_month)).all()}
     return [MonthFigures(m, started.get(m, 0), signed.get(m, (0, 0))[0],
                          _money(signed.get(m, (0, 0))[1])) for m in range(1, 13)]

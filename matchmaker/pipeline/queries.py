@@ -17,6 +17,7 @@ from matchmaker.errors import PermissionDeniedError
 from matchmaker.pipeline import clock, rules
 from matchmaker.pipeline.models import (
     Activity,
+    Contract,
     Deal,
     DealHistory,
     DealStage,
@@ -26,6 +27,20 @@ from matchmaker.pipeline.models import (
     deal_co_brokers,
 )
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+
+
+def counted_contract():
+    """The condition (on Contract joined to its Deal) of a contract the platform counts, on the
+    dashboard as on the rankings: signed (an amount above zero, a signing date and both
+    parties, as rules.ContractFacts.is_complete) on a deal not marked lost (it fell through)."""
+    return and_(Deal.is_open, Contract.total_amount > 0, Contract.signed_on.is_not(None),
+                func.trim(Contract.seller_name) != "", func.trim(Contract.buyer_name) != "")
+
+
+def held_landing():
+    """The condition of a deal whose landing counts: a named landing with its date, on a deal
+    not marked lost (the landing did not hold)."""
+    return and_(Deal.is_open, Deal.landed_on.is_not(None), Deal.landing_name != "")
 
 
 def list_stages(session: Session, *, active_only: bool = True) -> list[DealStage]:

@@ -10,14 +10,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.auth.models import Broker, User
 from matchmaker.domain import AccountStatus, Role, TicketStatus
 from matchmaker.orgs.models import Enterprise, Institution
 from matchmaker.pipeline.models import Contract, Deal, ServiceTicket, deal_co_brokers
-from matchmaker.pipeline.queries import visible_condition
+from matchmaker.pipeline.queries import counted_contract, held_landing, visible_condition
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.rankings.formulas import (
     Board,
@@ -72,8 +72,7 @@ def signed_contracts(session: Session, period: Period,
             .join(Deal, Deal.id == Contract.deal_id)
             .outerjoin(ResearchOutput, ResearchOutput.id == Deal.output_id)
             .outerjoin(TechNeed, TechNeed.id == Deal.need_id)
-            .where(Deal.is_open, Contract.total_amount > 0, Contract.signed_on.is_not(None),
-                   func.trim(Contract.seller_name) != "", func.trim(Contract.buyer_name) != ""))
+            .where(counted_contract()))
     stmt = _where(stmt, _in_days(Contract.signed_on, period),
                   Deal.chain_id == chain_id if chain_id is not None else None)
     rows = session.execute(stmt).all()
@@ -90,7 +89,7 @@ def landings(session: Session, period: Period,
              chain_id: int | None = None) -> tuple[LandingRecord, ...]:
     """Return the deals that landed in the period."""
     stmt = (select(Deal.id, Deal.landed_on, Deal.owner_id, Deal.chain_id, Deal.local_conversion)
-            .where(Deal.is_open, Deal.landed_on.is_not(None), Deal.landing_name != ""))
+            .where(held_landing()))
     stmt = _where(stmt, _in_days(Deal.landed_on, period),
                   Deal.chain_id == chain_id if chain_id is not None else None)
     rows = session.execute(stmt).all()

@@ -103,3 +103,38 @@ def test_progress_rows_against_targets(db_session, fixture_year, make_user):
     assert rows["contracts_signed"].status == Status.BEHIND  # half the year gone
     assert rows["brokers_trained"].status == Status.NOT_MEASURED
     assert rows["deals_started"].status == Status.NO_TARGET
+
+
+def test_a_contract_and_landing_of_a_deal_marked_lost_stop_counting(db_session, fixture_year,
+                                                                    make_deal, make_user):
+    """The dashboard counts what the rankings count: the contract of a deal that fell through
+    (marked lost) leaves turnover, contracts, the per-chain and monthly figures, and its landing
+    leaves the local-conversion figures."""
+    from matchmaker.dashboard import charts
+
+    period = Period(YEAR, datetime(YEAR + 1, 3, 1, tzinfo=UTC))
+    before = (actuals.compute_actuals(db_session, period), charts.per_chain(db_session, period),
+              charts.monthly(db_session, period))
+    broker = make_user(Role.BROKER)
+    with clock.at(at(4, 1)):
+        gone = make_deal(owner=broker, stage_key="contract_signed")
+        sign_contract(db_session, gone, broker, signed_on=date(YEAR, 4, 2),
+                      total_amount=Decimal(9000))
+        pipeline.mark_landed(db_session, gone, actor=broker, name="本地项目公司三",
+                             region=home_region(db_session), landed_on=date(YEAR, 4, 20))
+    counted = actuals.compute_actuals(db_session, period)
+    assert counted["contracts_signed"] == 4 and counted["contract_turnover"] == Decimal("1.1650")
+    assert counted["local_conversion_projects"] == 3
+    with clock.at(at(5, 1)):
+        pipeline.move_deal(db_session, gone, "lost", actor=broker, reason="买方预算取消",
+                           lost_reason="no_budget")
+    after = (actuals.compute_actuals(db_session, period), charts.per_chain(db_session, period),
+             charts.monthly(db_session, period))
+    assert after[0] == before[0] | {"deals_started": 5}
+
+    def signed_per_chain(rows):
+        return {row.chain: (row.contracts, row.value) for row in rows if row.contracts}
+
+    assert signed_per_chain(after[1]) == signed_per_chain(before[1])
+    assert [(m.contracts, m.value) for m in after[2]] == [(m.contracts, m.value)
+                                                           for m in before[2]]
