@@ -157,3 +157,31 @@ def test_every_chart_draws_its_table_and_the_tables_hold_the_records(server, own
                                                          if any(v)}
     cells = data["heatmap"]["cells"]
     assert sorted(c[2:5] for c in cells) == sorted([v[2], v[0], v[1]] for v in heat.values())
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    """Count the pages of a PDF Chromium printed: its page objects (not the /Pages nodes)."""
+    import re
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_the_monthly_report_prints_on_one_a4_page(server, page, locale):
+    """README promises one A4 page when printed: Chromium's own print to PDF, with the print
+    stylesheet, charts drawn, in either language (English labels are longer)."""
+    sign_in(page, server, "admin")
+    if locale == "en":
+        page.click("form[action*='/auth/locale/en'] button")
+        page.wait_for_selector("html[lang=en]")
+    today = clock.today()
+    page.goto(f"{server}/dashboard/report/{today.year}-{today.month:02d}")
+    for chart in page.query_selector_all("[data-chart]"):
+        key = chart.get_attribute("data-chart")
+        page.wait_for_selector(f'[data-chart="{key}"][data-drawn="true"] canvas')
+    assert page.locator("h1").first.inner_text()
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF-")
+    assert _pdf_pages(pdf) == 1
+    page.goto(f"{server}/dashboard/?year={today.year}")  # the count sees more pages when there are
+    assert _pdf_pages(page.pdf(format="A4")) > 1
