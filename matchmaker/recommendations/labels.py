@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from matchmaker import labels
-from matchmaker.chains.models import Chain
+from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.money import format_amount
 from matchmaker.orgs.models import Region
 from matchmaker.templating import current_language, localized
@@ -48,11 +48,15 @@ class ChainNames:
 
     @classmethod
     def load(cls, session: Session) -> "ChainNames":
-        chains = session.scalars(select(Chain).options(selectinload(Chain.segments))
-                                 .order_by(Chain.id)).all()
-        regions = session.scalars(select(Region)).all()
-        return cls({c.key: c for c in chains},
-                   {(c.key, s.key): s for c in chains for s in c.segments},
+        """Read the names only (rows with name_zh / name_en, as localized() reads them): a
+        match page loads them on every view, and whole chains carry their synonym groups and
+        keyword lists."""
+        chains = session.execute(select(Chain.key, Chain.name_zh, Chain.name_en)).all()
+        segments = session.execute(
+            select(Chain.key.label("chain"), ChainSegment.key, ChainSegment.name_zh,
+                   ChainSegment.name_en).join(Chain, Chain.id == ChainSegment.chain_id)).all()
+        regions = session.execute(select(Region.name, Region.name_en)).all()
+        return cls({c.key: c for c in chains}, {(s.chain, s.key): s for s in segments},
                    {r.name: r for r in regions})
 
     def region(self, name) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from matchmaker import permissions
 from matchmaker.auth.models import User
@@ -96,9 +96,14 @@ def init_app(app: Flask) -> None:
 # --- ranking ---------------------------------------------------------------------------
 
 def _candidates(session: Session, model, ids: list[int], statuses) -> dict[int, object]:
+    """Load the candidates a match list shows, without their patents and transfer-mode rows
+    (two more queries per page that no match card reads; they still load if something asks)."""
     if not ids:
         return {}
-    rows = session.scalars(select(model).where(model.id.in_(ids), model.status.in_(statuses)))
+    rows = session.scalars(select(model).where(model.id.in_(ids), model.status.in_(statuses))
+                           .options(*(lazyload(getattr(model, name))
+                                      for name in ("patents", "mode_rows")
+                                      if hasattr(model, name))))
     return {row.id: row for row in rows}
 
 
