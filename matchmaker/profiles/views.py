@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
@@ -63,6 +63,12 @@ class Kind:
     def name(self) -> str:
         """Return the blueprint name (templates build endpoints from it)."""
         return self.blueprint
+
+
+def _without_patents(stmt):
+    """A list card shows no patents: do not load them for each page (a query per page)."""
+    entity = stmt.column_descriptions[0]["entity"]
+    return stmt.options(lazyload(entity.patents)) if hasattr(entity, "patents") else stmt
 
 
 def _output_data(form: OutputForm) -> services.OutputData:
@@ -217,7 +223,8 @@ def make_blueprint(kind: Kind) -> Blueprint:
         filters = _filters(kind, chains, regions)
         synonyms = services.synonym_groups(chains) if filters.q else ()
         page = paginate_capped(db.session,
-                               kind.list_query(filters, viewer=current_user, synonyms=synonyms),
+                               _without_patents(kind.list_query(filters, viewer=current_user,
+                                                                synonyms=synonyms)),
                                page=page_number(), per_page=current_app.config["PAGE_SIZE"])
         return render_template(f"profiles/{kind.name}_list.html", page=page, filters=filters,
                                chains=chains, regions=regions, kind=kind,
