@@ -18,8 +18,11 @@ CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff0
 
 
 def current_language() -> str:
-    """Return the UI language of the request: 'zh' or 'en'."""
-    return "en" if str(get_locale()) == "en" else "zh"
+    """Return the UI language of the request: 'zh' or 'en'. (The locale's language attribute,
+    not str(locale): pages ask this for every label and amount, and str() rebuilds the
+    identifier each time.)"""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
 
 
 def localized(obj, field: str = "name") -> str:
