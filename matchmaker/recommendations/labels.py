@@ -45,6 +45,9 @@ class ChainNames:
     chains: dict
     segments: dict
     regions: dict = field(default_factory=dict)
+    # Tells one set of names from another (a renamed chain or segment), for what is rendered
+    # from them and kept (recommendations.views.match_card_parts).
+    fingerprint: int = 0
 
     @classmethod
     def load(cls, session: Session) -> "ChainNames":
@@ -57,7 +60,9 @@ class ChainNames:
                    ChainSegment.name_en).join(Chain, Chain.id == ChainSegment.chain_id)).all()
         regions = session.execute(select(Region.name, Region.name_en)).all()
         return cls({c.key: c for c in chains}, {(s.chain, s.key): s for s in segments},
-                   {r.name: r for r in regions})
+                   {r.name: r for r in regions},
+                   hash((tuple(sorted(map(tuple, chains))), tuple(sorted(map(tuple, segments))),
+                         tuple(sorted(map(tuple, regions), key=str)))))
 
     def region(self, name) -> str:
         found = self.regions.get(name)

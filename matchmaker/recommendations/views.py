@@ -1,4 +1,7 @@
 """Match lists on the need and output pages, and feedback on a match."""
+import json
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Flask,
@@ -10,6 +13,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from matchmaker import permissions
 from matchmaker.blocks import register_block
@@ -22,7 +26,7 @@ from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.profiles.views import listing_url
 from matchmaker.recommendations import labels, seen, services
 from matchmaker.recommendations.forms import BACK_TO, MatchFeedbackForm
-from matchmaker.templating import TranslatedLabels
+from matchmaker.templating import TranslatedLabels, current_language
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 _MATCH_LABELS = TranslatedLabels(labels)
@@ -73,6 +77,53 @@ def register_blocks(app: Flask) -> None:
 @bp.app_template_global()
 def match_rule_text(rule: dict, names: labels.ChainNames) -> str:
     return labels.rule_text(rule, names)
+
+
+# The viewer-independent parts of match cards this process rendered (see match_card_parts):
+# cleared when full, so it never holds more than CARD_CACHE_MAX cards (a few MB).
+CARD_CACHE_MAX = 2000
+_card_cache: dict[tuple, tuple[Markup, Markup, Markup]] = {}
+_CARD_PART = "<!--match-card-part-->"
+
+
+@dataclass(frozen=True)
+class CardParts:
+    head: Markup  # the candidate's title and organisation, chain badge
+    score: Markup  # the score and its bar
+    explanation: Markup  # excerpt, shared terms, components, rules, hints
+
+
+def _card_key(rec, side: str, names: labels.ChainNames) -> tuple:
+    """Everything the parts are drawn from: the language, the candidate as saved (its version),
+    its organisation's names, the match as stored, and the chain names."""
+    item, match = rec.item, rec.match
+    org = item.institution if side == Side.NEED else item.enterprise
+    return (current_language(), side, item.id, item.version, org.id, org.name, org.name_en,
+            match.score, json.dumps(match.explanation, sort_keys=True, default=str),
+            json.dumps(match.parts, sort_keys=True, default=str), names.fingerprint)
+
+
+@bp.app_template_global()
+def match_card_parts(rec, side: str, names: labels.ChainNames) -> CardParts:
+    """Return the parts of a match card that are the same for every viewer.
+
+    They are most of a listing page's work (each card localises its rules, highlights the
+    shared terms in an excerpt and draws its components), and the same cards are shown over and
+    over until the matches or the candidate change, so each process keeps what it drew, keyed
+    by everything the parts are drawn from (_card_key). Who looks changes only the rest of the
+    card: the "new" badge, the feedback, the deal actions and the feedback form.
+    """
+    key = _card_key(rec, side, names)
+    parts = _card_cache.get(key)
+    if parts is None:
+        template = current_app.jinja_env.get_template("recommendations/_match_card_parts.html")
+        html = template.render(rec=rec, side=side, chain_names=names,
+                               **match_labels())
+        parts = tuple(Markup(part) for part in html.split(_CARD_PART))
+        if len(_card_cache) >= CARD_CACHE_MAX:
+            _card_cache.clear()
+        _card_cache[key] = parts
+    return CardParts(*parts)
 
 
 @bp.app_template_global()

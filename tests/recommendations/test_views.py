@@ -263,3 +263,36 @@ def test_an_output_page_shows_matches_and_feedback_summary_to_who_may_see_them(
     assert may is (role in ("owner", Role.BROKER, Role.ADMIN))  # not other organisations
     assert ('data-testid="matches"' in html) is may
     assert ('data-testid="feedback-summary"' in html) is may
+
+
+# --- the cards each process keeps --------------------------------------------------------------
+
+def test_cards_drawn_once_are_kept_and_drawn_again_when_what_they_show_changes(
+        login_as, db_session, need, monkeypatch):
+    from matchmaker.recommendations import views
+    monkeypatch.setattr(views, "_card_cache", {})
+    broker = login_as(BROKER)
+    first = broker.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert len(views._card_cache) == 10
+    kept = dict(views._card_cache)
+    assert broker.get(f"/needs/{need.id}").get_data(as_text=True) == first
+    assert views._card_cache == kept  # the second view drew nothing new
+
+    top = db_session.get(ResearchOutput, candidates(first)[0])
+    top.title = "质子交换膜电解槽膜电极（改版）"
+    db_session.commit()  # a new version of the candidate
+    html = broker.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "质子交换膜电解槽膜电极（改版）" in html and len(views._card_cache) == 11
+
+    submit(broker, "/auth/locale/en", {"next": f"/needs/{need.id}"}, form_url=f"/needs/{need.id}")
+    english = broker.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "Shared terms:" in english and "共同术语" not in english
+    assert len(views._card_cache) == 21 and candidates(english) == candidates(html)
+
+
+def test_the_kept_cards_never_pass_their_limit(login_as, need, monkeypatch):
+    from matchmaker.recommendations import views
+    monkeypatch.setattr(views, "_card_cache", {})
+    monkeypatch.setattr(views, "CARD_CACHE_MAX", 4)
+    html = login_as(BROKER).get(f"/needs/{need.id}").get_data(as_text=True)
+    assert len(candidates(html)) == 10 and 1 <= len(views._card_cache) <= 4
