@@ -25,6 +25,14 @@ class MatchmakerApi(Api):
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
 
+    def _register_responses(self):
+        """Document the error responses as what they are: application/problem+json."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = "application/problem+json"
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # the class's again, for the others
+
 
 DESCRIPTION = """JSON access to the platform for programs, with the caller's own permissions.
 
