@@ -147,7 +147,9 @@ def make_blueprint(kind: web.Kind, *, query, create, update, out, page) -> Bluep
             """Create a draft (write scope; institutions for outputs, enterprises for needs,
             operators for either, naming the organisation)."""
             org = _owner_org(kind, args)
-            data = validated_data(kind, args)
+            # What the new-listing page preselects (its select always sends a value).
+            defaults = {"reform_status": "none"} if kind.side == Side.OUTPUT else {}
+            data = validated_data(kind, {**defaults, **args})
             extra = {("institution" if kind.side == Side.OUTPUT else "enterprise"): org} \
                 if org is not None else {}
             try:
