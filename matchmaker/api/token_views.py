@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from matchmaker.api import tokens
@@ -23,9 +24,9 @@ class TokenForm(BaseForm):
                        validators=[DataRequired(message=_l("Name the token.")),
                                    Length(max=80, message=_l("At most 80 characters."))])
     scope = RadioField(_l("Scope"), default="read", choices=[
-        ("read", _l("Read only")), ("write", _l("Read and write"))])
+        SelectChoice("read", _l("Read only")), SelectChoice("write", _l("Read and write"))])
     days = SelectField(_l("Expires after"), default="90", coerce=int, choices=[
-        (d, _l("%(n)d days", n=d)) for d in DAY_CHOICES])
+        SelectChoice(d, _l("%(n)d days", n=d)) for d in DAY_CHOICES])
 
 
 class RevokeForm(BaseForm):

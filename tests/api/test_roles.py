@@ -66,7 +66,7 @@ def _path(template: str, rows) -> str:
 
 @pytest.mark.parametrize(("template", "expected"), READS, ids=[r[0] for r in READS])
 def test_reads_by_role(api_as, world, template, expected):
-    people, rows = world
+    _people, rows = world
     for role, status in zip(ROLES, expected, strict=True):
         response = _call(api_as, world, role, "GET", _path(template, rows))
         assert response.status_code == status, (role, response.get_json())
@@ -109,7 +109,7 @@ def _need_body(**extra):
 
 
 def test_create_output_by_role(api_as, world):
-    people, rows = world
+    _people, rows = world
     expected = (401, 403, 201, 403, 422)  # operators must name the institution
     for role, status in zip(ROLES, expected, strict=True):
         response = _call(api_as, world, role, "POST", "/outputs/", json=_output_body())
@@ -129,7 +129,7 @@ def test_create_output_by_role(api_as, world):
 
 
 def test_create_need_by_role(api_as, world):
-    people, rows = world
+    _people, rows = world
     expected = (401, 201, 403, 403, 422)
     for role, status in zip(ROLES, expected, strict=True):
         response = _call(api_as, world, role, "POST", "/needs/", json=_need_body())
@@ -233,8 +233,8 @@ def test_deal_stage_moves_by_role(api_as, world):
     assert moved.status_code == 200, moved.get_json()
     assert moved.get_json()["stage"] == "lost" and moved.get_json()["is_open"] is False
     assert moved.get_json()["lost_reason"] == "no_budget"
-    from matchmaker.pipeline.services import list_history
     from matchmaker.extensions import db
+    from matchmaker.pipeline.services import list_history
     history = list_history(db.session, db.session.get(type(deal), deal.id))
     assert any(h.kind == "stage" for h in history)
     operator, _ = api_as(people[Role.ADMIN])
