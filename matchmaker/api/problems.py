@@ -23,7 +23,7 @@ from matchmaker.errors import (
     ValidationFailedError,
     problem_response,
 )
-from matchmaker.extensions import limiter
+from matchmaker.extensions import db, limiter
 
 
 class ApiProblem(Exception):
@@ -172,6 +172,7 @@ def too_many(error=None):
 
 
 def stale_write(error=None):
+    db.session.rollback()  # a flush that found the row changed leaves the session unusable
     return problem(412, "stale_version", _(
         "Someone else changed this record after you read it. Read it again (GET) and send "
         "your change with its new ETag in If-Match."))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from matchmaker import permissions
 from matchmaker.api import common, schemas
@@ -20,6 +21,7 @@ from matchmaker.extensions import db
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.permissions import Action
 from matchmaker.pipeline import services as pipeline
+from matchmaker.pipeline.forms import DealFieldsForm, NextStepForm
 from matchmaker.pipeline.models import Deal
 
 
@@ -127,10 +129,67 @@ class DealCollection(MethodView):
 
 
 @deals.route("/<int:deal_id>")
-@deals.response(200, schemas.DealOut, headers=common.ETAG_HEADER)
-def deal_detail(deal_id):
-    """Read one deal; its ETag is the version a stage move's If-Match names."""
-    return common.with_etag(_get_deal(deal_id))
+class DealItem(MethodView):
+    @deals.response(200, schemas.DealOut, headers=common.ETAG_HEADER)
+    def get(self, deal_id):
+        """Read one deal; its ETag is the version If-Match names on a change."""
+        return common.with_etag(_get_deal(deal_id))
+
+    @deals.arguments(schemas.DealUpdate)
+    @deals.response(200, schemas.DealOut, headers=common.ETAG_HEADER)
+    @deals.doc(parameters=[common.IF_MATCH])
+    def patch(self, args, deal_id):
+        """Change the deal's fields and its next step, as the deal page does (write scope;
+        its brokers and operators; If-Match). Each change is written to its history."""
+        deal = _get_deal(deal_id)
+        permissions.require(current_user, Action.EDIT, deal)
+        version = common.require_if_match(deal)
+        fields_form = _deal_form(DealFieldsForm, {**_deal_values(deal), **args})
+        step_form = _deal_form(NextStepForm, {"next_step": deal.next_step,
+                                              "next_step_due": deal.next_step_due, **args})
+        try:
+            pipeline.update_deal(db.session, deal, actor=current_user, version=version,
+                                 **fields_form.to_changes())
+            if {"next_step", "next_step_due"} & set(args):
+                pipeline.set_next_step(db.session, deal, step_form.next_step.data,
+                                       step_form.next_step_due.data, actor=current_user)
+        except pipeline.RefusedError as error:
+            db.session.rollback()
+            raise _refused(error) from error
+        db.session.commit()
+        return common.with_etag(deal)
+
+
+_DEAL_FIELDS = ("title", "expected_value", "probability", "ip_checked", "team_willing",
+                "reform_status", "transfer_mode", "price", "payment_kind", "terms_note",
+                "showcase_material")
+
+
+def _deal_values(deal: Deal) -> dict:
+    return {name: getattr(deal, name) for name in _DEAL_FIELDS}
+
+
+def _deal_form(form_class, values: dict):
+    """Run the deal page's form on values (the API's input shape); raise a 422."""
+    data = MultiDict()
+    for name, value in values.items():
+        if value is None or value is False:  # an empty field; an unticked box sends nothing
+            continue
+        data.add(name, "y" if value is True else
+                 value.isoformat() if hasattr(value, "isoformat") else str(value))
+    form = form_class(formdata=data, meta={"csrf": False})
+    if not form.validate():
+        raise ApiProblem(422, "invalid_input", _("The request has invalid fields; see errors."),
+                         errors=[{"field": name, "detail": str(message)}
+                                 for name, messages in form.errors.items() if name
+                                 for message in messages])
+    return form
+
+
+def _refused(error) -> ApiProblem:
+    return ApiProblem(422, "refused", _("The pipeline's rules refuse this change; see errors."),
+                      errors=[{"field": field, "detail": str(message)}
+                              for field, message in error.reasons.items()])
 
 
 @deals.route("/<int:deal_id>/stage", methods=["POST"])
@@ -150,9 +209,6 @@ def move_stage(args, deal_id):
                            version=version)
     except pipeline.RefusedError as error:
         db.session.rollback()
-        raise ApiProblem(422, "refused", _("The pipeline's rules refuse this move; see "
-                                           "errors."),
-                         errors=[{"field": field, "detail": str(message)}
-                                 for field, message in error.reasons.items()]) from error
+        raise _refused(error) from error
     db.session.commit()
     return common.with_etag(deal)

@@ -342,6 +342,13 @@ class DealOut(Schema):
     transfer_mode = fields.String(allow_none=True)
     next_step = fields.String()
     next_step_due = fields.Date(allow_none=True)
+    ip_checked = fields.Boolean()
+    team_willing = fields.Boolean()
+    reform_status = fields.String(allow_none=True)
+    price = Amount(allow_none=True)
+    payment_kind = fields.String(allow_none=True)
+    terms_note = fields.String()
+    showcase_material = fields.String()
     nda_status = fields.String()
     lost_reason = fields.String(allow_none=True)
     match_score = fields.Float(allow_none=True)
@@ -353,6 +360,22 @@ class DealOut(Schema):
 
 class DealPage(Pagination):
     items = fields.List(fields.Nested(DealOut))
+
+
+class DealUpdate(Schema):
+    title = fields.String(validate=validate.Length(max=200))
+    expected_value = Amount(allow_none=True, validate=validate.Length(max=20))
+    probability = fields.Integer(allow_none=True, validate=validate.Range(0, 100))
+    ip_checked = fields.Boolean()
+    team_willing = fields.Boolean()
+    reform_status = fields.String(allow_none=True, validate=validate.Length(max=24))
+    transfer_mode = fields.String(allow_none=True, validate=validate.Length(max=24))
+    price = Amount(allow_none=True, validate=validate.Length(max=20))
+    payment_kind = fields.String(allow_none=True, validate=validate.Length(max=16))
+    terms_note = fields.String(validate=validate.Length(max=5000))
+    showcase_material = fields.String(validate=validate.Length(max=5000))
+    next_step = fields.String(validate=validate.Length(max=300))
+    next_step_due = fields.Date()
 
 
 class StageMove(Schema):

@@ -239,3 +239,42 @@ def test_deal_stage_moves_by_role(api_as, world):
     assert any(h.kind == "stage" for h in history)
     operator, _ = api_as(people[Role.ADMIN])
     assert operator.get(f"/deals/{deal.id}").get_json()["stage"] == "lost"
+
+
+def test_deal_field_changes_by_role_with_history(api_as, world, db_session):
+    from matchmaker.extensions import db
+    from matchmaker.pipeline.services import list_history
+
+    people, rows = world
+    deal = rows["deal"]
+    change = {"probability": 40, "transfer_mode": "licence", "ip_checked": True,
+              "next_step": "约企业技术总监看样品", "next_step_due": "2031-03-02"}
+    for role, status in zip(ROLES, (401, 403, 403, None, None), strict=True):
+        if status is not None:
+            response = _call(api_as, world, role, "PATCH", f"/deals/{deal.id}", json=change,
+                             headers={"If-Match": f'"{deal.version}"'})
+            assert response.status_code == status, role
+    broker, _ = api_as(people[Role.BROKER], lang="en")
+    other = rows["other_deal"]
+    assert broker.patch(f"/deals/{other.id}", json=change,
+                        headers={"If-Match": f'"{other.version}"'}).status_code == 404
+    etag = broker.get(f"/deals/{deal.id}").headers["ETag"]
+    bad = broker.patch(f"/deals/{deal.id}", json={"transfer_mode": "gift", "title": ""},
+                       headers={"If-Match": etag})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.get_json()["errors"]} == {"transfer_mode", "title"}
+    changed = broker.patch(f"/deals/{deal.id}", json=change, headers={"If-Match": etag})
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert (body["probability"], body["transfer_mode"], body["ip_checked"]) == (40, "licence",
+                                                                               True)
+    assert (body["next_step"], body["next_step_due"]) == (change["next_step"], "2031-03-02")
+    assert body["title"] == deal.title and body["expected_value"] == "120.00"  # kept
+    kinds = [h.kind for h in list_history(db.session, db.session.get(type(deal), deal.id))]
+    assert "field" in kinds and "next_step" in kinds
+    stale = broker.patch(f"/deals/{deal.id}", json={"probability": 10},
+                         headers={"If-Match": etag})
+    assert stale.status_code == 412
+    operator, _ = api_as(people[Role.ADMIN])
+    assert operator.patch(f"/deals/{deal.id}", json={"probability": 55},
+                          headers={"If-Match": changed.headers["ETag"]}).status_code == 200
