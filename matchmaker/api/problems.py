@@ -119,12 +119,9 @@ def invalid(errors: list[dict]):
 def _http_exception(error: HTTPException):
     status = error.code or 500
     if status == 422 and getattr(error, "data", None):  # flask-smorest: a schema failed
-        messages = error.data.get("messages", {})
-        found = []
-        for location, fields in messages.items():
-            found.extend(flatten(fields) if location in ("json", "form") else
-                         [{**e, "field": e["field"]} for e in flatten(fields)])
-        return invalid(found)
+        # {"json": {...}} or {"query": {...}}: field names are the same in every location.
+        return invalid([e for fields in error.data.get("messages", {}).values()
+                        for e in flatten(fields)])
     if status == 400:
         return problem(400, "bad_request", _("The request could not be understood: send a "
                                              "JSON body with Content-Type application/json."))
