@@ -146,6 +146,10 @@ class Config:
     CONTACT_REQUEST_RETENTION_DAYS = _int("CONTACT_REQUEST_RETENTION_DAYS", 365)
     SHOWCASE_VALUE_MIN_CONTRACTS = _int("SHOWCASE_VALUE_MIN_CONTRACTS", 3)
     SITEMAP_MAX_URLS = _int("SITEMAP_MAX_URLS", 50_000)
+    # The REST API (matchmaker/api): requests per personal token (per address without one),
+    # and the longest a token may be valid.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
+    API_TOKEN_MAX_DAYS = _int("API_TOKEN_MAX_DAYS", 365)
 
 
 class DevConfig(Config):

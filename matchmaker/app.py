@@ -1,7 +1,7 @@
 """matchmaker: a technology-transfer matchmaking platform."""
 from pathlib import Path
 
-from flask import Flask, has_request_context, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from config import INSTANCE_DIR, get_config
@@ -114,6 +114,9 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker.showcase import wiring as showcase
 
     showcase.register(app)  # the public showcase, /sitemap.xml, /robots.txt, its blocks
+    from matchmaker import api
+
+    api.register(app)  # the REST API (/api/v1), its OpenAPI document, the API tokens page
 
 
 def select_locale() -> str:
@@ -123,6 +126,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):  # the API speaks the client's Accept-Language
+        return request.accept_languages.best_match(languages) or \
+            current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

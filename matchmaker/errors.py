@@ -2,7 +2,8 @@
 import math
 import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -42,10 +43,35 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+# The machine-readable code of an API problem (RFC 9457) by HTTP status, when none is given.
+PROBLEM_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
+                 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
+                 428: "precondition_required", 429: "rate_limited", 500: "server_error",
+                 503: "busy"}
+
+
+def problem_response(status: int, title: str, detail: str, *, code: str | None = None,
+                     errors: list[dict] | None = None, headers: dict | None = None):
+    """Return an RFC 9457 problem details response (application/problem+json): the one error
+    format of the API. errors lists {"field", "detail"} for input that failed validation."""
+    body = {"type": "about:blank", "title": title, "status": status,
+            "code": code or PROBLEM_CODES.get(status, "error"), "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    response.headers.extend(headers or {})
+    response.headers["Content-Language"] = str(get_locale() or "zh")
+    return response
+
+
 def error_response(status: int, title: str, message: str):
-    """Return an error page (or JSON under /api/) with a translated title and message."""
+    """Return an error page (or problem details under /api/) with a translated title and
+    message."""
     if _wants_json():
-        return jsonify(error=title, message=message), status
+        return problem_response(status, title, message)
     return render_template("errors/error.html", title=title, message=message), status
 
 
@@ -97,10 +123,11 @@ def register(app: Flask) -> None:
         db.session.rollback()
         if "database is locked" not in str(error.orig):
             raise error
-        body, status = error_response(503, _("Busy"), _(
+        response = make_response(error_response(503, _("Busy"), _(
             "The platform is busy saving other changes; nothing was saved. Try again in a "
-            "moment."))
-        return body, status, {"Retry-After": "5"}
+            "moment.")))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

@@ -1,4 +1,5 @@
 """Import every model so that Alembic's autogenerate and the shell see the whole schema."""
+from matchmaker.api.models import ApiToken
 from matchmaker.auth.models import Broker, JoinRequest, User, UserSession, broker_chains
 from matchmaker.chains.models import Chain, ChainSegment
 from matchmaker.dashboard.models import YearTarget
@@ -44,7 +45,7 @@ from matchmaker.recommendations.models import (
 from matchmaker.showcase.models import ContactRequest
 
 __all__ = [
-    "Activity", "Attachment", "BackgroundJob", "Broker", "CalendarFeed", "Chain",
+    "Activity", "ApiToken", "Attachment", "BackgroundJob", "Broker", "CalendarFeed", "Chain",
     "ChainSegment", "ContactRequest", "Contract",
     "Deal", "DealHistory", "DealStage", "DealTask", "DigestedMatch", "Enterprise", "Event",
     "EventMeeting", "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot",

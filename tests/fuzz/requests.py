@@ -17,8 +17,8 @@ from tests.fuzz.world import NEWCOMER_PASSWORD, ROLES, IdPools, Visitor
 
 # Methods the fuzzer knows how to send; a route with another method fails the suite until
 # the fuzzer learns it (a JSON API's PUT, say, wants JSON bodies rather than forms).
-KNOWN_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST"})
-BODY_METHODS = frozenset({"POST"})
+KNOWN_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PATCH"})  # PATCH: /api/v1
+BODY_METHODS = frozenset({"POST", "PATCH"})
 _ARG = re.compile(r"<(?:(?P<converter>[^:<>(]+)(?:\([^)]*\))?:)?(?P<name>[^:<>]+)>")
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", "werkzeug.debug", "jinja2.exceptions",
                      "sqlalchemy.exc", "psycopg.errors", "sqlite3.")
