@@ -167,6 +167,17 @@ NEED_COLUMNS = (
 
 COLUMNS = {OUTPUTS: OUTPUT_COLUMNS, NEEDS: NEED_COLUMNS}
 
+# Words real sheets use for the transfer modes beside the platform's own labels.
+MODE_VARIANTS = {
+    "合作研发": "joint_rd", "联合研发": "joint_rd", "联合开发": "joint_rd", "技术开发": "joint_rd",
+    "转让": "assignment", "技术转让": "assignment", "专利转让": "assignment",
+    "普通许可": "licence", "许可使用": "licence", "实施许可": "licence", "license": "licence",
+    "独占许可": "exclusive_licence", "排他许可": "exclusive_licence",
+    "exclusive license": "exclusive_licence",
+    "入股": "equity", "技术入股": "equity", "作价投资": "equity",
+    "托管": "custody",
+}
+
 _HINT = re.compile(r"[（(【\[<《][^）)】\]>》]*[）)】\]>》]")
 _DROP = re.compile(r"[\s\*＊:：_\-—·.。、,，'\"“”‘’?？!！]+")
 _PARTS = re.compile(r"\s*(?:/|／|\||\n)\s*")

@@ -34,7 +34,7 @@ from matchmaker.domain import (
 )
 from matchmaker.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError
 from matchmaker.imports import messages
-from matchmaker.imports.columns import COLUMNS, NEEDS, OUTPUTS
+from matchmaker.imports.columns import COLUMNS, MODE_VARIANTS, NEEDS, OUTPUTS
 from matchmaker.imports.dedupe import Candidate, TitleIndex
 from matchmaker.imports.reading import FileProblem, Sheet, read_file
 from matchmaker.imports.values import CellError, Vocabulary, fold, parse_cell, text_of
@@ -149,6 +149,8 @@ def build_vocabulary(session: Session, spec: Spec) -> tuple[Vocabulary, list[Cha
     vocab.shown["segment"] = [f"{c.name_zh}: " + "、".join(s.name_zh for s in c.segments)
                               for c in chains]
     vocab.modes = _label_names(labels.TRANSFER_MODE)
+    for name, key in MODE_VARIANTS.items():
+        vocab.modes.setdefault(fold(name), key)
     vocab.shown["modes"] = _shown(labels.TRANSFER_MODE)
     vocab.reform = _label_names(labels.REFORM_STATUS)
     vocab.shown["reform_status"] = _shown(labels.REFORM_STATUS)
