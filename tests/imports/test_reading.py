@@ -103,7 +103,7 @@ def test_numbers_and_dates_keep_their_type():
     (bytes(range(256)) * 16, "not_a_spreadsheet"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "old_excel"),
     (b"PK\x03\x04broken zip", "not_a_spreadsheet"),
-    ("just a sentence, not a table\n".encode(), "no_header"),
+    (b"just a sentence, not a table\n", "no_header"),
     ("成果名称,成果简介\n".encode(), "no_rows"),
 ])
 def test_files_that_cannot_be_imported_say_why(content, code):
