@@ -206,7 +206,18 @@ def confirm(batch_id: int):
     return redirect(url_for("imports.batch", batch_id=row.id))
 
 
+def _list_action(kind: str) -> dict | None:
+    """The "import from a file" button on the outputs' and needs' lists, for who may."""
+    if not permissions.may_import(current_user, kind):
+        return None
+    return {"url": url_for("imports.index")}
+
+
 def register(app) -> None:
-    """Register the blueprint and the duplicate text filter."""
+    """Register the blueprint, the duplicate text and the lists' import button."""
+    from matchmaker.blocks import register_block
+
     app.register_blueprint(bp)
     app.jinja_env.globals["import_duplicate_text"] = _duplicate_text
+    register_block(app, "imports-list-action", "listing-list-actions",
+                   "imports/_list_action.html", _list_action)

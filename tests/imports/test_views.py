@@ -194,3 +194,13 @@ def test_the_progress_json_follows_the_job(login_as, db_session):
     batch = _latest(db_session)
     state = client.get(f"/imports/{batch.id}.json").get_json()
     assert state["is_done"] is True and state["done"] == state["total"] == 1
+
+
+@pytest.mark.parametrize(("key", "url", "shown"), [
+    ("qcut", "/outputs/", True), ("qcut", "/needs/", False),
+    ("sc-ent-01", "/needs/", True), ("broker-zhangmin", "/outputs/", False),
+    ("admin", "/needs/", True),
+])
+def test_the_lists_offer_the_import_to_who_may(login_as, key, url, shown):
+    html = login_as(key).get(url).get_data(as_text=True)
+    assert ('data-testid="import-link"' in html) is shown
