@@ -6,12 +6,14 @@ its progress is written through a connection of its own on PostgreSQL, so that t
 follow a transaction it cannot see yet (SQLite, the embedded default, has one writer: there
 the progress shows when the job ends).
 """
+import logging
 import time
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from matchmaker import permissions
 from matchmaker.auth.models import User
@@ -20,8 +22,10 @@ from matchmaker.imports.models import ImportBatch
 from matchmaker.imports.reading import FileProblem
 from matchmaker.jobs import task
 from matchmaker.jobs.models import BackgroundJob
+from matchmaker.jobs.runner import PROGRESS_EVERY
 from matchmaker.types import utcnow
 
+log = logging.getLogger(__name__)
 PLAN_TASK = "imports.plan"
 APPLY_TASK = "imports.apply"
 
@@ -42,23 +46,31 @@ def _committing_progress(ctx):
     return report
 
 
-def _outside_progress(ctx, offset: int, total: int):
-    """Progress written outside the job's transaction where the database allows it."""
-    session = ctx.session
-    bind = session.get_bind()
+def _outside_progress(ctx):
+    """Return report(done, total) that writes the job's progress outside the job's own
+    transaction where the database allows it (PostgreSQL), so the page sees it while the
+    write runs. The job's transaction must then never touch the job's row itself, or the two
+    would wait on each other; a lock that cannot be had at once is skipped, not waited for.
+    SQLite (one writer) and a session bound to a connection (the tests') write through the
+    job's session: the figures show when the job ends."""
+    bind = ctx.session.get_bind()
     if bind.dialect.name == "sqlite" or isinstance(bind, Connection):
-        return lambda done, _total: ctx.progress(offset + done, total)
-    engine, last = bind, [0.0]
+        return lambda done, total: ctx.progress(done, total)
+    last = [0.0]
 
-    def report(done: int, _total: int) -> None:
+    def report(done: int, total: int) -> None:
         now = time.monotonic()
-        if now - last[0] < 0.5:
+        if now - last[0] < PROGRESS_EVERY and done < total:
             return
         last[0] = now
-        with engine.begin() as connection:
-            connection.execute(update(BackgroundJob).where(BackgroundJob.id == ctx.job_id)
-                               .values(progress_done=offset + done, progress_total=total,
-                                       heartbeat_at=utcnow()))
+        try:
+            with bind.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '1s'"))
+                connection.execute(update(BackgroundJob).where(BackgroundJob.id == ctx.job_id)
+                                   .values(progress_done=done, progress_total=total,
+                                           heartbeat_at=utcnow()))
+        except OperationalError:
+            log.warning("imports: progress of job %s not written", ctx.job_id, exc_info=True)
     return report
 
 
@@ -91,13 +103,14 @@ def apply_batch(ctx, batch_id: int) -> dict:
     default = decisions.pop("*", "skip")
     user = _user(session, batch)
     try:
-        rows = len(batch.plan["rows"]) if batch.plan else 0
+        report = _outside_progress(ctx)  # the check, then the write: 2 × rows in all
         plan = services.run_dry(session, batch.content, batch.kind, user, locale=batch.locale,
-                                progress=lambda done, total: ctx.progress(done, 2 * total))
+                                progress=lambda done, total: report(done, 2 * total))
+        rows = len(plan.rows)
         with force_locale(batch.locale):
             counts = services.apply_import(
                 session, plan, user, decisions=decisions, default=default,
-                progress=_outside_progress(ctx, len(plan.rows), 2 * len(plan.rows) or rows))
+                progress=lambda done, _total: report(rows + done, 2 * rows))
     except Exception as error:  # noqa: BLE001  (whatever stops it, nothing is kept)
         session.rollback()
         batch = session.get(ImportBatch, batch_id)

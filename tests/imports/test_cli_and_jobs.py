@@ -128,3 +128,54 @@ def test_a_job_that_fails_half_way_writes_nothing(app, db_session, seed_user, mo
     assert _count(db_session) == before
     assert db_session.scalar(select(func.count()).select_from(ResearchOutput).where(
         ResearchOutput.ref.like("JOB-HALF-%"))) == 0
+
+
+def test_the_write_reports_progress_outside_its_transaction(committed_app, monkeypatch):
+    """On PostgreSQL the page sees the write's progress while its transaction is still open
+    (a connection of its own writes it); on SQLite it shows when the job ends. Either way the
+    job finishes: the job's transaction never locks its own row against the progress."""
+    from sqlalchemy import create_engine
+
+    from matchmaker.auth.models import User
+    from matchmaker.extensions import db
+    from tests.conftest import IS_POSTGRES
+
+    app = committed_app
+    seen = {}
+    real_apply = services.apply_import
+
+    def observed(session, plan, user, **options):
+        counts = real_apply(session, plan, user, **options)
+        if not IS_POSTGRES:  # SQLite's one writer holds the file: nothing to see from outside
+            return counts
+        outside = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with outside.connect() as connection:  # another connection: committed rows only
+            seen["progress"] = connection.execute(
+                select(BackgroundJob.progress_done, BackgroundJob.progress_total)
+                .where(BackgroundJob.name == "imports.apply")).one()
+            seen["outputs"] = connection.scalar(
+                select(func.count()).select_from(ResearchOutput)
+                .where(ResearchOutput.ref.like("OUT-%")))
+        outside.dispose()
+        return counts
+
+    monkeypatch.setattr(services, "apply_import", observed)
+    titles = ["风电叶片回收热解工艺", "海上风机防腐涂层", "储能电池簇热失控预警"]
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == demo_email("qcut")))
+        content = xlsx([OUTPUT_HEADERS, *[output_row(ref=f"OUT-{i}", title=t)
+                                          for i, t in enumerate(titles)]])
+        batch = ImportBatch(kind="outputs", filename="f.xlsx", size=len(content),
+                            content=content, locale="en", status="applying",
+                            created_by_id=user.id, decisions={"*": "skip"})
+        db.session.add(batch)
+        db.session.flush()
+        enqueue(db.session, "imports.apply", batch_id=batch.id)
+        db.session.commit()
+        run_queued(db.session)
+        db.session.expire_all()
+        assert db.session.get(ImportBatch, batch.id).status == "applied"
+        db.session.remove()
+    if IS_POSTGRES:
+        assert seen["outputs"] == 0  # not committed yet when observed
+        assert tuple(seen["progress"]) == (6, 6)
