@@ -204,3 +204,12 @@ def test_the_progress_json_follows_the_job(login_as, db_session):
 def test_the_lists_offer_the_import_to_who_may(login_as, key, url, shown):
     html = login_as(key).get(url).get_data(as_text=True)
     assert ('data-testid="import-link"' in html) is shown
+
+
+def test_the_personal_data_export_lists_the_uploads(login_as, db_session):
+    import json
+
+    client = login_as("qcut")
+    _upload(client, xlsx([OUTPUT_HEADERS, output_row()]), name="我的成果.xlsx")
+    data = json.loads(client.get("/account/export").get_data(as_text=True))
+    assert [b["filename"] for b in data["import_batches"]] == ["我的成果.xlsx"]
