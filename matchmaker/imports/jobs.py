@@ -88,6 +88,15 @@ def plan_batch(ctx, batch_id: int) -> dict:
             batch.error = messages.file_problem(problem)
         batch.status = "failed"
         return {"failed": problem.code}
+    except Exception as error:
+        log.exception("imports: the dry run of batch %s failed", batch_id)
+        session.rollback()
+        batch = session.get(ImportBatch, batch_id)
+        with force_locale(batch.locale):
+            batch.error = _("The file could not be checked: %(reason)s",
+                            reason=(str(error).splitlines() or [type(error).__name__])[0][:300])
+        batch.status = "failed"
+        return {"failed": True}
     batch.plan = plan.stored()
     batch.status = "planned"
     return plan.stored()["counts"]

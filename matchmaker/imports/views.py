@@ -48,7 +48,15 @@ def _batch(batch_id: int) -> ImportBatch:
 
 
 def _job(batch: ImportBatch) -> BackgroundJob | None:
-    return db.session.get(BackgroundJob, batch.job_id) if batch.job_id else None
+    """Return the batch's job; a job that died without saying so fails its batch (a worker
+    killed, a timeout), so that the page stops waiting."""
+    job = db.session.get(BackgroundJob, batch.job_id) if batch.job_id else None
+    if job is not None and job.status == "failed" and batch.status in ("planning", "applying"):
+        batch.status = "failed"
+        batch.error = _("The import stopped unexpectedly; nothing was imported. Upload the file "
+                        "again, or ask an operator to look at job #%(id)d.", id=job.id)
+        db.session.commit()
+    return job
 
 
 @bp.route("/")
@@ -79,7 +87,8 @@ def template(kind: str, fmt: str):
         gbk = request.args.get("encoding") == "gbk"
         body = workbooks.template_csv(kind, "gb18030" if gbk else "utf-8-sig")
         mimetype = f"text/csv; charset={'gb18030' if gbk else 'utf-8'}"
-    name = f"matchmaker-{kind}-template{'-gbk' if fmt == 'csv' and request.args.get('encoding') == 'gbk' else ''}.{fmt}"
+    suffix = "-gbk" if fmt == "csv" and request.args.get("encoding") == "gbk" else ""
+    name = f"matchmaker-{kind}-template{suffix}.{fmt}"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 

@@ -213,3 +213,24 @@ def test_the_personal_data_export_lists_the_uploads(login_as, db_session):
     _upload(client, xlsx([OUTPUT_HEADERS, output_row()]), name="我的成果.xlsx")
     data = json.loads(client.get("/account/export").get_data(as_text=True))
     assert [b["filename"] for b in data["import_batches"]] == ["我的成果.xlsx"]
+
+
+def test_a_job_that_died_fails_its_batch_and_the_page_stops_waiting(login_as, db_session,
+                                                                    monkeypatch):
+    from matchmaker.imports import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("worker out of memory")
+
+    client = login_as("qcut")
+    monkeypatch.setattr(services, "plan_import", broken)
+    _upload(client, xlsx([OUTPUT_HEADERS, output_row()]))
+    batch = _latest(db_session)
+    assert batch.status == "failed" and "worker out of memory" in batch.error
+    # a job the runner itself marked failed (a timeout) with the batch still waiting
+    batch.status = "planning"
+    db_session.get(BackgroundJob, batch.job_id).status = "failed"
+    db_session.commit()
+    state = client.get(f"/imports/{batch.id}.json").get_json()
+    assert state["is_done"] is True and f"#{batch.job_id}" in state["error"]
+    assert _latest(db_session).status == "failed"
