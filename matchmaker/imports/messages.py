@@ -25,6 +25,13 @@ DECISIONS = {
     "keep": _l("Keep both: create a new record"),
 }
 KINDS = {"outputs": _l("Research outputs"), "needs": _l("Technology needs")}
+BATCH_STATUS = {
+    "planning": _l("Checking"),
+    "planned": _l("Waiting for confirmation"),
+    "applying": _l("Writing"),
+    "applied": _l("Imported"),
+    "failed": _l("Failed"),
+}
 
 
 def file_problem(error: FileProblem) -> str:

@@ -70,6 +70,7 @@ def index():
         stmt = stmt.where(ImportBatch.created_by_id == current_user.id)
     return render_template("imports/index.html", form=form, kinds=kinds,
                            batches=db.session.scalars(stmt).all(), kind_labels=messages.KINDS,
+                           status_labels=messages.BATCH_STATUS,
                            max_mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024),
                            max_rows=current_app.config["IMPORT_MAX_ROWS"])
 
