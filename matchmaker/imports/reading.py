@@ -96,7 +96,10 @@ def decode_text(content: bytes) -> tuple[str, str]:
                 pass
         raise FileProblem("not_a_spreadsheet")
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return content[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as error:  # a BOM promises UTF-8: anything else is broken
+            raise FileProblem("not_a_spreadsheet") from error
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

@@ -4,9 +4,13 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matchmaker.imports.columns import map_headers, match_header
 from matchmaker.imports.reading import FORMULA_WITHOUT_VALUE, FileProblem, read_file
+from matchmaker.imports.values import CellError, Vocabulary, parse_cell
+from tests.fuzz.config import fuzz_settings
 from tests.imports.helpers import OUTPUT_HEADERS, csv_bytes, output_row, with_cached_value, xlsx
 
 ROWS = [OUTPUT_HEADERS, output_row(org="西京交通大学", title="碳化硅功率模块银烧结工艺"),
@@ -133,3 +137,39 @@ def test_empty_rows_are_skipped_and_row_numbers_kept():
     rows = [OUTPUT_HEADERS, output_row(title="第一项"), [None] * 7, output_row(title="第三项")]
     sheet = read_file(xlsx(rows), "outputs", max_rows=10)
     assert [n for n, _c in sheet.rows] == [2, 4]
+
+
+# --- any bytes, any cell: a reason, never a crash --------------------------------------------
+
+
+
+_PREFIXES = st.sampled_from([b"", b"PK\x03\x04", b"\xef\xbb\xbf", b"\xff\xfe",
+                             "成果名称,Title,TRL\n".encode(), "成果名称,成果简介\n".encode("gbk")])
+
+
+@fuzz_settings(60)
+@given(prefix=_PREFIXES, body=st.binary(max_size=400))
+def test_any_bytes_read_or_say_why(prefix, body):
+    try:
+        read_file(prefix + body, "outputs", max_rows=50)
+    except FileProblem:
+        pass
+
+
+_VOCAB = Vocabulary(chains={"hydrogen": "hydrogen", "氢能": "hydrogen"},
+                    segments={"hydrogen": {"制氢": 1}}, modes={"许可": "licence"},
+                    reform={"none": "none"}, statuses={"draft": "draft"},
+                    regions={"西安市": "西安市"})
+_CELLS = st.one_of(st.none(), st.text(max_size=40), st.integers(), st.floats(),
+                   st.booleans(), st.dates(), st.datetimes())
+
+
+@fuzz_settings(200)
+@given(key=st.sampled_from(["chain", "segment", "modes", "reform_status", "status", "region",
+                            "trl", "min_trl", "deadline", "is_challenge", "patents", "title"]),
+       value=_CELLS, chain=st.sampled_from([None, "hydrogen"]))
+def test_any_cell_parses_or_says_why(key, value, chain):
+    try:
+        parse_cell(key, value, _VOCAB, chain_key=chain)
+    except CellError:
+        pass
