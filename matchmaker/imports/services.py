@@ -313,11 +313,7 @@ def plan_import(session: Session, sheet: Sheet, kind: str, user, *,
     for record_id, title, org_id in session.execute(
             select(spec.model.id, spec.model.title, org_column)):
         index.add(org_id, Candidate(record_id, title))
-    refs_in_file = {text_of(c[i]) for _n, c in sheet.rows
-                    for i, k in sheet.headers.columns.items() if k == "ref" and i < len(c)}
-    refs_in_file.discard("")
-    by_ref = {r.ref: r for r in session.scalars(
-        select(spec.model).where(spec.model.ref.in_(refs_in_file)))} if refs_in_file else {}
+    by_ref = _records_by_ref(session, spec, sheet)
     seen_refs: dict[str, int] = {}
     rows: list[RowPlan] = []
     total = len(sheet.rows)
@@ -332,16 +328,34 @@ def plan_import(session: Session, sheet: Sheet, kind: str, user, *,
             plan.title = text_of(cell.get("title"))
         except CellError:
             plan.title = ""
-        _plan_row(session, spec, plan, cell, user=user, own=own, vocab=vocab, chains=chains,
-                  forms=forms, organisations=organisations, index=index, by_ref=by_ref,
-                  seen_refs=seen_refs)
+        _plan_row(session, spec, plan, cell, user=user, own=own, vocab=vocab, forms=forms,
+                  organisations=organisations, index=index, by_ref=by_ref, seen_refs=seen_refs)
     if progress is not None:
         progress(total, total)
     return Plan(kind, sheet, rows)
 
 
-def _plan_row(session, spec: Spec, plan: RowPlan, cell: dict, *, user, own, vocab, chains,
-              forms, organisations, index, by_ref, seen_refs) -> None:
+def _records_by_ref(session: Session, spec: Spec, sheet: Sheet) -> dict:
+    """Return the records whose ref an ID cell of the file names, by ref."""
+    refs = set()
+    for _number, cells in sheet.rows:
+        for index, key in sheet.headers.columns.items():
+            if key == "ref" and index < len(cells):
+                try:
+                    refs.add(text_of(cells[index]))
+                except CellError:
+                    continue  # reported on its row
+    refs.discard("")
+    found, ordered = {}, sorted(refs)
+    for start in range(0, len(ordered), 1000):  # bound the statement's parameters
+        chunk = ordered[start:start + 1000]
+        found.update({r.ref: r for r in session.scalars(
+            select(spec.model).where(spec.model.ref.in_(chunk)))})
+    return found
+
+
+def _plan_row(session, spec: Spec, plan: RowPlan, cell: dict, *, user, own, vocab, forms,
+              organisations, index, by_ref, seen_refs) -> None:
     # The organisation: the member's own, or the one the row names.
     org_name = _text(plan, cell, "organisation")
     org = own

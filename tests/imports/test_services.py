@@ -308,3 +308,16 @@ def test_an_enterprise_imports_needs_for_itself_only(db_session, seed_user, dry_
     before = _count(db_session, TechNeed)
     apply(plan, user)
     assert _count(db_session, TechNeed) == before + 2
+
+
+def test_formulas_without_a_value_are_errors_of_their_cells(seed_user, dry_run):
+    from tests.imports.helpers import with_cached_value
+
+    rows = [OUTPUT_HEADERS, ["=1&2", *output_row()[1:5], "=2*3", "许可"],
+            [*output_row(title="钙钛矿叠层电池封装胶膜")[:5], "=2+4", "许可"]]
+    content = with_cached_value(xlsx(rows), "2+4", "6")
+    plan = dry_run(content, "outputs", seed_user("qcut"))
+    first, second = plan.rows
+    assert {e["column"] for e in first.errors} == {"ref", "trl"}
+    assert all("no computed value" in e["message"] for e in first.errors)
+    assert second.outcome == "create" and second.data.trl == 6
