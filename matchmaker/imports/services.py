@@ -215,15 +215,25 @@ def _multidict(values: dict[str, object]) -> MultiDict:
     return formdata
 
 
-def _same(spec: Spec, new, old) -> bool:
-    """Return whether writing new over old would change nothing the file can set."""
+_FIELD_COLUMNS = {"chain_key": "chain", "segment_id": "segment", "region_name": "region"}
+
+
+def _changes(spec: Spec, new, old) -> list[str]:
+    """Return the columns whose value writing new over old would change (what the file can
+    set: not the language or the confidential note, nor a prize without a challenge)."""
     new = dataclasses.replace(new, lang=old.lang)
     if spec.kind == OUTPUTS:
         new = dataclasses.replace(new, confidential_note=old.confidential_note)
     else:
         new = dataclasses.replace(new, prize=new.prize if new.is_challenge else None)
         old = dataclasses.replace(old, prize=old.prize if old.is_challenge else None)
-    return new == old
+    return [_FIELD_COLUMNS.get(f.name, f.name) for f in dataclasses.fields(new)
+            if getattr(new, f.name) != getattr(old, f.name)]
+
+
+def _same(spec: Spec, new, old) -> bool:
+    """Return whether writing new over old would change nothing the file can set."""
+    return not _changes(spec, new, old)
 
 
 # --- planning -----------------------------------------------------------------------------------
@@ -236,6 +246,7 @@ class RowPlan:
     errors: list[dict] = field(default_factory=list)  # {"column": key or None, "message": …}
     notes: list[str] = field(default_factory=list)
     target: int | None = None  # the record updated, unchanged, or duplicated
+    changes: list[str] = field(default_factory=list)  # the columns an update changes
     duplicate: dict | None = None  # {"id" or "row", "title", "organisation", "score"}
     # kept in memory for apply_import, not stored
     values: dict = field(default_factory=dict, repr=False)
@@ -252,7 +263,7 @@ class RowPlan:
         """Return what the batch keeps of this row (JSON)."""
         return {"row": self.row, "outcome": self.outcome, "title": self.title[:200],
                 "errors": self.errors, "notes": self.notes, "target": self.target,
-                "duplicate": self.duplicate}
+                "changes": self.changes, "duplicate": self.duplicate}
 
 
 @dataclass
@@ -446,8 +457,10 @@ def _plan_row(session, spec: Spec, plan: RowPlan, cell: dict, *, user, own, voca
             return
     if existing is not None:
         plan.target = existing.id
-        same = _same(spec, data, spec.to_data(existing)) and target == existing.status
-        plan.outcome = "unchanged" if same else "update"
+        plan.changes = _changes(spec, data, spec.to_data(existing))
+        if target != existing.status:
+            plan.changes.append("status")
+        plan.outcome = "update" if plan.changes else "unchanged"
         return
     if org is None:
         return

@@ -168,6 +168,10 @@ def report(batch_id: int):
             continue
         marks = [workbooks.Mark(index_of.get(e["column"]), e["message"]) for e in found["errors"]]
         details = [e["message"] for e in found["errors"]] + list(found["notes"])
+        if found.get("changes"):
+            columns = row.plan["columns"]
+            details.append(_("Changes: %(columns)s", columns=", ".join(
+                columns.get(c, c) for c in found["changes"])))
         if found["duplicate"]:
             text = _duplicate_text(found["duplicate"])
             details.append(text)

@@ -56,7 +56,7 @@ def test_a_changed_row_with_a_known_id_updates_its_record(db_session, seed_user,
     qcut = seed_user("qcut")
     apply(dry_run(xlsx([OUTPUT_HEADERS, output_row(ref="QC-UPD")]), "outputs", qcut), qcut)
     plan = dry_run(xlsx([OUTPUT_HEADERS, output_row(ref="QC-UPD", trl="7")]), "outputs", qcut)
-    assert plan.rows[0].outcome == "update"
+    assert plan.rows[0].outcome == "update" and plan.rows[0].changes == ["trl"]
     apply(plan, qcut)
     record = db_session.scalar(select(ResearchOutput).where(ResearchOutput.ref == "QC-UPD"))
     assert record.trl == 7 and record.version == 2

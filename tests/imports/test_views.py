@@ -234,3 +234,18 @@ def test_a_job_that_died_fails_its_batch_and_the_page_stops_waiting(login_as, db
     state = client.get(f"/imports/{batch.id}.json").get_json()
     assert state["is_done"] is True and f"#{batch.job_id}" in state["error"]
     assert _latest(db_session).status == "failed"
+
+
+def test_an_update_names_the_columns_it_changes(login_as, db_session):
+    client = login_as("qcut")
+    _upload(client, xlsx([OUTPUT_HEADERS, output_row(ref="QC-CHANGE")]))
+    submit(client, f"/imports/{_latest(db_session).id}/confirm", {},
+           form_url=f"/imports/{_latest(db_session).id}")
+    _upload(client, xlsx([OUTPUT_HEADERS, output_row(ref="QC-CHANGE", trl="8",
+                                                     keywords="PEM，膜电极，涂布")]))
+    batch = _latest(db_session)
+    assert batch.plan["rows"][0]["outcome"] == "update"
+    html = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "变更：" in html and "<code>技术成熟度</code>" in html and "<code>关键词</code>" in html
+    sheet = load_workbook(io.BytesIO(client.get(f"/imports/{batch.id}/report.xlsx").data)).active
+    assert sheet.cell(2, 2).value == "变更：技术成熟度, 关键词"
