@@ -1,6 +1,8 @@
 """An institution imports its outputs in a real browser, on a seeded database of its own:
 uploads an xlsx, reads the dry run's report (an error row, an ignored column), confirms, and
 sees what was written, at desktop width and at 390 px without sideways scrolling."""
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import own_seeded_app, serving, sign_in
@@ -8,6 +10,7 @@ from tests.browser.test_listing_layout import NO_SIDEWAYS_SCROLL_JS
 from tests.imports.helpers import OUTPUT_HEADERS, output_row, xlsx
 
 pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +47,12 @@ def test_upload_dry_run_report_and_confirm(browser, server, tmp_path, width):
     assert "备注" in page.inner_text('[data-testid="ignored-columns"]')
     assert "十一" in page.inner_text('[data-testid="row-3"]')
     assert page.evaluate(NO_SIDEWAYS_SCROLL_JS), page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"import-dry-run-{width}.png"), full_page=True)
     page.click('[data-testid="confirm"]')
     page.wait_for_selector('[data-testid="import-result"]')
     assert page.inner_text('[data-testid="applied-created"]') == "1"
+    page.screenshot(path=str(ARTIFACTS / f"import-done-{width}.png"), full_page=True)
     assert page.evaluate(NO_SIDEWAYS_SCROLL_JS), page.url
     page.goto(f"{server}/outputs/?mine=1")
     assert TITLES[width][0] in page.inner_text("main")
