@@ -221,7 +221,9 @@ _FIELD_COLUMNS = {"chain_key": "chain", "segment_id": "segment", "region_name": 
 def _changes(spec: Spec, new, old) -> list[str]:
     """Return the columns whose value writing new over old would change (what the file can
     set: not the language or the confidential note, nor a prize without a challenge)."""
-    new = dataclasses.replace(new, lang=old.lang)
+    # Modes are a set (stored in key order), whatever order the cell lists them in.
+    new = dataclasses.replace(new, lang=old.lang, modes=sorted(set(new.modes)))
+    old = dataclasses.replace(old, modes=sorted(set(old.modes)))
     if spec.kind == OUTPUTS:
         new = dataclasses.replace(new, confidential_note=old.confidential_note)
     else:

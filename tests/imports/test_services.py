@@ -321,3 +321,44 @@ def test_formulas_without_a_value_are_errors_of_their_cells(seed_user, dry_run):
     assert {e["column"] for e in first.errors} == {"ref", "trl"}
     assert all("no computed value" in e["message"] for e in first.errors)
     assert second.outcome == "create" and second.data.trl == 6
+
+
+def test_needs_imported_twice_are_unchanged_the_second_time(db_session, seed_user, dry_run,
+                                                            apply):
+    user = seed_user("sc-ent-01")
+    rows = [[*NEED_HEADERS, "产业链", "环节", "最低成熟度", "编号"],
+            ["高纯电子特气吸附纯化", DESCRIPTION, "许可，合作研发", "100", "200.5", "2099-12-31",
+             "西安市", "是", "50", "半导体与集成电路", "", "5", "SC-NEED-1"],
+            ["晶圆清洗废液回收", DESCRIPTION, "转让", "", "", "", "", "否", "", "", "", "", ""]]
+    content = csv_bytes(rows, "utf-8-sig")
+    first = dry_run(content, "needs", user)
+    assert [r.outcome for r in first.rows] == ["create", "create"], [r.errors for r in first.rows]
+    apply(first, user)
+    need = db_session.scalar(select(TechNeed).where(TechNeed.ref == "SC-NEED-1"))
+    assert need.is_challenge and need.prize == 50 and need.region.name == "西安市"
+    assert need.chain.key == "semiconductor" and need.min_trl == 5
+    again = dry_run(content, "needs", user)
+    assert [r.outcome for r in again.rows] == ["unchanged", "unchanged"], [
+        (r.outcome, r.changes, r.errors) for r in again.rows]
+
+
+def test_every_output_column_survives_a_second_import_unchanged(db_session, seed_user,
+                                                                dry_run, apply):
+    qcut = seed_user("qcut")
+    headers = [*OUTPUT_HEADERS, "团队/发明人", "产业链", "环节", "专利", "最低价格", "最高价格",
+               "赋权改革状态", "状态"]
+    row = [*output_row(ref="QC-ALL", modes="合作研发、许可 / 转让"), "张三，李四", "Hydrogen energy",
+           "制氢", "ZL202110345678.2; C25B 1/04, C25B 11/091; 已授权\nCN2023; C25B 9/00; filed",
+           "1,200", "3000万元", "单列管理", "已发布"]
+    content = xlsx([headers, row])
+    plan = dry_run(content, "outputs", qcut)
+    assert plan.rows[0].outcome == "create", plan.rows[0].errors
+    apply(plan, qcut)
+    output = db_session.scalar(select(ResearchOutput).where(ResearchOutput.ref == "QC-ALL"))
+    assert output.status == "published" and output.published_at is not None
+    assert sorted(output.modes) == ["assignment", "joint_rd", "licence"]
+    assert [p.number for p in output.patents] == ["ZL202110345678.2", "CN2023"]
+    assert output.segment.name_zh == "制氢" and output.reform_status == "separately_managed"
+    assert output.price_min == 1200 and output.price_max == 3000
+    again = dry_run(content, "outputs", qcut)
+    assert again.rows[0].outcome == "unchanged", again.rows[0].changes
