@@ -137,6 +137,12 @@ class Config:
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     UPLOAD_MAX_PIXELS = _int("UPLOAD_MAX_PIXELS", 40_000_000)
     MAX_CONTENT_LENGTH = UPLOAD_MAX_BYTES + 1024 * 1024
+    # Bulk import (matchmaker/imports; README "Bulk import"): the largest file and row count
+    # accepted, and how close (rapidfuzz ratio of the folded titles, 0-100) a row's title must
+    # be to a record of the same organisation to be flagged as a likely duplicate.
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 20_000)
+    IMPORT_DUPLICATE_MIN_SCORE = _int("IMPORT_DUPLICATE_MIN_SCORE", 80)
     # The public showcase: contact requests per client address; the fewest signed contracts
     # whose total value the home page shows (fewer could reveal one contract's amount); URLs
     # per sitemap file (the protocol's maximum; past it /sitemap.xml becomes an index).

@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     import matchmaker.models  # noqa: F401  (the whole schema, for Alembic)
     from matchmaker import personal_data
     from matchmaker.auth import login as auth_login
+    from matchmaker.imports import jobs as import_jobs  # noqa: F401  (its tasks)
     from matchmaker.notifications import jobs as notification_jobs  # noqa: F401  (its tasks)
     from matchmaker.notifications import subscribers as notification_subscribers  # noqa: F401
     from matchmaker.pipeline import contacts as pipeline_contacts
@@ -117,6 +118,9 @@ def _register_blueprints(app: Flask) -> None:
     from matchmaker import api
 
     api.register(app)  # the REST API (/api/v1), its OpenAPI document, the API tokens page
+    from matchmaker.imports import views as import_views
+
+    import_views.register(app)  # bulk import: templates, upload, dry run, confirm
 
 
 def select_locale() -> str:

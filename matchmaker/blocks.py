@@ -15,7 +15,9 @@ view commits once its page is drawn. Places:
 - "institution", "enterprise": on an organisation's public page ((org) -> dict);
 - "broker-profile": on a broker's own profile page, /brokers/me ((broker) -> dict);
 - "showcase-home": on the public showcase's home page, /showcase ((None) -> dict);
-- "broker-today": on a broker's or operator's today page, /deals/today ((viewer) -> dict).
+- "broker-today": on a broker's or operator's today page, /deals/today ((viewer) -> dict);
+- "listing-list-actions": beside the "new" button of the outputs' or needs' list
+  (("outputs" or "needs") -> dict).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from flask import Flask, current_app, g
 from markupsafe import Markup
 
 PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise",
-          "broker-profile", "showcase-home", "broker-today")
+          "broker-profile", "showcase-home", "broker-today", "listing-list-actions")
 
 
 @dataclass(frozen=True)

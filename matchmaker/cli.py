@@ -27,6 +27,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(match)
     app.cli.add_command(jobs)
     app.cli.add_command(bench_data)
+    from matchmaker.imports.cli import import_command
+
+    app.cli.add_command(import_command)  # flask import outputs|needs FILE
 
 
 @click.command("seed")

@@ -11,6 +11,7 @@ from matchmaker.events.models import (
     EventParticipant,
     EventSlot,
 )
+from matchmaker.imports.models import ImportBatch
 from matchmaker.jobs.models import BackgroundJob
 from matchmaker.media.models import Attachment, Story, StoryImage
 from matchmaker.notifications.models import (
@@ -49,7 +50,7 @@ __all__ = [
     "ChainSegment", "ContactRequest", "Contract",
     "Deal", "DealHistory", "DealStage", "DealTask", "DigestedMatch", "Enterprise", "Event",
     "EventMeeting", "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot",
-    "Institution",
+    "ImportBatch", "Institution",
     "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
     "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
     "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "Story",

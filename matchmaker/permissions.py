@@ -352,6 +352,30 @@ def _story(viewer, action: Action, story) -> bool:
     return action == Action.EDIT and writes
 
 
+# --- bulk import ------------------------------------------------------------------------------
+
+def may_import(viewer, kind: str) -> bool:
+    """Return whether viewer may import listings of kind ("outputs" / "needs") from a file:
+    operators for any organisation, members for their own (institutions their outputs,
+    enterprises their needs). Brokers do not: they own no listings, and the services refuse
+    to create one for them; an operator imports a broker's spreadsheet."""
+    role = role_of(viewer)
+    if kind == "outputs":
+        return role in (Role.INSTITUTION, Role.ADMIN)
+    if kind == "needs":
+        return role in (Role.ENTERPRISE, Role.ADMIN)
+    return False
+
+
+def _import_batch(viewer, action: Action, batch) -> bool:
+    """An uploaded import file, its dry run and result: the person who uploaded it, while
+    they may still import that kind, and operators."""
+    if is_admin(viewer):
+        return action in (Action.VIEW, Action.EDIT)
+    return (action in (Action.VIEW, Action.EDIT) and role_of(viewer) is not None
+            and viewer.id == batch.created_by_id and may_import(viewer, batch.kind))
+
+
 _RULES = {
     "output": _output,
     "need": _need,
@@ -373,6 +397,7 @@ _RULES = {
     "attachment": _attachment,
     "story": _story,
     "contact_request": _contact_request,
+    "import_batch": _import_batch,
 }
 
 

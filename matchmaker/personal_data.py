@@ -66,6 +66,18 @@ def notifications(session: Session, user: User) -> dict:
             "calendar_link_created_at": feed.created_at if feed else None}
 
 
+def import_batches(session: Session, user: User) -> list[dict]:
+    """The files the person uploaded for a bulk import (names and outcomes, not the bytes:
+    they hold the organisation's listings, exported on their own pages)."""
+    from matchmaker.imports.models import ImportBatch
+
+    rows = session.scalars(select(ImportBatch).where(ImportBatch.created_by_id == user.id)
+                           .order_by(ImportBatch.id)).all()
+    return [{"id": b.id, "kind": b.kind, "filename": b.filename, "size": b.size,
+             "status": b.status, "created_at": b.created_at, "applied_at": b.applied_at}
+            for b in rows]
+
+
 def register() -> None:
     register_exporter("match_feedback", match_feedback)
     register_exporter("research_outputs_created",
@@ -75,4 +87,5 @@ def register() -> None:
     register_exporter("deal_activities", deal_activities)
     register_exporter("introduction_requests", introduction_requests)
     register_exporter("deals_owned", deals_owned)
+    register_exporter("import_batches", import_batches)
     register_exporter("notifications", notifications)

@@ -44,7 +44,7 @@ ARG_TABLES = {"need_id": "tech_needs", "output_id": "research_outputs", "chain_i
               "ticket_id": "service_tickets", "notification_id": "notifications",
               "event_id": "events", "slot_id": "event_slots",
               "participant_id": "event_participants", "pairing_id": "event_pairings",
-              "meeting_id": "event_meetings"}
+              "meeting_id": "event_meetings", "batch_id": "import_batches"}
 ENDPOINT_ARG_TABLES = {("outputs", "item_id"): "research_outputs",
                        ("needs", "item_id"): "tech_needs",
                        ("orgs.institution", "org_id"): "institutions",
@@ -145,6 +145,7 @@ def add_fixture_rows(app: Flask) -> None:
         broker = session.scalar(select(User).where(User.email == demo_email(ROLES["broker"])))
         wecom.set_robot(session, broker, "fuzz-fixture-robot-key", actor=broker)
         _fixture_faces(session, broker)
+        _fixture_import(session)
         # A failed background job, so that the operators' jobs page shows its Retry form.
         session.add(BackgroundJob(name="jobs.sweep", args={}, queue="default",
                                   status=JobStatus.FAILED, error="RuntimeError: fuzz fixture"))
@@ -333,6 +334,36 @@ def _fixture_event(session) -> None:
                                               User.status == "active").limit(1))
     requests.request_meeting(session, event, actor=asker, own_listing_id=need.id,
                              their_listing_id=theirs.id, reason="fuzz fixture")
+
+
+def _fixture_import(session) -> None:
+    """A dry-run import of qcut's waiting for confirmation, with a likely duplicate (its page
+    then shows the confirm form and the per-row choice)."""
+    import io
+
+    from openpyxl import Workbook
+
+    from matchmaker.imports.models import ImportBatch
+
+    book = Workbook()
+    for row in (["成果名称", "成果简介", "技术成熟度", "转化方式"], ["重复的成果", "简介", 5, "许可"],
+                ["", "简介", 5, "许可"]):
+        book.active.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    owner = session.scalar(select(User).where(User.email == demo_email("qcut")))
+    rows = [{"row": 2, "outcome": "duplicate", "title": "重复的成果", "errors": [], "notes": [],
+             "target": None, "duplicate": {"row": 1, "title": "重复的成果", "score": 100,
+                                           "organisation": "秦川理工大学"}},
+            {"row": 3, "outcome": "error", "title": "", "notes": [], "target": None,
+             "errors": [{"column": "title", "message": "Enter a title."}], "duplicate": None}]
+    session.add(ImportBatch(
+        kind="outputs", filename="fuzz.xlsx", size=len(content.getvalue()),
+        content=content.getvalue(), locale="zh", status="planned", created_by_id=owner.id,
+        plan={"kind": "outputs", "format": "xlsx", "encoding": None, "header_row": 1,
+              "columns": {"title": "成果名称"}, "ignored": [], "missing": [],
+              "counts": {"create": 0, "update": 0, "unchanged": 0, "duplicate": 1, "error": 1},
+              "rows": rows}))
 
 
 def _fixture_faces(session, broker) -> None:
