@@ -1,0 +1,542 @@
+"""The whole database (and the uploaded files) to a portable archive and back: `flask backup`
+and `flask restore`, across SQLite and PostgreSQL.
+
+The archive is a zip file:
+
+- ``manifest.json``: format version, Alembic revision, app version, creation time, the source
+  database's dialect, and per table its columns, their codecs, its row count and the SHA-256
+  of its data file; per uploaded file its size and SHA-256.
+- ``tables/<table>.jsonl``: one JSON array per row (values in the manifest's column order),
+  tables in dependency order (``metadata.sorted_tables``), rows in primary-key order.
+- ``uploads/<path>``: every file under UPLOAD_DIR (media attachments, story images and their
+  thumbnails), except the upload folder's scratch space.
+
+Values are written so that either database reads them back as they were: datetimes in ISO 8601
+(timezone-aware ones in UTC), dates ISO, decimals as strings (no float rounding), bytes in
+base64, JSON columns as their exact JSON text (so a JSON ``null`` and an SQL NULL stay apart),
+list columns (TextList) as their stored text. The listings' ``search_vector`` is not saved: it
+is a tsvector on PostgreSQL and plain text on SQLite, so restore computes it again from the
+listing's text with the same tokenizer (textsearch.Document), on whichever database it lands.
+
+Restore refuses, before it writes anything: an archive whose checksums or row counts do not
+match its manifest (corrupt or tampered), an archive of another format version or Alembic
+revision than the database, and a database that already holds data, unless ``force`` wipes it
+first. Everything is inserted in one transaction with plain INSERTs into a freshly migrated
+database, so the append-only history tables (deal_history, stage_changes: PostgreSQL refuses
+UPDATE and DELETE on them) need no exception; only the explicit wipe of ``force`` removes
+history, with TRUNCATE on PostgreSQL (the append-only triggers guard UPDATE and DELETE) inside
+the same transaction, so a restore that fails leaves the old content in place. Afterwards the
+PostgreSQL sequences are moved past the restored ids so new rows get fresh ones.
+
+Rows are streamed in batches both ways (a server-side cursor on PostgreSQL), so memory does
+not grow with the tables.
+"""
+import base64
+import hashlib
+import json
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from importlib import metadata as importlib_metadata
+from pathlib import Path, PurePosixPath
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from matchmaker.extensions import sqlite_writes
+from matchmaker.textsearch import Document
+
+FORMAT = "matchmaker-backup"
+FORMAT_VERSION = 1
+BATCH = 1000
+MANIFEST = "manifest.json"
+TABLES_DIR = "tables/"
+UPLOADS_DIR = "uploads/"
+SKIPPED_UPLOAD_DIRS = {".tmp"}  # media/storage.py's scratch space: half-written files
+
+# Derived columns: not saved, computed again on restore (see rebuild_search_vectors).
+DERIVED = {("research_outputs", "search_vector"), ("tech_needs", "search_vector")}
+# Tables the migrations fill (the default deal stages): a freshly migrated database holds
+# these rows and still counts as empty; restore replaces them with the archive's.
+MIGRATION_FILLED = ("deal_stages",)
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message says why and what to do."""
+
+
+class NotEmptyError(BackupError):
+    """The target database holds data (restore needs --force to wipe it)."""
+
+
+class RevisionMismatchError(BackupError):
+    """The archive was made at another Alembic revision than the database's."""
+
+
+class CorruptArchiveError(BackupError):
+    """The archive is unreadable or does not match its manifest."""
+
+
+@dataclass
+class Summary:
+    """What a backup wrote or a restore inserted: rows per table, files, the revision."""
+
+    revision: str
+    rows: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    file_bytes: int = 0
+    wiped: dict[str, int] = field(default_factory=dict)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+def codec_of(column: sa.Column) -> str:
+    """Return how column's values are written to the archive (by its storage type)."""
+    kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, sa.JSON):
+        return "json"
+    if isinstance(kind, sa.DateTime):
+        return "datetime_tz" if kind.timezone else "datetime"
+    if isinstance(kind, sa.Date):
+        return "date"
+    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float):
+        return "decimal"
+    if isinstance(kind, sa.LargeBinary):
+        return "bytes"
+    return "plain"  # integers, floats, booleans, text: JSON holds them as they are
+
+
+def encode(value, codec: str):
+    """Return value as a JSON-ready value for codec."""
+    if value is None:
+        return None
+    if codec in ("datetime", "datetime_tz"):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat()
+    if codec == "date":
+        return value.isoformat()
+    if codec == "decimal":
+        return str(value)
+    if codec == "bytes":
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
+
+
+def decode(value, codec: str):
+    """Return the archive's value as the Python value a database column takes."""
+    if value is None:
+        return None
+    if codec in ("datetime", "datetime_tz"):
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        return parsed.replace(tzinfo=UTC) if codec == "datetime_tz" else parsed
+    if codec == "date":
+        return date.fromisoformat(value)
+    if codec == "decimal":
+        return Decimal(value)
+    if codec == "bytes":
+        return base64.b64decode(value)
+    return value
+
+
+def saved_columns(table: sa.Table) -> list[sa.Column]:
+    """Return the columns of table that the archive holds (all but the derived ones)."""
+    return [c for c in table.columns if (table.name, c.name) not in DERIVED]
+
+
+def read_expression(column: sa.Column):
+    """Return the SELECT expression that reads column's stored value untouched: JSON as its
+    text, list columns as their text (no type processing drops or reshapes anything)."""
+    codec = codec_of(column)
+    if codec == "json":
+        return sa.cast(column, sa.Text).label(column.name)
+    if isinstance(column.type, sa.types.TypeDecorator):
+        return sa.type_coerce(column, column.type.impl_instance).label(column.name)
+    return column
+
+
+def _write_expression(column: sa.Column, dialect: str):
+    name = f"v_{column.name}"
+    if codec_of(column) == "json":
+        # The JSON text as it was stored; SQLite keeps JSON as text (a CAST to JSON there
+        # would mean NUMERIC affinity), PostgreSQL parses it into the json column.
+        text = sa.bindparam(name, type_=sa.Text)
+        return sa.cast(text, column.type) if dialect == "postgresql" else text
+    if isinstance(column.type, sa.types.TypeDecorator):
+        return sa.bindparam(name, type_=column.type.impl_instance)
+    return sa.bindparam(name, type_=column.type)
+
+
+def rows_in_order(conn: Connection, table: sa.Table) -> Iterator[tuple]:
+    """Yield table's rows (saved columns, stored values) in primary-key order, in batches."""
+    columns = saved_columns(table)
+    order = list(table.primary_key.columns) or columns
+    stmt = sa.select(*(read_expression(c) for c in columns)).order_by(*order)
+    result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
+    for partition in result.partitions():
+        yield from partition
+
+
+# --- the database ---------------------------------------------------------------------------
+
+def current_revision(conn: Connection) -> str | None:
+    """Return the database's Alembic revision, or None when it was never migrated."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    revisions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    return ",".join(sorted(revisions)) or None
+
+
+def row_counts(conn: Connection, tables: list[sa.Table]) -> dict[str, int]:
+    """Return the number of rows of each table."""
+    return {t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables}
+
+
+def holds_data(counts: dict[str, int]) -> dict[str, int]:
+    """Return the tables with rows, leaving out those only the migrations fill."""
+    return {name: n for name, n in counts.items() if n and name not in MIGRATION_FILLED}
+
+
+def app_version() -> str:
+    """Return the installed matchmaker version (or "unknown" outside an installed checkout)."""
+    try:
+        return importlib_metadata.version("matchmaker")
+    except importlib_metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# --- backup ---------------------------------------------------------------------------------
+
+def _upload_files(upload_dir: Path | None) -> list[Path]:
+    if upload_dir is None or not upload_dir.is_dir():
+        return []
+    found = []
+    for root, dirs, files in os.walk(upload_dir):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_UPLOAD_DIRS)
+        found += [Path(root) / name for name in sorted(files)]
+    return found
+
+
+def _copy_into(archive: zipfile.ZipFile, name: str, chunks: Iterator[bytes]) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with archive.open(name, "w", force_zip64=True) as out:
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _table_lines(conn: Connection, table: sa.Table, codecs: list[str],
+                 counter: dict[str, int]) -> Iterator[bytes]:
+    lines = []
+    for row in rows_in_order(conn, table):
+        values = [encode(v, c) for v, c in zip(row, codecs, strict=True)]
+        lines.append(json.dumps(values, ensure_ascii=False, separators=(",", ":")) + "\n")
+        counter[table.name] += 1
+        if len(lines) >= BATCH:
+            yield "".join(lines).encode("utf-8")
+            lines = []
+    if lines:
+        yield "".join(lines).encode("utf-8")
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            yield chunk
+
+
+def create_backup(engine: Engine, metadata: sa.MetaData, target: Path, *,
+                  upload_dir: Path | None, log: Callable[[str], None] = lambda _: None
+                  ) -> Summary:
+    """Write the database's content (and the files under upload_dir) to the zip file target.
+
+    The tables are read in one transaction (REPEATABLE READ on PostgreSQL, one read
+    transaction on SQLite), so the archive is a consistent snapshot while the app runs on.
+    """
+    tables = metadata.sorted_tables
+    options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" \
+        else {}
+    partial = target.with_name(target.name + ".part")
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        revision = current_revision(conn)
+        if revision is None:
+            raise BackupError("the database has no Alembic revision: it was never migrated "
+                              "(run `flask db upgrade`)")
+        summary = Summary(revision=revision)
+        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION,
+                    "alembic_revision": revision, "app_version": app_version(),
+                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "source_dialect": engine.dialect.name, "tables": [], "uploads": []}
+        try:
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for table in tables:
+                    columns = saved_columns(table)
+                    codecs = [codec_of(c) for c in columns]
+                    summary.rows[table.name] = 0
+                    digest, _ = _copy_into(archive, f"{TABLES_DIR}{table.name}.jsonl",
+                                           _table_lines(conn, table, codecs, summary.rows))
+                    manifest["tables"].append({
+                        "name": table.name, "columns": [c.name for c in columns],
+                        "codecs": codecs, "rows": summary.rows[table.name], "sha256": digest})
+                    log(f"{table.name:28} {summary.rows[table.name]:8} rows")
+                for path in _upload_files(upload_dir):
+                    relative = path.relative_to(upload_dir).as_posix()
+                    digest, size = _copy_into(archive, UPLOADS_DIR + relative, _file_chunks(path))
+                    manifest["uploads"].append({"path": relative, "size": size,
+                                                "sha256": digest})
+                    summary.files += 1
+                    summary.file_bytes += size
+                archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    return summary
+
+
+# --- restore --------------------------------------------------------------------------------
+
+def read_manifest(archive: zipfile.ZipFile) -> dict:
+    """Return the archive's manifest; raise CorruptArchiveError if it is missing or foreign."""
+    try:
+        manifest = json.loads(archive.read(MANIFEST))
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError) as error:
+        raise CorruptArchiveError(f"no readable {MANIFEST} in the archive ({error})") from error
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CorruptArchiveError("this is not a matchmaker backup (unknown manifest format)")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise CorruptArchiveError(
+            f"backup format version {manifest.get('format_version')!r} is not the one this "
+            f"version reads ({FORMAT_VERSION})")
+    return manifest
+
+
+def _member_digest(archive: zipfile.ZipFile, name: str) -> str:
+    digest = hashlib.sha256()
+    with archive.open(name) as member:
+        while chunk := member.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _safe_upload_path(relative: str) -> PurePosixPath:
+    path = PurePosixPath(relative)
+    if path.is_absolute() or ".." in path.parts or not path.parts or \
+            path.parts[0] in SKIPPED_UPLOAD_DIRS:
+        raise CorruptArchiveError(f"upload path {relative!r} points outside the upload folder")
+    return path
+
+
+def verify_archive(archive: zipfile.ZipFile, manifest: dict, metadata: sa.MetaData) -> None:
+    """Check every member against the manifest's checksums, and the tables and columns against
+    the models; raise CorruptArchiveError naming the first difference."""
+    known = {t.name: t for t in metadata.sorted_tables}
+    listed = {entry["name"] for entry in manifest["tables"]}
+    if listed != set(known):
+        missing, extra = sorted(set(known) - listed), sorted(listed - set(known))
+        raise CorruptArchiveError(f"the archive's tables differ from this schema's "
+                                  f"(missing: {missing or '-'}, unknown: {extra or '-'})")
+    for entry in manifest["tables"]:
+        expected = [c.name for c in saved_columns(known[entry["name"]])]
+        if entry["columns"] != expected:
+            raise CorruptArchiveError(f"table {entry['name']}: the archive's columns "
+                                      f"{entry['columns']} differ from the schema's {expected}")
+    members = [(f"{TABLES_DIR}{e['name']}.jsonl", e["sha256"]) for e in manifest["tables"]]
+    members += [(UPLOADS_DIR + _safe_upload_path(e["path"]).as_posix(), e["sha256"])
+                for e in manifest["uploads"]]
+    for name, expected in members:
+        try:
+            actual = _member_digest(archive, name)
+        except KeyError as error:
+            raise CorruptArchiveError(f"{name} is missing from the archive") from error
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            raise CorruptArchiveError(f"{name} cannot be read: {error}") from error
+        if actual != expected:
+            raise CorruptArchiveError(f"{name} does not match its checksum in the manifest: "
+                                      f"the archive is corrupt or was changed")
+
+
+def _insert_table(conn: Connection, archive: zipfile.ZipFile, table: sa.Table,
+                  entry: dict) -> int:
+    columns = saved_columns(table)
+    codecs = entry["codecs"]
+    dialect = conn.dialect.name
+    stmt = table.insert().values({c.name: _write_expression(c, dialect) for c in columns})
+    names = [f"v_{c.name}" for c in columns]
+    count, batch = 0, []
+    with archive.open(f"{TABLES_DIR}{table.name}.jsonl") as member:
+        for number, line in enumerate(member, start=1):
+            try:
+                values = json.loads(line)
+                batch.append({n: decode(v, c)
+                              for n, v, c in zip(names, values, codecs, strict=True)})
+            except (ValueError, TypeError) as error:
+                raise CorruptArchiveError(f"table {table.name}, row {number}: {error}") from error
+            if len(batch) >= BATCH:
+                conn.execute(stmt, batch)
+                count, batch = count + len(batch), []
+    if batch:
+        conn.execute(stmt, batch)
+        count += len(batch)
+    if count != entry["rows"]:
+        raise CorruptArchiveError(f"table {table.name}: {count} rows in the archive, the "
+                                  f"manifest says {entry['rows']}")
+    return count
+
+
+def wipe(conn: Connection, tables: list[sa.Table]) -> None:
+    """Remove every row of tables, history included (the --force of restore).
+
+    PostgreSQL: one TRUNCATE, which the append-only triggers (BEFORE UPDATE OR DELETE) do not
+    refuse; it also restarts the sequences. SQLite: DELETE, children first.
+    """
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in tables)
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        return
+    for table in reversed(tables):
+        conn.execute(table.delete())
+
+
+def reset_sequences(conn: Connection, tables: list[sa.Table]) -> None:
+    """Move each PostgreSQL id sequence past the table's largest id (no-op elsewhere)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not isinstance(pk[0].type, sa.Integer):
+            continue
+        sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
+                               {"t": conn.dialect.identifier_preparer.quote(table.name),
+                                "c": pk[0].name})
+        if sequence is None:
+            continue
+        top = conn.scalar(sa.select(sa.func.max(pk[0])))
+        conn.execute(sa.text("SELECT setval(CAST(:s AS regclass), :v, :called)"),
+                     {"s": sequence, "v": top or 1, "called": top is not None})
+
+
+def rebuild_search_vectors(conn: Connection, metadata: sa.MetaData) -> None:
+    """Compute the listings' search_vector from their text as the app does (the derived column
+    the archive leaves out), in batches."""
+    specs = (("research_outputs", "abstract", "institution_id", "institutions"),
+             ("tech_needs", "description", "enterprise_id", "enterprises"))
+    for name, body, org_column, org_name in specs:
+        table, org = metadata.tables[name], metadata.tables[org_name]
+        keywords = sa.type_coerce(table.c.keywords, sa.Text)
+        stmt = (sa.select(table.c.id, table.c.title, table.c[body], keywords, org.c.name,
+                          org.c.name_en)
+                .select_from(table.outerjoin(org, org.c.id == table.c[org_column]))
+                .order_by(table.c.id))
+        update = (table.update().where(table.c.id == sa.bindparam("row_id"))
+                  .values(search_vector=sa.bindparam("document", type_=table.c.search_vector.type)))
+        rows = conn.execute(stmt).all()  # ids and text only; the update cannot share the cursor
+        for start in range(0, len(rows), BATCH):
+            conn.execute(update, [
+                {"row_id": r[0], "document": Document.of(
+                    r[1], r[2], [k for k in (r[3] or "").split("\n") if k], r[4], r[5])}
+                for r in rows[start:start + BATCH]])
+
+
+def _restore_uploads(archive: zipfile.ZipFile, manifest: dict, upload_dir: Path | None,
+                     *, force: bool) -> tuple[int, int]:
+    if not manifest["uploads"]:
+        return 0, 0
+    if upload_dir is None:
+        raise BackupError("the archive holds uploaded files but UPLOAD_DIR is not set")
+    files = size = 0
+    for entry in manifest["uploads"]:
+        relative = _safe_upload_path(entry["path"])
+        target = upload_dir.joinpath(*relative.parts)
+        if target.exists():
+            if _digest_file(target) == entry["sha256"]:
+                continue
+            if not force:
+                raise NotEmptyError(f"the upload folder already holds a different {relative}; "
+                                    f"use --force to overwrite it")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".restoring")
+        with archive.open(UPLOADS_DIR + relative.as_posix()) as source, partial.open("wb") as out:
+            while chunk := source.read(1 << 20):
+                out.write(chunk)
+        os.replace(partial, target)
+        files, size = files + 1, size + entry["size"]
+    return files, size
+
+
+def _digest_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    for chunk in _file_chunks(path):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def inspect_target(engine: Engine, metadata: sa.MetaData) -> tuple[str | None, dict[str, int]]:
+    """Return the database's revision and the row counts of the tables that hold data."""
+    with engine.connect() as conn:
+        revision = current_revision(conn)
+        if revision is None:
+            return None, {}
+        return revision, holds_data(row_counts(conn, metadata.sorted_tables))
+
+
+def restore_backup(engine: Engine, metadata: sa.MetaData, source: Path, *,
+                   upload_dir: Path | None, force: bool = False,
+                   log: Callable[[str], None] = lambda _: None) -> Summary:
+    """Load the archive source into the database (migrated to the archive's revision).
+
+    Refuses (BackupError subclasses, nothing written) a corrupt archive, another revision, or
+    a database holding data unless force; with force the data is wiped in the same
+    transaction as the restore.
+    """
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise CorruptArchiveError(f"{source} is not a readable zip archive ({error})") from error
+    with archive:
+        manifest = read_manifest(archive)
+        verify_archive(archive, manifest, metadata)
+        revision, occupied = inspect_target(engine, metadata)
+        wanted = manifest["alembic_revision"]
+        if revision is None:
+            raise RevisionMismatchError(
+                f"the database was never migrated; run `flask db upgrade {wanted}` (the "
+                f"archive's revision) first")
+        if revision != wanted:
+            raise RevisionMismatchError(
+                f"the archive was made at Alembic revision {wanted}, the database is at "
+                f"{revision}: restore into a database migrated to {wanted} "
+                f"(`flask db upgrade {wanted}` on an empty one), then `flask db upgrade`")
+        if occupied and not force:
+            described = ", ".join(f"{name} ({n})" for name, n in sorted(occupied.items()))
+            raise NotEmptyError(f"the database is not empty: {described}; restore only into "
+                                f"an empty database, or use --force to erase all of it first")
+        summary = Summary(revision=wanted)
+        tables = metadata.sorted_tables
+        entries = {e["name"]: e for e in manifest["tables"]}
+        with sqlite_writes(), engine.begin() as conn:
+            if conn.dialect.name == "sqlite":  # rows referring to later rows of their table
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            if occupied:
+                summary.wiped = row_counts(conn, tables)
+                wipe(conn, tables)
+            else:
+                for name in MIGRATION_FILLED:
+                    conn.execute(metadata.tables[name].delete())
+            for table in tables:
+                summary.rows[table.name] = _insert_table(conn, archive, table,
+                                                         entries[table.name])
+                log(f"{table.name:28} {summary.rows[table.name]:8} rows")
+            rebuild_search_vectors(conn, metadata)
+            reset_sequences(conn, tables)
+            summary.files, summary.file_bytes = _restore_uploads(archive, manifest, upload_dir,
+                                                                 force=force)
+    return summary
