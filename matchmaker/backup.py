@@ -436,8 +436,13 @@ def rebuild_search_vectors(conn: Connection, metadata: sa.MetaData) -> None:
                           org.c.name_en)
                 .select_from(table.outerjoin(org, org.c.id == table.c[org_column]))
                 .order_by(table.c.id))
+        # Columns with an onupdate (updated_at, and so the version) are set to themselves:
+        # the restored rows keep their times.
+        unchanged = {c.name: c for c in table.columns if c.onupdate is not None}
         update = (table.update().where(table.c.id == sa.bindparam("row_id"))
-                  .values(search_vector=sa.bindparam("document", type_=table.c.search_vector.type)))
+                  .values(search_vector=sa.bindparam("document",
+                                                     type_=table.c.search_vector.type),
+                          **unchanged))
         rows = conn.execute(stmt).all()  # ids and text only; the update cannot share the cursor
         for start in range(0, len(rows), BATCH):
             conn.execute(update, [
@@ -479,13 +484,15 @@ def _digest_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def inspect_target(engine: Engine, metadata: sa.MetaData) -> tuple[str | None, dict[str, int]]:
-    """Return the database's revision and the row counts of the tables that hold data."""
+def inspect_target(engine: Engine, metadata: sa.MetaData, revision: str
+                   ) -> tuple[str | None, dict[str, int]]:
+    """Return the database's revision and, when it is revision (the models' tables exist),
+    the row counts of the tables that hold data."""
     with engine.connect() as conn:
-        revision = current_revision(conn)
-        if revision is None:
-            return None, {}
-        return revision, holds_data(row_counts(conn, metadata.sorted_tables))
+        current = current_revision(conn)
+        if current != revision:
+            return current, {}
+        return current, holds_data(row_counts(conn, metadata.sorted_tables))
 
 
 def restore_backup(engine: Engine, metadata: sa.MetaData, source: Path, *,
@@ -504,8 +511,8 @@ def restore_backup(engine: Engine, metadata: sa.MetaData, source: Path, *,
     with archive:
         manifest = read_manifest(archive)
         verify_archive(archive, manifest, metadata)
-        revision, occupied = inspect_target(engine, metadata)
         wanted = manifest["alembic_revision"]
+        revision, occupied = inspect_target(engine, metadata, wanted)
         if revision is None:
             raise RevisionMismatchError(
                 f"the database was never migrated; run `flask db upgrade {wanted}` (the "

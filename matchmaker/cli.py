@@ -236,7 +236,7 @@ def restore_command(path: Path, force: bool, yes: bool) -> None:
     try:
         with backup.zipfile.ZipFile(path) as archive:
             wanted = backup.read_manifest(archive)["alembic_revision"]
-        revision, occupied = backup.inspect_target(db.engine, db.metadata)
+        revision, occupied = backup.inspect_target(db.engine, db.metadata, wanted)
         if revision is None and not _has_tables():
             click.echo(f"The database is blank: migrating it to revision {wanted} first.")
             upgrade(revision=wanted)
