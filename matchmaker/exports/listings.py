@@ -1,6 +1,7 @@
-"""The rows of a list export: the list page's own query (profiles.views.list_query_from_request,
-so the same filters, search and visibility rules), and only columns every viewer of such a row
-sees on its page — never the confidential note, which needs a signed NDA."""
+"""The rows of a list export: the list page's own query (profiles.views and pipeline.views
+list_query_from_request, so the same filters, search and visibility rules), and only the
+columns every viewer of such a row sees on the page — never the confidential note of an output
+(it needs a signed NDA), nor a deal's owner, notes or contract."""
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -55,3 +56,27 @@ def collect(session: Session, side: Side, query, *, limit: int) -> tuple[list[li
     if total > limit:
         total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return [row(side, item) for item in items[:limit]], total
+
+
+def deal_header() -> list[str]:
+    """Return the column titles of the deals export (what a row of the deals list shows)."""
+    return [_("ID"), _("Title"), _("Stage"), _("Sector chain"), _("Institution"),
+            _("Enterprise"), _("Expected value (10k yuan)"), _("Next step"), _("Next step due")]
+
+
+def deal_row(deal) -> list:
+    """Return one deal's cells, in deal_header()'s order."""
+    return [deal.id, deal.title, localized(deal.stage), localized(deal.chain),
+            deal.output.institution.name if deal.output else "",
+            deal.need.enterprise.name if deal.need else "", deal.expected_value,
+            deal.next_step if deal.is_open else "", deal.next_step_due if deal.is_open else None]
+
+
+def collect_deals(session: Session, query, *, limit: int) -> tuple[list[list], int]:
+    """Return at most limit deal rows of query and the number of deals it holds in all."""
+    deals = session.scalars(query.limit(limit + 1)).unique().all()
+    total = len(deals)
+    if total > limit:
+        total = session.scalar(select(func.count()).select_from(
+            query.order_by(None).options().subquery()))
+    return [deal_row(deal) for deal in deals[:limit]], total

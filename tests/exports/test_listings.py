@@ -129,3 +129,35 @@ def test_the_list_page_links_to_its_exports_with_its_query(login_as, db_session)
     assert "/exports/outputs.xlsx?chain=hydrogen&amp;q=%E6%B0%A2" in html
     assert "/exports/outputs.csv?chain=hydrogen&amp;q=%E6%B0%A2" in html
     assert db_session.scalar(select(ResearchOutput.id).limit(1))
+
+
+def _deal_ids(client, query: str = "") -> list[int]:
+    return [int(r[0]) for r in _csv(client.get(f"/exports/deals.csv{query}"))[1:]]
+
+
+def test_deals_export_shows_each_role_the_deals_of_its_list(db_session, make_deal, make_user,
+                                                            sign_in):
+    owner = make_user(Role.BROKER)
+    deal = make_deal(owner=owner, title="导出测试项目 deals-export")
+    member = make_user(Role.INSTITUTION, organisation=deal.output.institution)
+    assert deal.id in _deal_ids(sign_in(owner))
+    assert deal.id not in _deal_ids(sign_in(make_user(Role.BROKER)))
+    assert deal.id in _deal_ids(sign_in(make_user(Role.ADMIN)))
+    assert deal.id not in _deal_ids(sign_in(make_user(Role.ENTERPRISE)))
+    assert deal.id in _deal_ids(sign_in(member))
+
+
+def test_deals_export_honours_the_filters_and_speaks_english(db_session, make_deal, make_user,
+                                                             sign_in):
+    owner = make_user(Role.BROKER)
+    cheap = make_deal(owner=owner, expected_value=50, title="便宜的项目 deals-filter")
+    dear = make_deal(owner=owner, expected_value=900, title="贵的项目 deals-filter")
+    client = sign_in(owner)
+    ids = _deal_ids(client, "?value_min=100")
+    assert dear.id in ids and cheap.id not in ids
+    english = _english(client)
+    sheet = _xlsx(english.get("/exports/deals.xlsx?value_min=100"))
+    assert sheet[0][:3] == ["ID", "Title", "Stage"]
+    assert [r[0] for r in sheet[1:]] == ids
+    page = client.get("/deals/?value_min=100").get_data(as_text=True)
+    assert "/exports/deals.csv?value_min=100" in page
