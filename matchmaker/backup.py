@@ -435,7 +435,7 @@ def rebuild_search_vectors(conn: Connection, metadata: sa.MetaData) -> None:
         stmt = (sa.select(table.c.id, table.c.title, table.c[body], keywords, org.c.name,
                           org.c.name_en)
                 .select_from(table.outerjoin(org, org.c.id == table.c[org_column]))
-                .order_by(table.c.id))
+                .order_by(table.c.id).limit(BATCH))
         # Columns with an onupdate (updated_at, and so the version) are set to themselves:
         # the restored rows keep their times.
         unchanged = {c.name: c for c in table.columns if c.onupdate is not None}
@@ -443,12 +443,17 @@ def rebuild_search_vectors(conn: Connection, metadata: sa.MetaData) -> None:
                   .values(search_vector=sa.bindparam("document",
                                                      type_=table.c.search_vector.type),
                           **unchanged))
-        rows = conn.execute(stmt).all()  # ids and text only; the update cannot share the cursor
-        for start in range(0, len(rows), BATCH):
+        last = None
+        while True:  # one batch of ids at a time (keyset), so memory stays flat
+            page = stmt if last is None else stmt.where(table.c.id > last)
+            rows = conn.execute(page).all()
+            if not rows:
+                break
             conn.execute(update, [
                 {"row_id": r[0], "document": Document.of(
                     r[1], r[2], [k for k in (r[3] or "").split("\n") if k], r[4], r[5])}
-                for r in rows[start:start + BATCH]])
+                for r in rows])
+            last = rows[-1][0]
 
 
 def _restore_uploads(archive: zipfile.ZipFile, manifest: dict, upload_dir: Path | None,
