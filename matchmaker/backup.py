@@ -316,7 +316,24 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
         raise CorruptArchiveError(
             f"backup format version {manifest.get('format_version')!r} is not the one this "
             f"version reads ({FORMAT_VERSION})")
+    _check_shape(manifest)
     return manifest
+
+
+_TABLE_KEYS = {"name": str, "columns": list, "codecs": list, "rows": int, "sha256": str}
+_UPLOAD_KEYS = {"path": str, "size": int, "sha256": str}
+
+
+def _check_shape(manifest: dict) -> None:
+    """Raise CorruptArchiveError unless the manifest has the fields restore relies on."""
+    if not isinstance(manifest.get("alembic_revision"), str):
+        raise CorruptArchiveError("the manifest names no Alembic revision")
+    for key, fields in (("tables", _TABLE_KEYS), ("uploads", _UPLOAD_KEYS)):
+        entries = manifest.get(key)
+        if not isinstance(entries, list) or not all(
+                isinstance(e, dict) and all(isinstance(e.get(f), kind)
+                                            for f, kind in fields.items()) for e in entries):
+            raise CorruptArchiveError(f"the manifest's {key!r} list is malformed")
 
 
 def _member_digest(archive: zipfile.ZipFile, name: str) -> str:
@@ -345,10 +362,14 @@ def verify_archive(archive: zipfile.ZipFile, manifest: dict, metadata: sa.MetaDa
         raise CorruptArchiveError(f"the archive's tables differ from this schema's "
                                   f"(missing: {missing or '-'}, unknown: {extra or '-'})")
     for entry in manifest["tables"]:
-        expected = [c.name for c in saved_columns(known[entry["name"]])]
+        columns = saved_columns(known[entry["name"]])
+        expected = [c.name for c in columns]
         if entry["columns"] != expected:
             raise CorruptArchiveError(f"table {entry['name']}: the archive's columns "
                                       f"{entry['columns']} differ from the schema's {expected}")
+        if entry["codecs"] != [codec_of(c) for c in columns]:
+            raise CorruptArchiveError(f"table {entry['name']}: the archive's value encodings "
+                                      f"differ from the schema's")
     members = [(f"{TABLES_DIR}{e['name']}.jsonl", e["sha256"]) for e in manifest["tables"]]
     members += [(UPLOADS_DIR + _safe_upload_path(e["path"]).as_posix(), e["sha256"])
                 for e in manifest["uploads"]]
@@ -532,23 +553,36 @@ def restore_backup(engine: Engine, metadata: sa.MetaData, source: Path, *,
             raise NotEmptyError(f"the database is not empty: {described}; restore only into "
                                 f"an empty database, or use --force to erase all of it first")
         summary = Summary(revision=wanted)
-        tables = metadata.sorted_tables
-        entries = {e["name"]: e for e in manifest["tables"]}
-        with sqlite_writes(), engine.begin() as conn:
-            if conn.dialect.name == "sqlite":  # rows referring to later rows of their table
-                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-            if occupied:
-                summary.wiped = row_counts(conn, tables)
-                wipe(conn, tables)
-            else:
-                for name in MIGRATION_FILLED:
-                    conn.execute(metadata.tables[name].delete())
-            for table in tables:
-                summary.rows[table.name] = _insert_table(conn, archive, table,
-                                                         entries[table.name])
-                log(f"{table.name:28} {summary.rows[table.name]:8} rows")
-            rebuild_search_vectors(conn, metadata)
-            reset_sequences(conn, tables)
-            summary.files, summary.file_bytes = _restore_uploads(archive, manifest, upload_dir,
-                                                                 force=force)
+        try:
+            _load(engine, metadata, archive, manifest, summary, upload_dir=upload_dir,
+                  force=force, wipe_first=bool(occupied), log=log)
+        except sa.exc.SQLAlchemyError as error:
+            reason = getattr(error, "orig", None) or error
+            raise BackupError(f"the database refused the archive's rows ({reason}); nothing "
+                              f"was restored") from error
     return summary
+
+
+def _load(engine: Engine, metadata: sa.MetaData, archive: zipfile.ZipFile, manifest: dict,
+          summary: Summary, *, upload_dir: Path | None, force: bool, wipe_first: bool,
+          log: Callable[[str], None]) -> None:
+    """Insert the archive's rows (after wiping, when wipe_first) in one transaction."""
+    tables = metadata.sorted_tables
+    entries = {e["name"]: e for e in manifest["tables"]}
+    with sqlite_writes(), engine.begin() as conn:
+        if conn.dialect.name == "sqlite":  # rows referring to later rows of their table
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        if wipe_first:
+            summary.wiped = row_counts(conn, tables)
+            wipe(conn, tables)
+        else:
+            for name in MIGRATION_FILLED:
+                conn.execute(metadata.tables[name].delete())
+        for table in tables:
+            summary.rows[table.name] = _insert_table(conn, archive, table,
+                                                     entries[table.name])
+            log(f"{table.name:28} {summary.rows[table.name]:8} rows")
+        rebuild_search_vectors(conn, metadata)
+        reset_sequences(conn, tables)
+        summary.files, summary.file_bytes = _restore_uploads(archive, manifest, upload_dir,
+                                                             force=force)

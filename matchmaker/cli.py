@@ -213,7 +213,7 @@ def backup_command(path: Path) -> None:
     try:
         summary = backup.create_backup(db.engine, db.metadata, path, upload_dir=_upload_dir(),
                                        log=click.echo)
-    except backup.BackupError as error:
+    except (backup.BackupError, OSError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Backed up {sum(summary.rows.values())} rows of {len(summary.rows)} tables and "
                f"{summary.files} uploaded files ({summary.file_bytes} bytes) at revision "
@@ -249,7 +249,7 @@ def restore_command(path: Path, force: bool, yes: bool) -> None:
                 click.confirm("Erase it all and restore?", abort=True)
         summary = backup.restore_backup(db.engine, db.metadata, path, upload_dir=_upload_dir(),
                                         force=force, log=click.echo)
-    except (backup.BackupError, backup.zipfile.BadZipFile) as error:
+    except (backup.BackupError, backup.zipfile.BadZipFile, OSError) as error:
         raise click.ClickException(f"restore refused: {error}") from error
     if summary.wiped:
         click.echo(f"Erased {sum(summary.wiped.values())} rows first.")

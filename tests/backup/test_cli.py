@@ -36,3 +36,10 @@ def test_restore_refuses_a_full_database_and_force_asks_first(source, target):
     assert forced.exit_code == 0, forced.output
     assert "Erased" in forced.output
     assert _history(app) == len(source["rows"]["deal_history"])
+
+
+def test_backup_to_a_missing_folder_is_a_clear_error(source, tmp_path):
+    result = source["app"].test_cli_runner().invoke(
+        args=["backup", str(tmp_path / "no-such-folder" / "x.zip")])
+    assert result.exit_code != 0 and "Error:" in result.output
+    assert "Traceback" not in result.output

@@ -224,3 +224,43 @@ def test_aware_times_are_written_in_utc():
     encoded = backup.encode(datetime(2026, 12, 6, 16, 0, tzinfo=beijing), "datetime_tz")
     assert encoded == "2026-12-06T08:00:00"
     assert backup.decode(encoded, "datetime_tz") == datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+
+
+def test_restore_refuses_a_malformed_manifest(source, target, tmp_path):
+    def change(name, data):
+        if name != backup.MANIFEST:
+            return data
+        manifest = json.loads(data)
+        del manifest["tables"][0]["sha256"]
+        return json.dumps(manifest).encode()
+
+    edited = tmp_path / "malformed.zip"
+    _rewrite(source["archive"], edited, change)
+    with pytest.raises(backup.CorruptArchiveError, match="'tables' list is malformed"):
+        _restore(target(), edited)
+
+
+def test_rows_the_database_refuses_roll_the_whole_restore_back(source, target, tmp_path):
+    """An archive whose checksums were recomputed after a row was doubled (so it passes the
+    checks) still restores nothing: the duplicate id is refused and everything rolls back."""
+    import hashlib
+
+    with zipfile.ZipFile(source["archive"]) as old:
+        member = "tables/deal_history.jsonl"
+        lines = old.read(member).splitlines(keepends=True)
+        doubled = b"".join(lines + lines[-1:])
+        manifest = json.loads(old.read(backup.MANIFEST))
+        entry = next(t for t in manifest["tables"] if t["name"] == "deal_history")
+        entry["rows"] += 1
+        entry["sha256"] = hashlib.sha256(doubled).hexdigest()
+        forged = tmp_path / "forged.zip"
+        with zipfile.ZipFile(forged, "w") as new:
+            for item in old.infolist():
+                data = {member: doubled,
+                        backup.MANIFEST: json.dumps(manifest).encode()}.get(item.filename)
+                new.writestr(item.filename, data if data is not None else old.read(item))
+    app = target()
+    before = _counts(app)
+    with pytest.raises(backup.BackupError, match="refused the archive's rows"):
+        _restore(app, forged)
+    assert _counts(app) == before
