@@ -229,12 +229,14 @@ def backup_command(path: Path) -> None:
 def restore_command(path: Path, force: bool, yes: bool) -> None:
     """Load the archive PATH of `flask backup` into this database, which must be empty and
     migrated to the archive's Alembic revision (or blank: it is then migrated to it)."""
+    from zipfile import BadZipFile, ZipFile
+
     from flask_migrate import upgrade
 
     from matchmaker import backup
 
     try:
-        with backup.zipfile.ZipFile(path) as archive:
+        with ZipFile(path) as archive:
             wanted = backup.read_manifest(archive)["alembic_revision"]
         revision, occupied = backup.inspect_target(db.engine, db.metadata, wanted)
         if revision is None and not _has_tables():
@@ -249,7 +251,7 @@ def restore_command(path: Path, force: bool, yes: bool) -> None:
                 click.confirm("Erase it all and restore?", abort=True)
         summary = backup.restore_backup(db.engine, db.metadata, path, upload_dir=_upload_dir(),
                                         force=force, log=click.echo)
-    except (backup.BackupError, backup.zipfile.BadZipFile, OSError) as error:
+    except (backup.BackupError, BadZipFile, OSError) as error:
         raise click.ClickException(f"restore refused: {error}") from error
     if summary.wiped:
         click.echo(f"Erased {sum(summary.wiped.values())} rows first.")

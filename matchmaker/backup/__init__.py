@@ -31,37 +31,55 @@ PostgreSQL sequences are moved past the restored ids so new rows get fresh ones.
 Rows are streamed in batches both ways (a server-side cursor on PostgreSQL), so memory does
 not grow with the tables.
 """
-import base64
 import hashlib
 import json
 import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from importlib import metadata as importlib_metadata
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from matchmaker.backup.database import (
+    MIGRATION_FILLED,
+    app_version,
+    current_revision,
+    holds_data,
+    inspect_target,
+    rebuild_search_vectors,
+    reset_sequences,
+    row_counts,
+    wipe,
+)
+from matchmaker.backup.values import (
+    BATCH,
+    DERIVED,
+    codec_of,
+    decode,
+    encode,
+    read_expression,
+    rows_in_order,
+    saved_columns,
+    write_expression,
+)
 from matchmaker.extensions import sqlite_writes
-from matchmaker.textsearch import Document
+
+__all__ = ["BATCH", "DERIVED", "MIGRATION_FILLED", "BackupError", "CorruptArchiveError",
+           "NotEmptyError", "RevisionMismatchError", "Summary", "codec_of", "create_backup",
+           "current_revision", "decode", "encode", "holds_data", "inspect_target",
+           "read_expression", "read_manifest", "rebuild_search_vectors", "reset_sequences",
+           "restore_backup", "row_counts", "rows_in_order", "saved_columns", "verify_archive",
+           "wipe"]
 
 FORMAT = "matchmaker-backup"
 FORMAT_VERSION = 1
-BATCH = 1000
 MANIFEST = "manifest.json"
 TABLES_DIR = "tables/"
 UPLOADS_DIR = "uploads/"
 SKIPPED_UPLOAD_DIRS = {".tmp"}  # media/storage.py's scratch space: half-written files
-
-# Derived columns: not saved, computed again on restore (see rebuild_search_vectors).
-DERIVED = {("research_outputs", "search_vector"), ("tech_needs", "search_vector")}
-# Tables the migrations fill (the default deal stages): a freshly migrated database holds
-# these rows and still counts as empty; restore replaces them with the archive's.
-MIGRATION_FILLED = ("deal_stages",)
 
 
 class BackupError(Exception):
@@ -89,127 +107,6 @@ class Summary:
     files: int = 0
     file_bytes: int = 0
     wiped: dict[str, int] = field(default_factory=dict)
-
-
-# --- values ---------------------------------------------------------------------------------
-
-def codec_of(column: sa.Column) -> str:
-    """Return how column's values are written to the archive (by its storage type)."""
-    kind = column.type
-    if isinstance(kind, sa.types.TypeDecorator):
-        kind = kind.impl_instance
-    if isinstance(kind, sa.JSON):
-        return "json"
-    if isinstance(kind, sa.DateTime):
-        return "datetime_tz" if kind.timezone else "datetime"
-    if isinstance(kind, sa.Date):
-        return "date"
-    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float):
-        return "decimal"
-    if isinstance(kind, sa.LargeBinary):
-        return "bytes"
-    return "plain"  # integers, floats, booleans, text: JSON holds them as they are
-
-
-def encode(value, codec: str):
-    """Return value as a JSON-ready value for codec."""
-    if value is None:
-        return None
-    if codec in ("datetime", "datetime_tz"):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat()
-    if codec == "date":
-        return value.isoformat()
-    if codec == "decimal":
-        return str(value)
-    if codec == "bytes":
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value
-
-
-def decode(value, codec: str):
-    """Return the archive's value as the Python value a database column takes."""
-    if value is None:
-        return None
-    if codec in ("datetime", "datetime_tz"):
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-        return parsed.replace(tzinfo=UTC) if codec == "datetime_tz" else parsed
-    if codec == "date":
-        return date.fromisoformat(value)
-    if codec == "decimal":
-        return Decimal(value)
-    if codec == "bytes":
-        return base64.b64decode(value)
-    return value
-
-
-def saved_columns(table: sa.Table) -> list[sa.Column]:
-    """Return the columns of table that the archive holds (all but the derived ones)."""
-    return [c for c in table.columns if (table.name, c.name) not in DERIVED]
-
-
-def read_expression(column: sa.Column):
-    """Return the SELECT expression that reads column's stored value untouched: JSON as its
-    text, list columns as their text (no type processing drops or reshapes anything)."""
-    codec = codec_of(column)
-    if codec == "json":
-        return sa.cast(column, sa.Text).label(column.name)
-    if isinstance(column.type, sa.types.TypeDecorator):
-        return sa.type_coerce(column, column.type.impl_instance).label(column.name)
-    return column
-
-
-def _write_expression(column: sa.Column, dialect: str):
-    name = f"v_{column.name}"
-    if codec_of(column) == "json":
-        # The JSON text as it was stored; SQLite keeps JSON as text (a CAST to JSON there
-        # would mean NUMERIC affinity), PostgreSQL parses it into the json column.
-        text = sa.bindparam(name, type_=sa.Text)
-        return sa.cast(text, column.type) if dialect == "postgresql" else text
-    if isinstance(column.type, sa.types.TypeDecorator):
-        return sa.bindparam(name, type_=column.type.impl_instance)
-    return sa.bindparam(name, type_=column.type)
-
-
-def rows_in_order(conn: Connection, table: sa.Table) -> Iterator[tuple]:
-    """Yield table's rows (saved columns, stored values) in primary-key order, in batches."""
-    columns = saved_columns(table)
-    order = list(table.primary_key.columns) or columns
-    stmt = sa.select(*(read_expression(c) for c in columns)).order_by(*order)
-    result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
-    for partition in result.partitions():
-        yield from partition
-
-
-# --- the database ---------------------------------------------------------------------------
-
-def current_revision(conn: Connection) -> str | None:
-    """Return the database's Alembic revision, or None when it was never migrated."""
-    if not sa.inspect(conn).has_table("alembic_version"):
-        return None
-    revisions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
-    return ",".join(sorted(revisions)) or None
-
-
-def row_counts(conn: Connection, tables: list[sa.Table]) -> dict[str, int]:
-    """Return the number of rows of each table."""
-    return {t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables}
-
-
-def holds_data(counts: dict[str, int]) -> dict[str, int]:
-    """Return the tables with rows, leaving out those only the migrations fill."""
-    return {name: n for name, n in counts.items() if n and name not in MIGRATION_FILLED}
-
-
-def app_version() -> str:
-    """Return the installed matchmaker version (or "unknown" outside an installed checkout)."""
-    try:
-        return importlib_metadata.version("matchmaker")
-    except importlib_metadata.PackageNotFoundError:
-        return "unknown"
 
 
 # --- backup ---------------------------------------------------------------------------------
@@ -390,7 +287,7 @@ def _insert_table(conn: Connection, archive: zipfile.ZipFile, table: sa.Table,
     columns = saved_columns(table)
     codecs = entry["codecs"]
     dialect = conn.dialect.name
-    stmt = table.insert().values({c.name: _write_expression(c, dialect) for c in columns})
+    stmt = table.insert().values({c.name: write_expression(c, dialect) for c in columns})
     names = [f"v_{c.name}" for c in columns]
     count, batch = 0, []
     with archive.open(f"{TABLES_DIR}{table.name}.jsonl") as member:
@@ -411,70 +308,6 @@ def _insert_table(conn: Connection, archive: zipfile.ZipFile, table: sa.Table,
         raise CorruptArchiveError(f"table {table.name}: {count} rows in the archive, the "
                                   f"manifest says {entry['rows']}")
     return count
-
-
-def wipe(conn: Connection, tables: list[sa.Table]) -> None:
-    """Remove every row of tables, history included (the --force of restore).
-
-    PostgreSQL: one TRUNCATE, which the append-only triggers (BEFORE UPDATE OR DELETE) do not
-    refuse; it also restarts the sequences. SQLite: DELETE, children first.
-    """
-    if conn.dialect.name == "postgresql":
-        names = ", ".join(conn.dialect.identifier_preparer.quote(t.name) for t in tables)
-        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        return
-    for table in reversed(tables):
-        conn.execute(table.delete())
-
-
-def reset_sequences(conn: Connection, tables: list[sa.Table]) -> None:
-    """Move each PostgreSQL id sequence past the table's largest id (no-op elsewhere)."""
-    if conn.dialect.name != "postgresql":
-        return
-    for table in tables:
-        pk = list(table.primary_key.columns)
-        if len(pk) != 1 or not isinstance(pk[0].type, sa.Integer):
-            continue
-        sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
-                               {"t": conn.dialect.identifier_preparer.quote(table.name),
-                                "c": pk[0].name})
-        if sequence is None:
-            continue
-        top = conn.scalar(sa.select(sa.func.max(pk[0])))
-        conn.execute(sa.text("SELECT setval(CAST(:s AS regclass), :v, :called)"),
-                     {"s": sequence, "v": top or 1, "called": top is not None})
-
-
-def rebuild_search_vectors(conn: Connection, metadata: sa.MetaData) -> None:
-    """Compute the listings' search_vector from their text as the app does (the derived column
-    the archive leaves out), in batches."""
-    specs = (("research_outputs", "abstract", "institution_id", "institutions"),
-             ("tech_needs", "description", "enterprise_id", "enterprises"))
-    for name, body, org_column, org_name in specs:
-        table, org = metadata.tables[name], metadata.tables[org_name]
-        keywords = sa.type_coerce(table.c.keywords, sa.Text)
-        stmt = (sa.select(table.c.id, table.c.title, table.c[body], keywords, org.c.name,
-                          org.c.name_en)
-                .select_from(table.outerjoin(org, org.c.id == table.c[org_column]))
-                .order_by(table.c.id).limit(BATCH))
-        # Columns with an onupdate (updated_at, and so the version) are set to themselves:
-        # the restored rows keep their times.
-        unchanged = {c.name: c for c in table.columns if c.onupdate is not None}
-        update = (table.update().where(table.c.id == sa.bindparam("row_id"))
-                  .values(search_vector=sa.bindparam("document",
-                                                     type_=table.c.search_vector.type),
-                          **unchanged))
-        last = None
-        while True:  # one batch of ids at a time (keyset), so memory stays flat
-            page = stmt if last is None else stmt.where(table.c.id > last)
-            rows = conn.execute(page).all()
-            if not rows:
-                break
-            conn.execute(update, [
-                {"row_id": r[0], "document": Document.of(
-                    r[1], r[2], [k for k in (r[3] or "").split("\n") if k], r[4], r[5])}
-                for r in rows])
-            last = rows[-1][0]
 
 
 def _restore_uploads(archive: zipfile.ZipFile, manifest: dict, upload_dir: Path | None,
@@ -508,17 +341,6 @@ def _digest_file(path: Path) -> str:
     for chunk in _file_chunks(path):
         digest.update(chunk)
     return digest.hexdigest()
-
-
-def inspect_target(engine: Engine, metadata: sa.MetaData, revision: str
-                   ) -> tuple[str | None, dict[str, int]]:
-    """Return the database's revision and, when it is revision (the models' tables exist),
-    the row counts of the tables that hold data."""
-    with engine.connect() as conn:
-        current = current_revision(conn)
-        if current != revision:
-            return current, {}
-        return current, holds_data(row_counts(conn, metadata.sorted_tables))
 
 
 def restore_backup(engine: Engine, metadata: sa.MetaData, source: Path, *,
