@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select, text
 
 from matchmaker import backup, create_app
 from matchmaker.extensions import db
-from matchmaker.pipeline import clock
+from matchmaker.pipeline import clock, stages
 from matchmaker.pipeline import services as pipeline
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.seed import demo_email
@@ -53,7 +53,8 @@ def blank_app(url: str, uploads: Path, *, migrate_to: str | None = "head"):
 
 def add_deal_work(app) -> None:
     """Add what a broker does on top of the seed: a new deal moved on, with activities, a task
-    and a co-broker, so history rows of this run join the seed's."""
+    and a co-broker, and an operator's change to a stage, so rows of both append-only
+    histories (deal_history, stage_changes) of this run join the seed's."""
     from matchmaker.auth.models import User
 
     with app.app_context():
@@ -74,6 +75,13 @@ def add_deal_work(app) -> None:
                           actor=broker)
         pipeline.add_co_broker(session, deal, other, actor=broker)
         pipeline.move_deal(session, deal, "discovered", actor=broker, reason="退回：需先确认专利状态")
+        admin = session.scalar(select(User).where(User.email == demo_email("admin")))
+        stage = stages.get_stage(session, "qualified")
+        stages.update_stage(session, "qualified", actor=admin, version=stage.version,
+                            name_zh=stage.name_zh + "（备份测试）", name_en=stage.name_en,
+                            default_probability=stage.default_probability,
+                            stale_after_days=stage.stale_after_days,
+                            requirements=tuple(stage.requirements), is_active=True)
         session.commit()
         session.remove()
 

@@ -34,7 +34,7 @@ def test_round_trip_restores_every_table_row_for_row(source, target):
     summary = _restore(app, source["archive"])
     restored = snapshot(app)
     assert sum(len(rows) for rows in source["rows"].values()) > 10_000
-    assert source["rows"]["deal_history"] and source["rows"]["stage_changes"] is not None
+    assert source["rows"]["deal_history"] and source["rows"]["stage_changes"]
     for name, rows in source["rows"].items():
         assert restored[name] == rows, f"table {name} differs after the restore"
     assert summary.rows == {name: len(rows) for name, rows in source["rows"].items()}
