@@ -105,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     from matchmaker.rankings.views import bp as rankings_bp
     app.register_blueprint(rankings_bp)
+    from matchmaker.exports.views import bp as exports_bp
+    app.register_blueprint(exports_bp)
     recommendations.init_app(app)
     # Higher features add their blocks to lower features' pages (matchmaker.blocks).
     profiles_views.register_blocks(app)

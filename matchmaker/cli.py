@@ -30,6 +30,8 @@ def register(app: Flask) -> None:
     from matchmaker.imports.cli import import_command
 
     app.cli.add_command(import_command)  # flask import outputs|needs FILE
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed")
@@ -194,3 +196,73 @@ def bench_data(outputs: int, needs: int, force: bool, seed: int) -> None:
                f"{result['institutions']} institutions and {result['enterprises']} enterprises "
                f"in {result['seconds']} s (replaced {result['replaced']} earlier ones); "
                f"a match rebuild is queued (or run `flask match rebuild`).")
+
+
+# --- flask backup / flask restore (matchmaker/backup.py) -------------------------------------
+
+def _upload_dir() -> Path | None:
+    folder = current_app.config.get("UPLOAD_DIR")
+    return Path(folder) if folder else None
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write the whole database and the uploaded files to the zip archive PATH (portable:
+    restore it on SQLite or PostgreSQL with `flask restore`)."""
+    from matchmaker import backup
+
+    try:
+        summary = backup.create_backup(db.engine, db.metadata, path, upload_dir=_upload_dir(),
+                                       log=click.echo)
+    except (backup.BackupError, OSError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up {sum(summary.rows.values())} rows of {len(summary.rows)} tables and "
+               f"{summary.files} uploaded files ({summary.file_bytes} bytes) at revision "
+               f"{summary.revision} to {path}.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Erase everything in this database first (history included), then restore.")
+@click.option("--yes", is_flag=True, help="With --force: do not ask for confirmation.")
+def restore_command(path: Path, force: bool, yes: bool) -> None:
+    """Load the archive PATH of `flask backup` into this database, which must be empty and
+    migrated to the archive's Alembic revision (or blank: it is then migrated to it)."""
+    from zipfile import BadZipFile, ZipFile
+
+    from flask_migrate import upgrade
+
+    from matchmaker import backup
+
+    try:
+        with ZipFile(path) as archive:
+            wanted = backup.read_manifest(archive)["alembic_revision"]
+        revision, occupied = backup.inspect_target(db.engine, db.metadata, wanted)
+        if revision is None and not _has_tables():
+            click.echo(f"The database is blank: migrating it to revision {wanted} first.")
+            upgrade(revision=wanted)
+        elif occupied and force:
+            described = ", ".join(f"{name} {n}" for name, n in sorted(occupied.items()))
+            click.echo(f"WARNING: --force erases everything in "
+                       f"{db.engine.url.render_as_string(hide_password=True)} before the "
+                       f"restore, append-only deal history included: {described}.", err=True)
+            if not yes:
+                click.confirm("Erase it all and restore?", abort=True)
+        summary = backup.restore_backup(db.engine, db.metadata, path, upload_dir=_upload_dir(),
+                                        force=force, log=click.echo)
+    except (backup.BackupError, BadZipFile, OSError) as error:
+        raise click.ClickException(f"restore refused: {error}") from error
+    if summary.wiped:
+        click.echo(f"Erased {sum(summary.wiped.values())} rows first.")
+    click.echo(f"Restored {sum(summary.rows.values())} rows of {len(summary.rows)} tables and "
+               f"{summary.files} uploaded files at revision {summary.revision} from {path}.")
+
+
+def _has_tables() -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(db.engine).get_table_names())

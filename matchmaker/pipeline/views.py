@@ -109,10 +109,8 @@ def _filter_choices() -> dict:
 
 # --- the workspace ----------------------------------------------------------------------------
 
-@bp.route("/")
-@login_required
-def index():
-    filters = parse_filters()
+def list_query_from_request(filters: services.DealFilters):
+    """Return the deals query of the list page for this request (also its exports')."""
     stages = services.list_stages(db.session)
     query = pages.with_parties(services.list_deals_query(current_user, filters, stages=stages))
     for side in (Side.OUTPUT, Side.NEED):
@@ -120,6 +118,14 @@ def index():
         if listing_id is not None and 0 < listing_id < 2**31:
             query = pages.with_parties(pages.deals_of_listing_query(current_user, side,
                                                                     listing_id))
+    return query
+
+
+@bp.route("/")
+@login_required
+def index():
+    filters = parse_filters()
+    query = list_query_from_request(filters)
     page = db.paginate(query, page=page_number(), per_page=current_app.config["PAGE_SIZE"],
                        max_per_page=100)
     defs = pages.stage_defs(services.list_stages(db.session, active_only=False))

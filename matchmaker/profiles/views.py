@@ -171,6 +171,16 @@ def _filters(kind: Kind, chains: list[Chain], regions: list[Region]) -> services
         mine=args.get("mine") == "1")
 
 
+def list_query_from_request(kind: Kind, viewer):
+    """Return the list query the page at kind's index would show viewer for this request's
+    query string (filters and search), for the list's exports (matchmaker.exports)."""
+    chains = _active_chains()
+    regions = db.session.scalars(select(Region).order_by(Region.id)).all()
+    filters = _filters(kind, chains, regions)
+    synonyms = services.synonym_groups(chains) if filters.q else ()
+    return kind.list_query(filters, viewer=viewer, synonyms=synonyms)
+
+
 def _prepare_form(kind: Kind, form) -> None:
     form.set_chain_choices(_active_chains())
     form.mark_languages()

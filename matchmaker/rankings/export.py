@@ -1,17 +1,13 @@
 """A board as an xlsx workbook (the board, then its formula) or a CSV file: what the viewer
 sees on the page, nothing more (pages.board_view decides)."""
-import csv
-from io import BytesIO, StringIO
-
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from matchmaker import tabular
 from matchmaker.rankings.formulas import THEN_FIRST
 from matchmaker.rankings.pages import BoardView, period_label
+from matchmaker.tabular import XLSX_TYPE  # noqa: F401  (views.py names it here)
 from matchmaker.templating import localized
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def file_name(view: BoardView, fmt: str) -> str:
@@ -30,16 +26,11 @@ def header(view: BoardView) -> list[str]:
     return columns
 
 
-def _text(value: str) -> str:
-    """Return text a spreadsheet shows as text: a leading = + - @ would make it a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def rows(view: BoardView) -> list[list]:
     """Return the table's rows: a name that is not public reads "not public"."""
     out = []
     for p in view.positions:
-        row = [p.rank, _text(p.name) if p.name else _("Name not public"), *p.figures]
+        row = [p.rank, p.name if p.name else _("Name not public"), *p.figures]
         if view.full:
             row += [p.achieved_on.isoformat() if p.achieved_on else "",
                     len(p.deals) + p.hidden_deals]
@@ -50,14 +41,7 @@ def rows(view: BoardView) -> list[list]:
 def board_workbook(view: BoardView) -> Workbook:
     """Return the workbook: sheet 1 the board, sheet 2 the period, chain, formula and tie rule."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = _("Ranking")[:31]
-    sheet.append(header(view))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows(view):
-        sheet.append(row)
-    sheet.column_dimensions["B"].width = 36
+    tabular.add_sheet(book, _("Ranking"), header(view), rows(view), first=True, widths=(8, 36))
     about = book.create_sheet(_("Formula")[:31])
     chain = localized(view.chain) if view.chain is not None else _("All chains")
     for label, value in ((_("Ranking"), _(view.board.title)), (_("Period"), period_label(view.period)),
@@ -70,15 +54,9 @@ def board_workbook(view: BoardView) -> Workbook:
 
 def board_xlsx(view: BoardView) -> bytes:
     """Return the board's workbook as bytes."""
-    stream = BytesIO()
-    board_workbook(view).save(stream)
-    return stream.getvalue()
+    return tabular.workbook_bytes(board_workbook(view))
 
 
 def board_csv(view: BoardView) -> bytes:
     """Return the board as CSV in UTF-8 with a byte-order mark (Excel reads the Chinese)."""
-    text = StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header(view))
-    writer.writerows(rows(view))
-    return ("\ufeff" + text.getvalue()).encode("utf-8")
+    return tabular.csv_bytes(header(view), rows(view))
