@@ -75,7 +75,7 @@ def formdata(values: dict) -> MultiDict:
 def validated_data(kind: web.Kind, values: dict):
     """Run the edit page's form on values; return the service's data or raise a 422."""
     form = kind.form(formdata=formdata(values), meta={"csrf": False})
-    web._prepare_form(kind, form)
+    web.prepare_form(kind, form)
     if not form.validate():
         errors = [{"field": name, "detail": str(message)}
                   for name, messages in form.errors.items() if name is not None

@@ -181,7 +181,9 @@ def list_query_from_request(kind: Kind, viewer):
     return kind.list_query(filters, viewer=viewer, synonyms=synonyms)
 
 
-def _prepare_form(kind: Kind, form) -> None:
+def prepare_form(kind: Kind, form) -> None:
+    """Give an output or need form the choices the edit page offers (active chains and their
+    segments, regions for a need): the web page, the REST API and the importer validate alike."""
     form.set_chain_choices(_active_chains())
     form.mark_languages()
     if kind.side == Side.NEED:
@@ -260,7 +262,7 @@ def make_blueprint(kind: Kind) -> Blueprint:
         if not may_list_here(current_user, kind):
             raise PermissionDeniedError(kind.side)
         form = kind.form()
-        _prepare_form(kind, form)
+        prepare_form(kind, form)
         item = _save(kind, form)
         if item is not None:
             flash(_("Saved as a draft. Publish it when it is ready."), "success")
@@ -274,7 +276,7 @@ def make_blueprint(kind: Kind) -> Blueprint:
         permissions.require(current_user, Action.EDIT, item)
         form = kind.form(obj=None if request.method == "POST" else _form_values(kind, item))
         form.require_version = True
-        _prepare_form(kind, form)
+        prepare_form(kind, form)
         if _save(kind, form, item) is not None:
             flash(_("Changes saved."), "success")
             return redirect(url_for(f"{kind.name}.detail", item_id=item.id))

@@ -98,8 +98,10 @@ def _discover_all(app, found: dict) -> None:
 
 
 def test_every_form_posts_to_a_route_the_crawl_finds(page_forms):
-    """Every POST route's form is found on some page, so its fuzz uses real field names."""
-    posts = {rule for rule, method in TARGETS if method == "POST"}
+    """Every POST route's form is found on some page, so its fuzz uses real field names. (The
+    REST API takes JSON, not forms: tests/api/test_schemathesis.py fuzzes it from its
+    document.)"""
+    posts = {rule for rule, method in TARGETS if method == "POST" and not rule.startswith("/api/")}
     assert posts <= {rule for rule, method in page_forms["*"] if method == "POST"}
 
 

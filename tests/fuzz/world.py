@@ -44,7 +44,8 @@ ARG_TABLES = {"need_id": "tech_needs", "output_id": "research_outputs", "chain_i
               "ticket_id": "service_tickets", "notification_id": "notifications",
               "event_id": "events", "slot_id": "event_slots",
               "participant_id": "event_participants", "pairing_id": "event_pairings",
-              "meeting_id": "event_meetings", "batch_id": "import_batches"}
+              "meeting_id": "event_meetings", "batch_id": "import_batches",
+              "token_id": "api_tokens"}
 ENDPOINT_ARG_TABLES = {("outputs", "item_id"): "research_outputs",
                        ("needs", "item_id"): "tech_needs",
                        ("orgs.institution", "org_id"): "institutions",
@@ -146,6 +147,11 @@ def add_fixture_rows(app: Flask) -> None:
         wecom.set_robot(session, broker, "fuzz-fixture-robot-key", actor=broker)
         _fixture_faces(session, broker)
         _fixture_import(session)
+        # A personal API token of the broker's, so that the tokens page shows its revoke form.
+        from matchmaker.api import tokens
+
+        tokens.create_token(session, broker, name="fuzz fixture", scope="read", days=30,
+                            max_days=365)
         # A failed background job, so that the operators' jobs page shows its Retry form.
         session.add(BackgroundJob(name="jobs.sweep", args={}, queue="default",
                                   status=JobStatus.FAILED, error="RuntimeError: fuzz fixture"))
