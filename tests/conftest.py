@@ -163,14 +163,17 @@ def login_as(app, client):
 
 
 @contextmanager
-def own_database_url(directory: Path, name: str) -> Iterator[str]:
+def own_database_url(directory: Path, name: str, *, postgres: bool = IS_POSTGRES
+                     ) -> Iterator[str]:
     """Yield the URL of an empty database of a test's own: a SQLite file in directory, or a new
     PostgreSQL schema named after name, dropped afterwards. For tests that commit for real
-    (races, worker processes, migrations, browser tests: deal history cannot be deleted)."""
-    if not IS_POSTGRES:
-        yield f"sqlite:///{directory / f'{name}.sqlite3'}"
+    (races, worker processes, migrations, browser tests: deal history cannot be deleted).
+    postgres: which of the two (the suite's database by default)."""
+    unique = f"{name}_{uuid.uuid4().hex[:8]}"
+    if not postgres:
+        yield f"sqlite:///{directory / f'{unique}.sqlite3'}"
         return
-    schema = f"{name}_{uuid.uuid4().hex[:8]}"
+    schema = unique
     engine = create_engine(TEST_DATABASE_URL)
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

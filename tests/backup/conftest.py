@@ -1,14 +1,12 @@
 """Databases of their own for the backup tests: a seeded source with extra deals and history,
 backed up once per dialect, and blank targets (SQLite files or PostgreSQL schemas)."""
-import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from matchmaker import backup, create_app
 from matchmaker.extensions import db
@@ -16,30 +14,16 @@ from matchmaker.pipeline import clock, stages
 from matchmaker.pipeline import services as pipeline
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.seed import demo_email
-from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, make_committed_app, make_config
+from tests.conftest import IS_POSTGRES, make_committed_app, make_config, own_database_url
 
 DIALECTS = ["sqlite", pytest.param("postgresql", marks=[
     pytest.mark.postgres,
     pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL (TEST_DATABASE_URL)")])]
 
 
-@contextmanager
 def database_url(dialect: str, folder: Path):
-    """Yield the URL of an empty database of its own: a SQLite file or a PostgreSQL schema."""
-    if dialect == "sqlite":
-        yield f"sqlite:///{folder / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
-        return
-    schema = f"bk_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in TEST_DATABASE_URL else "?"
-    try:
-        yield f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    """Return a context giving the URL of an empty database of its own of dialect."""
+    return own_database_url(folder, "bk", postgres=dialect == "postgresql")
 
 
 def blank_app(url: str, uploads: Path, *, migrate_to: str | None = "head"):
