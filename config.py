@@ -143,6 +143,10 @@ class Config:
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 20_000)
     IMPORT_DUPLICATE_MIN_SCORE = _int("IMPORT_DUPLICATE_MIN_SCORE", 80)
+    # Days an import's file, dry-run report and result are kept (imports.erase_old_batches):
+    # the file holds people's names (inventors, contacts) and is only needed while it is
+    # checked and written; what was written keeps its own history.
+    IMPORT_RETENTION_DAYS = _int("IMPORT_RETENTION_DAYS", 90)
     # The public showcase: contact requests per client address; the fewest signed contracts
     # whose total value the home page shows (fewer could reveal one contract's amount); URLs
     # per sitemap file (the protocol's maximum; past it /sitemap.xml becomes an index).

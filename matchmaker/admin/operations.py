@@ -30,7 +30,8 @@ TASK_LABELS = (_l("Refresh stored matches"), _l("Rebuild all matches"), _l("Job 
                _l("Post a notification to a WeCom group"), _l("WeCom test message"),
                _l("Weekly digest of new matches"),
                _l("Erase handled contact requests past their retention"),
-               _l("Import: dry run of an uploaded file"), _l("Import: write a confirmed file"))
+               _l("Import: dry run of an uploaded file"), _l("Import: write a confirmed file"),
+               _l("Erase import files past their retention"))
 
 
 class UnknownTaskError(MatchmakerError):

@@ -9,6 +9,7 @@ the progress shows when the job ends).
 import logging
 import time
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import text, update
@@ -116,6 +117,9 @@ def apply_batch(ctx, batch_id: int) -> dict:
         plan = services.run_dry(session, batch.content, batch.kind, user, locale=batch.locale,
                                 progress=lambda done, total: report(done, 2 * total))
         rows = len(plan.rows)
+        changed = services.changed_since((batch.plan or {}).get("rows", []), plan)
+        if changed:
+            raise services.ListingsChanged(changed)
         with force_locale(batch.locale):
             counts = services.apply_import(
                 session, plan, user, decisions=decisions, default=default,
@@ -124,7 +128,11 @@ def apply_batch(ctx, batch_id: int) -> dict:
         session.rollback()
         batch = session.get(ImportBatch, batch_id)
         with force_locale(batch.locale):
-            if isinstance(error, services.ImportAborted):
+            if isinstance(error, services.ListingsChanged):
+                reason = _("The listings changed since the check (rows %(rows)s): check the "
+                           "file again and confirm anew.",
+                           rows=", ".join(map(str, error.rows[:20])))
+            elif isinstance(error, services.ImportAborted):
                 reason = _("Row %(row)d: %(reason)s", row=error.row, reason=error.message)
             elif isinstance(error, FileProblem):
                 reason = messages.file_problem(error)
@@ -138,3 +146,12 @@ def apply_batch(ctx, batch_id: int) -> dict:
     batch.applied_at = utcnow()
     return counts
 
+
+
+# 00:40 UTC, 08:40 Beijing time, after the night's other housekeeping.
+@task("imports.erase_old_batches", cron="40 0 * * *",
+      label="Erase import files past their retention")
+def erase_old_batches_job(ctx) -> dict:
+    """Delete the import batches older than IMPORT_RETENTION_DAYS."""
+    days = current_app.config["IMPORT_RETENTION_DAYS"]
+    return {"erased": services.erase_old_batches(ctx.session, days=days), "days": days}

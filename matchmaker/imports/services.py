@@ -14,11 +14,12 @@ Functions flush but never commit.
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
@@ -37,6 +38,7 @@ from matchmaker.errors import InvalidTransitionError, NotFoundError, PermissionD
 from matchmaker.imports import messages
 from matchmaker.imports.columns import COLUMNS, MODE_VARIANTS, NEEDS, OUTPUTS
 from matchmaker.imports.dedupe import Candidate, TitleIndex
+from matchmaker.imports.models import ImportBatch
 from matchmaker.imports.reading import FileProblem, Sheet, read_file
 from matchmaker.imports.values import CellError, Vocabulary, fold, parse_cell, text_of
 from matchmaker.money import plain_number
@@ -49,6 +51,7 @@ from matchmaker.profiles.publishing import publish_shortfalls
 from matchmaker.profiles.views import NEEDS as NEED_KIND
 from matchmaker.profiles.views import OUTPUTS as OUTPUT_KIND
 from matchmaker.profiles.views import shortfall_text
+from matchmaker.types import utcnow
 
 DECISIONS = ("skip", "merge", "keep")
 _SPECIAL = {"ref", "organisation", "status"}
@@ -93,6 +96,25 @@ class ImportAborted(Exception):
         super().__init__(f"row {row}: {message}")
         self.row = row
         self.message = message
+
+
+class ListingsChanged(Exception):
+    """The file means something else now than in the dry run the user confirmed: rows."""
+
+    def __init__(self, rows: list[int]):
+        super().__init__(f"rows {rows} changed since the dry run")
+        self.rows = rows
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+def erase_old_batches(session: Session, *, days: int, now: datetime | None = None) -> int:
+    """Delete the import batches (file, report, result) created more than days ago, except
+    those a job is still checking or writing; return how many went."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    return session.execute(delete(ImportBatch).where(
+        ImportBatch.created_at < cutoff,
+        ImportBatch.status.in_(("planned", "applied", "failed")))).rowcount
 
 
 # --- who may import ----------------------------------------------------------------------------
@@ -526,6 +548,15 @@ class _Forms:
 
 
 # --- applying ---------------------------------------------------------------------------------
+
+def changed_since(stored_rows: list[dict], plan: "Plan") -> list[int]:
+    """Return the rows whose outcome or record differ between the dry run the user confirmed
+    (stored_rows) and plan, the same file checked again at the write: the user's choices were
+    made on the dry run (skip this duplicate of that record, merge into that one), so a row
+    that now means something else must not be written on them."""
+    then = {r["row"]: (r["outcome"], r.get("target")) for r in stored_rows}
+    return [row.row for row in plan.rows if then.get(row.row) != (row.outcome, row.target)]
+
 
 def decision_for(plan: RowPlan, decisions: dict, default: str) -> str:
     choice = decisions.get(str(plan.row), default)

@@ -270,7 +270,8 @@ def test_run_now_refuses_tasks_that_are_not_periodic(login_as, db_session, name)
 def test_the_page_offers_run_now_for_the_periodic_tasks(login_as):
     html = login_as("admin").get("/admin/jobs").get_data(as_text=True)
     offered = re.findall(r'name="task" value="([\w.]+)"', html)
-    assert offered == ["jobs.sweep", "matches.rebuild", "matches.refresh",
+    assert offered == ["imports.erase_old_batches", "jobs.sweep", "matches.rebuild",
+                       "matches.refresh",
                        "notifications.digest", "notifications.reminders",
                        "pipeline.expire_ndas", "showcase.erase_contact_requests"]
 

@@ -64,9 +64,14 @@ def test_cli_refuses_what_the_account_may_not_import(app, import_file):
     assert bad.exit_code != 0 and "No header row found" in bad.output
 
 
-def _batch(db_session, user, content: bytes, *, status="planning") -> ImportBatch:
+def _batch(db_session, user, content: bytes, *, status="planning", app=None) -> ImportBatch:
+    """A batch as the pages leave it: one "applying" was confirmed on its dry run's plan."""
     batch = ImportBatch(kind="outputs", filename="f.xlsx", size=len(content), content=content,
                         locale="en", status=status, created_by_id=user.id)
+    if status == "applying":
+        with app.test_request_context():
+            batch.plan = services.run_dry(db_session, content, "outputs", user,
+                                          locale="en").stored()
     db_session.add(batch)
     db_session.flush()
     return batch
@@ -105,7 +110,7 @@ def test_a_job_that_fails_half_way_writes_nothing(app, db_session, seed_user, mo
     batch = _batch(db_session, qcut, xlsx([OUTPUT_HEADERS, *[output_row(ref=f"JOB-HALF-{i}",
                                                                         title=t)
                                                              for i, t in enumerate(titles)]]),
-                   status="applying")
+                   status="applying", app=app)
     spec = services.SPECS["outputs"]
     calls = []
 
@@ -168,6 +173,9 @@ def test_the_write_reports_progress_outside_its_transaction(committed_app, monke
         batch = ImportBatch(kind="outputs", filename="f.xlsx", size=len(content),
                             content=content, locale="en", status="applying",
                             created_by_id=user.id, decisions={"*": "skip"})
+        with app.test_request_context():  # the dry run the user confirmed
+            batch.plan = services.run_dry(db.session, content, "outputs", user,
+                                          locale="en").stored()
         db.session.add(batch)
         db.session.flush()
         enqueue(db.session, "imports.apply", batch_id=batch.id)
@@ -179,3 +187,34 @@ def test_the_write_reports_progress_outside_its_transaction(committed_app, monke
     if IS_POSTGRES:
         assert seen["outputs"] == 0  # not committed yet when observed
         assert tuple(seen["progress"]) == (6, 6)
+
+
+def test_import_batches_past_their_retention_are_erased_unless_a_job_works_on_them(
+        app, db_session):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from matchmaker.imports.models import ImportBatch
+    from matchmaker.jobs import enqueue, run_queued
+
+    now = datetime.now(UTC)
+    ages = {"applied": 91, "failed": 200, "planned": 120, "applying": 300, "planning": 95}
+    made = {}
+    for status, days in ages.items():
+        batch = ImportBatch(kind="outputs", filename=f"{status}.xlsx", size=1, content=b"x",
+                            status=status, created_at=now - timedelta(days=days))
+        db_session.add(batch)
+        made[status] = batch
+    recent = ImportBatch(kind="outputs", filename="recent.xlsx", size=1, content=b"x",
+                         status="applied", created_at=now - timedelta(days=89))
+    db_session.add(recent)
+    db_session.commit()
+    ids = {status: batch.id for status, batch in made.items()}
+    with app.app_context():
+        enqueue(db_session, "imports.erase_old_batches")
+        db_session.commit()
+        run_queued(db_session)
+    left = set(db_session.scalars(select(ImportBatch.id).where(
+        ImportBatch.id.in_([*ids.values(), recent.id]))))
+    assert left == {ids["applying"], ids["planning"], recent.id}  # a job still works on two

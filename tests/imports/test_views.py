@@ -249,3 +249,27 @@ def test_an_update_names_the_columns_it_changes(login_as, db_session):
     assert "变更：" in html and "<code>技术成熟度</code>" in html and "<code>关键词</code>" in html
     sheet = load_workbook(io.BytesIO(client.get(f"/imports/{batch.id}/report.xlsx").data)).active
     assert sheet.cell(2, 2).value == "变更：技术成熟度, 关键词"
+
+
+def test_a_confirmation_on_a_dry_run_the_listings_have_since_outdated_writes_nothing(
+        login_as, db_session):
+    """The user chose to skip a row as a duplicate of a record; before the write, that record
+    was renamed so the row is no longer its duplicate. The choice was about something else:
+    nothing is written, and the page says which rows to look at again."""
+    client = login_as("admin")
+    original = "二氧化钛负载型低铱析氧催化剂"
+    _upload(client, xlsx([OUTPUT_HEADERS,
+                          output_row(org="陕西氢能技术研究院", title=original + "（二期）"),
+                          output_row(org="陕西氢能技术研究院", title="全新的一项成果标题")]))
+    batch = _latest(db_session)
+    assert [r["outcome"] for r in batch.plan["rows"]] == ["duplicate", "create"]
+    record = db_session.scalar(select(ResearchOutput).where(ResearchOutput.title == original))
+    record.title = "钙钛矿叠层电池界面钝化工艺"  # someone edits it meanwhile
+    db_session.commit()
+    before = _count(db_session)
+    submit(client, f"/imports/{batch.id}/confirm", {"decision-2": "skip"},
+           form_url=f"/imports/{batch.id}")
+    batch = _latest(db_session)
+    assert batch.status == "failed"
+    assert batch.error.startswith("未导入任何数据") and "（第 2 行）" in batch.error
+    assert _count(db_session) == before
