@@ -90,14 +90,23 @@ class Document:
 
 
 def _phrase(term: str) -> str | None:
-    """Return the tsquery of one term (its words in order), or None if it has none."""
+    """Return the tsquery of one term (its words in order), or None if it has none.
+
+    A Chinese run followed by another run in the term (电解槽PEM, 膜电极（二期）) ends where the
+    indexed run ends, so its last character, which the index holds as a token of its own after
+    the run's bigrams (tokens), stands between them in the phrase too; without it the two runs
+    were never adjacent and such a term found nothing on PostgreSQL.
+    """
     parts = []
-    for run in _runs(term):
+    runs = _runs(term)
+    for number, run in enumerate(runs, 1):
         if _IS_CJK.match(run):
             if len(run) == 1:
                 parts.append(f"'{run}':*")
             else:
                 parts.extend(f"'{run[i:i + 2]}'" for i in range(len(run) - 1))
+                if number < len(runs):
+                    parts.append(f"'{run[-1]}'")
         else:
             parts.append(f"'{run}':*")
     return " <-> ".join(parts) if parts else None

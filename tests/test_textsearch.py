@@ -81,3 +81,30 @@ def test_a_search_whose_synonym_is_very_long_answers(db_session):
     group = [["质子交换膜", "中" * 20000]]
     condition = search_condition(ResearchOutput.search_vector, "质子交换膜", group)
     assert db_session.scalars(select(ResearchOutput.id).where(condition)).all()
+
+
+def test_a_term_mixing_scripts_or_punctuation_keeps_the_indexed_last_character_between_runs():
+    terms = textsearch.query_terms("电解槽PEM 膜电极（二期）", synonyms=None)
+    assert textsearch.tsquery(terms) == (
+        "(('电解' <-> '解槽' <-> '槽' <-> 'pem':*)) & "
+        "(('膜电' <-> '电极' <-> '极' <-> '二期'))")
+    # a term ending in Chinese still finds longer words by their beginning (no extra token)
+    assert textsearch.tsquery(textsearch.query_terms("PEM电解", synonyms=None)) == \
+        "(('pem':* <-> '电解'))"
+
+
+@pytest.mark.parametrize("query", ["电解槽PEM", "碱性电解槽PEM兼容型双极板（二期）", "双极板（二期",
+                                   "PEM兼容"])
+def test_a_whole_title_or_a_part_across_scripts_finds_the_listing(login_as, db_session, query):
+    """On PostgreSQL such searches found nothing: the phrase skipped the index's token for the
+    last character of a Chinese run."""
+    from tests.conftest import submit
+    from tests.profiles.test_views import output_form
+
+    client = login_as("qcut")
+    response = submit(client, "/outputs/new", output_form(
+        db_session, title="碱性电解槽PEM兼容型双极板（二期）"))
+    assert response.status_code == 302
+    output_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = client.get("/outputs/", query_string={"mine": 1, "status": "draft", "q": query})
+    assert f"/outputs/{output_id}\"" in page.get_data(as_text=True)
