@@ -107,7 +107,11 @@ def test_visitor_opens_a_landed_story_from_the_showcase_home(browser, server, wi
         page.wait_for_selector('[data-testid="story"]')
         assert title in page.locator("h1").inner_text()
         image = page.locator('[data-testid="story-image"]').first
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        image.scroll_into_view_if_needed()
+        # The image arrives after the page's load event may already have fired: wait until the
+        # browser has finished with it (loaded or broken), then require that it decoded.
+        page.wait_for_function("img => img.complete", arg=image.element_handle())
+        assert image.evaluate("img => img.naturalWidth > 0")
         assert _no_sideways_scroll(page)
     finally:
         context.close()
