@@ -86,6 +86,12 @@ class Config:
     MATCH_WEIGHTS = None  # None keeps the engine's defaults (matchmaker/matching/config.py)
     MATCH_MIN_SCORE = 0.05
     MATCH_LIMIT = 10
+    # Match quality (the calibrated probability that a broker finds a candidate usable,
+    # matching/calibration.py) below which listing pages and the API leave a candidate out
+    # unless weaker ones are asked for. 0.3: on the development judgments two of three
+    # candidates shown are usable and two thirds of the usable ones are shown (bench/README.md,
+    # "Match quality").
+    MATCH_FLOOR = float(os.environ.get("MATCH_FLOOR", "0.3"))
     # The absolute address of the site, for links in e-mails and the calendar feed (never
     # taken from a request's Host header).
     BASE_URL = os.environ.get("BASE_URL", "http://localhost:5000")
@@ -181,6 +187,9 @@ class TestConfig(Config):
     JOBS_MODE = "sync"  # queued jobs run at the end of each request, in the test's transaction
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
     MATCH_INDEX_PATH = None  # tests never read or write instance/
+    # Tests of other features make matches with whatever scores they need; the floor's own
+    # tests (tests/recommendations/test_quality.py) set it.
+    MATCH_FLOOR = 0.0
     MAIL_SERVER = None  # e-mail tests point it at their own local SMTP server
     WECOM_WEBHOOK_URL = ""  # WeCom tests point it at their own local HTTP server
     BASE_URL = "http://matchmaker.test"

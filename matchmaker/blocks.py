@@ -12,6 +12,8 @@ view commits once its page is drawn. Places:
 - "listing-aside": in the side column of the same page;
 - "listing-status": under the owner's status buttons of the same page;
 - "match": inside one recommended match of a listing's match list ((recommendation) -> dict);
+- "match-mark": beside the title of the same match card, for short marks ((recommendation) ->
+  dict): drawn for every viewer on every view, never cached with the card;
 - "institution", "enterprise": on an organisation's public page ((org) -> dict);
 - "broker-profile": on a broker's own profile page, /brokers/me ((broker) -> dict);
 - "showcase-home": on the public showcase's home page, /showcase ((None) -> dict);
@@ -25,8 +27,9 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g
 from markupsafe import Markup
 
-PLACES = ("listing", "listing-aside", "listing-status", "match", "institution", "enterprise",
-          "broker-profile", "showcase-home", "broker-today", "listing-list-actions")
+PLACES = ("listing", "listing-aside", "listing-status", "match", "match-mark", "institution",
+          "enterprise", "broker-profile", "showcase-home", "broker-today",
+          "listing-list-actions")
 
 
 @dataclass(frozen=True)

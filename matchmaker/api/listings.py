@@ -6,6 +6,7 @@ service (profiles.services: permissions, business rules, signals that refresh ma
 the version read (If-Match) to the service's optimistic lock. A PATCH merges the fields sent
 with the record's current values, so the form sees a whole listing, as on the edit page.
 """
+from flask import current_app
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -208,17 +209,23 @@ def make_blueprint(kind: web.Kind, *, query, create, update, out, page) -> Bluep
         return common.with_etag(item)
 
     @blp.route("/<int:item_id>/matches")
+    @blp.arguments(schemas.MatchQuery, location="query")
     @blp.response(200, schemas.MatchListOut)
-    def matches(item_id):
-        """The stored matches of the record, best first, with score, parts and explanation
-        (the owning organisation, brokers and operators)."""
+    def matches(args, item_id):
+        """The stored matches of the record at or above the quality floor (weaker=true: all),
+        best first, with score (match quality), raw score, parts and explanation (the owning
+        organisation, brokers and operators)."""
         item = kind.get(db.session, item_id, viewer=current_user)
         if not permissions.can(current_user, Action.SEE_MATCHES, item):
             raise NotFoundError(item_id)
-        found = recommendations.list_matches(db.session, kind.side, item)
+        found = recommendations.list_matches(
+            db.session, kind.side, item, limit=current_app.config.get("MATCH_LIMIT", 10),
+            floor=current_app.config.get("MATCH_FLOOR", 0.0), weaker=args["weaker"])
         return {"state": found.state, "computed_at": found.computed_at, "notice": found.notice,
+                "floor": found.floor, "good": found.good, "weaker": found.weaker,
                 "items": [{"rank": rank, "need_id": r.need_id, "output_id": r.output_id,
-                           "score": float(r.match.score), "parts": dict(r.match.parts),
+                           "score": r.quality, "raw_score": float(r.match.score),
+                           "below_floor": r.is_weak, "parts": dict(r.match.parts),
                            "explanation": dict(r.match.explanation or {})}
                           for rank, r in enumerate(found.items, 1)]}
 

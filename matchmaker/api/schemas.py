@@ -234,11 +234,23 @@ class NeedPage(Pagination):
     items = fields.List(fields.Nested(NeedOut))
 
 
+class MatchQuery(Schema):
+    weaker = fields.Boolean(load_default=False, metadata={
+        "description": "Also list the candidates below the quality floor (after the others)"})
+
+
 class MatchOut(Schema):
     rank = fields.Integer()
     need_id = fields.Integer()
     output_id = fields.Integer()
-    score = fields.Float()
+    score = fields.Float(metadata={
+        "description": "Match quality, 0-1: the calibrated probability that a broker finds "
+                       "the candidate usable (comparable across records; README, matching)"})
+    raw_score = fields.Float(metadata={
+        "description": "The matcher's own score, 0-1 (orders one record's candidates; its "
+                       "level differs from record to record)"})
+    below_floor = fields.Boolean(metadata={
+        "description": "Below the quality floor (listed only with weaker=true)"})
     parts = fields.Dict(keys=fields.String(), values=fields.Float())
     explanation = fields.Dict()
 
@@ -247,6 +259,9 @@ class MatchListOut(Schema):
     state = fields.String(metadata={"description": "fresh, updating, pending or unpublished"})
     computed_at = UtcDateTime(allow_none=True)
     notice = fields.String(allow_none=True)
+    floor = fields.Float(metadata={"description": "The quality floor (MATCH_FLOOR)"})
+    good = fields.Integer(metadata={"description": "Candidates at or above the floor"})
+    weaker = fields.Integer(metadata={"description": "Candidates below the floor"})
     items = fields.List(fields.Nested(MatchOut))
 
 

@@ -34,7 +34,7 @@ from matchmaker.errors import (
 from matchmaker.extensions import db
 from matchmaker.forms_common import flash_form_errors
 from matchmaker.permissions import Action
-from matchmaker.pipeline import clock, pages, services
+from matchmaker.pipeline import clock, marks, pages, services
 from matchmaker.pipeline import labels as deal_labels
 from matchmaker.pipeline.forms import (
     AcceptIntroductionForm,
@@ -370,6 +370,8 @@ def register_blocks(app: Flask) -> None:
     """Add deal actions to match cards and a listing's deals to its page."""
     register_block(app, "deal-match-actions", "match", "pipeline/_match_actions.html",
                    match_actions_context)
+    register_block(app, "deal-match-mark", "match-mark", "pipeline/_match_mark.html",
+                   marks.match_mark_context)
     register_block(app, "deal-listing-deals", "listing-aside", "pipeline/_listing_deals.html",
                    listing_deals_context)
     register_block(app, "deal-listing-status", "listing-status",

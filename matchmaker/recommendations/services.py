@@ -23,7 +23,7 @@ from matchmaker.domain import (
 )
 from matchmaker.errors import ValidationFailedError
 from matchmaker.jobs import register_warmup
-from matchmaker.matching import INSUFFICIENT, ChainGuess, Match
+from matchmaker.matching import INSUFFICIENT, ChainGuess, Match, calibration
 from matchmaker.permissions import Action
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.index import MatchIndex, chain_dicts, iter_profiles
@@ -43,13 +43,23 @@ QREL_GRADES = {FeedbackVerdict.RELEVANT: 2, FeedbackVerdict.DECLINED: 0}
 
 @dataclass(frozen=True)
 class Recommendation:
-    """One recommended candidate: the engine's match, the candidate row and its feedback."""
+    """One recommended candidate: the engine's match (its raw score), the candidate row, its
+    feedback, and its match quality: the calibrated probability that a broker finds it usable
+    (matching.calibration), which pages and the API show as the match score."""
 
     match: Match
     item: ResearchOutput | TechNeed
     need_id: int
     output_id: int
     feedback: tuple[MatchFeedback, ...] = ()
+    quality: float = 0.0
+    rank: int = 0
+    floor: float = 0.0  # the floor of the list it was read for
+
+    @property
+    def is_weak(self) -> bool:
+        """Whether it is below the floor it was listed with (shown only on request)."""
+        return self.quality < self.floor
 
 
 class MatchState:
@@ -63,13 +73,25 @@ class MatchState:
 
 @dataclass(frozen=True)
 class MatchList:
-    """The stored recommendations for one listing; notice tells why there are none, if so."""
+    """The stored recommendations for one listing; notice tells why there are none, if so.
+
+    items are the candidates at or above the floor, best first, followed by the weaker ones
+    when they were asked for; weaker counts the candidates below the floor (shown or not).
+    """
 
     items: tuple[Recommendation, ...] = ()
     notice: str | None = None
     chain: ChainGuess | None = None
     state: str = MatchState.FRESH
     computed_at: datetime | None = None
+    floor: float = 0.0
+    weaker: int = 0
+    limit: int = 10
+
+    @property
+    def good(self) -> int:
+        """How many candidates reach the floor."""
+        return sum(1 for rec in self.items if not rec.is_weak)
 
 
 @dataclass
@@ -133,11 +155,20 @@ def _is_matchable(side: Side, item) -> bool:
     return item.status in statuses
 
 
+def match_quality(score: float, best: float, rank: int) -> float:
+    """Return the match quality shown for a stored match: the calibrated probability that a
+    broker finds it usable, from its raw score, its list's best raw score and its rank."""
+    return calibration.default().predict(score, best, rank)
+
+
 def list_matches(session: Session, side: Side, item: ResearchOutput | TechNeed, *,
-                 limit: int = 10) -> MatchList:
+                 limit: int = 10, floor: float = 0.0, weaker: bool = False) -> MatchList:
     """Return the stored recommendations of item (a listing of side), best first.
 
-    Candidates that have left the market since (withdrawn, closed) are left out.
+    Candidates that have left the market since (withdrawn, closed) are left out, and so are
+    those whose match quality is below floor unless weaker is true (then they follow the
+    others, marked weak). The stored lists keep every candidate of the top limit, whatever
+    its quality: the floor is a reading, so a new calibration or floor needs no rebuild.
     """
     if not _is_matchable(side, item):
         return MatchList(state=MatchState.UNPUBLISHED)
@@ -150,7 +181,7 @@ def list_matches(session: Session, side: Side, item: ResearchOutput | TechNeed, 
     state = MatchState.FRESH if match_set.profile_version == item.version else \
         MatchState.UPDATING
     common = {"chain": _guess(match_set.chain_guess), "state": state,
-              "computed_at": match_set.computed_at}
+              "computed_at": match_set.computed_at, "floor": floor, "limit": limit}
     if match_set.notice:
         return MatchList(notice=match_set.notice, **common)
     stored = session.scalars(select(StoredMatch).where(StoredMatch.set_id == match_set.id)
@@ -162,13 +193,21 @@ def list_matches(session: Session, side: Side, item: ResearchOutput | TechNeed, 
         ids = [m.need_id for m in stored]
         rows = _candidates(session, TechNeed, ids, MATCHABLE_NEED_STATUSES)
     shown = [m for m in stored if (m.output_id if side == Side.NEED else m.need_id) in rows]
+    # The list's best is the stored first, even when that candidate has left the market since:
+    # the quality says how this candidate compares with what the matcher found.
+    best = stored[0].score if stored else 0.0
+    quality = {m.id: match_quality(m.score, best, m.rank) for m in shown}
+    below = [m for m in shown if quality[m.id] < floor]
+    if not weaker:
+        shown = [m for m in shown if quality[m.id] >= floor]
     feedback = _feedback_by_pair(session, [(m.need_id, m.output_id) for m in shown])
     items = tuple(
         Recommendation(Match(candidate, m.score, m.parts, m.explanation), rows[candidate],
-                       m.need_id, m.output_id, tuple(feedback.get((m.need_id, m.output_id), ())))
+                       m.need_id, m.output_id, tuple(feedback.get((m.need_id, m.output_id), ())),
+                       quality=quality[m.id], rank=m.rank, floor=floor)
         for m in shown
         for candidate in [m.output_id if side == Side.NEED else m.need_id])
-    return MatchList(items=items, **common)
+    return MatchList(items=items, weaker=len(below), **common)
 
 
 # --- feedback --------------------------------------------------------------------------

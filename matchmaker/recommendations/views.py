@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -44,10 +45,23 @@ def match_context(item: ResearchOutput | TechNeed) -> dict | None:
     if not permissions.can(current_user, Action.SEE_MATCHES, item):
         return None
     limit = current_app.config.get("MATCH_LIMIT", 10)
-    matches = services.list_matches(db.session, item.side, item, limit=limit)
+    weaker = request.args.get("weaker") == "1"
+    matches = services.list_matches(db.session, item.side, item, limit=limit,
+                                    floor=current_app.config.get("MATCH_FLOOR", 0.0),
+                                    weaker=weaker)
     return {"side": item.side, "matches": matches, "new_ids": _new_to_viewer(item, matches),
+            "showing_weaker": weaker, "weaker_url": _weaker_url(not weaker),
             "may_judge": permissions.can(current_user, Action.JUDGE, item),
             "chain_names": labels.ChainNames.load(db.session)}
+
+
+def _weaker_url(show: bool) -> str:
+    """Return this page's address with the weaker candidates shown (or hidden again)."""
+    args = {k: v for k, v in request.args.items() if k != "weaker"}
+    if show:
+        args["weaker"] = "1"
+    return url_for(request.endpoint, **(request.view_args or {}), **args,
+                   _anchor="matches-title")
 
 
 def _new_to_viewer(item: ResearchOutput | TechNeed, matches: services.MatchList) -> set[int]:
@@ -95,11 +109,14 @@ class CardParts:
 
 def _card_key(rec, side: str, names: labels.ChainNames) -> tuple:
     """Everything the parts are drawn from: the language, the candidate as saved (its version),
-    its organisation's names, the match as stored, and the chain names."""
+    its organisation's names, the match as stored, its quality (calibrated: it moves with
+    the list's best and the calibration, not only with the match) and the chain names. Deal
+    marks are the viewer's and never part of the cached parts."""
     item, match = rec.item, rec.match
     org = item.institution if side == Side.NEED else item.enterprise
     return (current_language(), side, item.id, item.version, org.id, org.name, org.name_en,
-            match.score, json.dumps(match.explanation, sort_keys=True, default=str),
+            match.score, rec.quality, rec.is_weak,
+            json.dumps(match.explanation, sort_keys=True, default=str),
             json.dumps(match.parts, sort_keys=True, default=str), names.fingerprint)
 
 

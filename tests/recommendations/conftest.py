@@ -30,7 +30,7 @@ def candidates(html: str) -> list[int]:
 
 
 def scores(html: str) -> list[int]:
-    return [int(s) for s in re.findall(r'data-testid="score">(\d+)%<', html)]
+    return [int(s) for s in re.findall(r'data-testid="score"[^>]*>(\d+)%<', html)]
 
 
 @pytest.fixture
