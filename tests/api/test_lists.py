@@ -2,6 +2,7 @@
 stored matches with their score and explanation."""
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from matchmaker.domain import Role
@@ -102,3 +103,43 @@ def test_matches_come_from_the_stored_matches_with_score_and_explanation(api_as,
                                                        {i["output_id"] for i in body["items"]}]
     scores = [i["score"] for i in body["items"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def _stored_need_set(db_session):
+    return db_session.scalar(
+        select(MatchSet).join(MatchGeneration).where(MatchGeneration.status == "current",
+                                                     MatchSet.side == "need",
+                                                     MatchSet.notice.is_(None))
+        .order_by(MatchSet.profile_id))
+
+
+def test_matches_report_the_calibrated_quality_as_score_and_the_raw_score(api_as, db_session):
+    from matchmaker.matching import calibration
+
+    stored = _stored_need_set(db_session)
+    ranked = sorted(stored.matches, key=lambda m: m.rank)
+    raw = {m.output_id: (m.score, m.rank) for m in ranked}
+    api, _ = api_as(Role.BROKER)
+    body = api.get(f"/needs/{stored.profile_id}/matches").get_json()
+    assert body["floor"] == 0.0 and body["good"] == len(body["items"]) and body["items"]
+    for item in body["items"]:
+        score, rank = raw[item["output_id"]]
+        assert item["raw_score"] == pytest.approx(score)
+        assert item["score"] == calibration.default().predict(score, ranked[0].score, rank)
+        assert item["below_floor"] is False
+
+
+def test_matches_leave_out_candidates_below_the_floor_unless_asked(api_as, app, db_session,
+                                                                     monkeypatch):
+    stored = _stored_need_set(db_session)
+    api, _ = api_as(Role.BROKER)
+    every = api.get(f"/needs/{stored.profile_id}/matches").get_json()["items"]
+    assert len(every) >= 3
+    floor = (every[1]["score"] + every[2]["score"]) / 2
+    monkeypatch.setitem(app.config, "MATCH_FLOOR", floor)
+    body = api.get(f"/needs/{stored.profile_id}/matches").get_json()
+    assert [i["output_id"] for i in body["items"]] == [i["output_id"] for i in every[:2]]
+    assert (body["floor"], body["good"], body["weaker"]) == (floor, 2, len(every) - 2)
+    weaker = api.get(f"/needs/{stored.profile_id}/matches?weaker=true").get_json()
+    assert [i["below_floor"] for i in weaker["items"]] == [False, False] + [True] * (
+        len(every) - 2)
