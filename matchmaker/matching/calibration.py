@@ -72,6 +72,15 @@ class Calibration:
         z = (x - np.asarray(self.means)) / np.asarray(self.scales)
         return z @ np.asarray(self.coef) + self.intercept
 
+    def linear_form(self) -> tuple[float, dict[str, float]]:
+        """Return (constant, weights): the log-odds are constant + Σ weights[f] · feature f
+        (unstandardised), for callers that filter in SQL."""
+        constant, weights = self.intercept, {}
+        for name, c, m, s in zip(self.features, self.coef, self.means, self.scales):
+            weights[name] = c / s
+            constant -= c * m / s
+        return constant, weights
+
     def predict_rows(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Return the probability of usable for every feature row."""
         if not rows:

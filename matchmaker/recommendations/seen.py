@@ -19,16 +19,18 @@ Decisions, each tested in tests/recommendations/test_seen.py:
 
 Functions flush but never commit; the caller owns the transaction.
 """
+import math
 from collections.abc import Iterable
 
 from flask import current_app, has_app_context
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, case, false, func, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from matchmaker import permissions
 from matchmaker.auth.models import User
 from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES, Side
+from matchmaker.matching import calibration
 from matchmaker.permissions import Action
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import (
@@ -47,6 +49,32 @@ MATCHABLE = {Side.OUTPUT: MATCHABLE_OUTPUT_STATUSES, Side.NEED: MATCHABLE_NEED_S
 def shown_limit() -> int:
     """Return how many matches a listing's page shows (the app's MATCH_LIMIT)."""
     return current_app.config.get("MATCH_LIMIT", 10) if has_app_context() else 10
+
+
+def shown_floor() -> float:
+    """Return the match quality below which a listing's page leaves a match out (MATCH_FLOOR)."""
+    return current_app.config.get("MATCH_FLOOR", 0.0) if has_app_context() else 0.0
+
+
+def quality_at_least(floor: float, limit: int):
+    """Return a SQL condition on StoredMatch: its match quality (services.match_quality:
+    calibrated from its score, its set's best score and its rank) is at least floor."""
+    if floor <= 0:
+        return true()
+    if floor >= 1:
+        return false()
+    constant, weights = calibration.default().linear_form()
+    best_row = aliased(StoredMatch)
+    best = (select(best_row.score).where(best_row.set_id == StoredMatch.set_id,
+                                         best_row.rank == 1).scalar_subquery())
+    terms = {"score": StoredMatch.score, "best": best,
+             "log_rank": case({r: math.log(r) for r in range(1, limit + 1)},
+                              value=StoredMatch.rank, else_=math.log(max(1, limit)))}
+    log_odds = literal(constant)
+    for name, weight in weights.items():
+        log_odds = log_odds + weight * terms[name]
+    # A hair below the target: the page compares qualities rounded to 4 decimals.
+    return log_odds >= math.log(floor / (1 - floor)) - 1e-6
 
 
 def _columns(side: Side):
@@ -98,11 +126,14 @@ def mark_matches_seen(session: Session, user: User, listing: ResearchOutput | Te
 
 
 def _shown_matches(columns, user: User, side: Side, listing_ids: Select, *,
-                   limit: int | None) -> Select:
+                   limit: int | None, floor: float | None = None) -> Select:
     """Return a select of columns over the matches that the pages of the listings of side that
-    listing_ids selects show (current generation, rank <= limit, listing and counterpart on the
-    market), each outer-joined to whether user has been shown it there (SeenMatch)."""
+    listing_ids selects show (current generation, rank <= limit, quality at least the floor,
+    listing and counterpart on the market), each outer-joined to whether user has been shown
+    it there (SeenMatch). Candidates below the floor are shown only on request: they are never
+    counted new (else a listing would stay "new" for what its page does not show)."""
     limit = shown_limit() if limit is None else limit
+    floor = shown_floor() if floor is None else floor
     listing, candidate = MODELS[side], MODELS[side.other]
     candidate_id = StoredMatch.output_id if side == Side.NEED else StoredMatch.need_id
     return (
@@ -118,7 +149,8 @@ def _shown_matches(columns, user: User, side: Side, listing_ids: Select, *,
         .outerjoin(SeenMatch, and_(SeenMatch.user_id == user.id, SeenMatch.side == side,
                                    SeenMatch.need_id == StoredMatch.need_id,
                                    SeenMatch.output_id == StoredMatch.output_id))
-        .where(MatchSet.side == side, MatchSet.profile_id.in_(listing_ids)))
+        .where(MatchSet.side == side, MatchSet.profile_id.in_(listing_ids),
+               quality_at_least(floor, limit)))
 
 
 def match_counts_query(user: User, side: Side, listing_ids: Select, *,

@@ -221,3 +221,49 @@ def test_on_an_output_page_the_candidates_are_needs():
     assert marks.mark_for(viewer, [deal], Side.OUTPUT, 20, 10, signed=50).kind == \
         marks.IN_NEGOTIATION
     assert marks.mark_for(viewer, [deal], Side.OUTPUT, 20, 11, signed=50) is None
+
+
+# --- "new matches" count only what the pages show --------------------------------------------
+
+def test_the_sql_floor_agrees_with_the_quality_pages_compute(db_session, need):
+    from sqlalchemy import select
+
+    from matchmaker.recommendations import seen
+    from matchmaker.recommendations.models import MatchSet, StoredMatch
+
+    found = services.list_matches(db_session, Side.NEED, need, limit=10)
+    for keep in (1, 4, 9):
+        floor = _floor_between([r.quality for r in found.items], keep)
+        kept = db_session.scalars(
+            select(StoredMatch.output_id).join(MatchSet, MatchSet.id == StoredMatch.set_id)
+            .where(MatchSet.id == db_session.scalar(select(StoredMatch.set_id).where(
+                StoredMatch.need_id == need.id, StoredMatch.output_id == found.items[0].item.id,
+                StoredMatch.rank == 1)), seen.quality_at_least(floor, 10))
+            .order_by(StoredMatch.rank)).all()
+        assert kept == [r.item.id for r in found.items[:keep]]
+
+
+def test_home_counts_only_new_matches_above_the_floor_and_they_clear(
+        app, db_session, sign_in, make_user, make_need, make_output, monkeypatch):
+    from matchmaker.matching import Match, Ranking
+    from matchmaker.recommendations import store
+    from tests.recommendations.conftest import settle_jobs
+    from tests.recommendations.test_new_matches_pages import home_rows
+
+    owner = make_user(Role.ENTERPRISE)
+    need = make_need(owner=owner)
+    outputs = [make_output() for _ in range(4)]
+    settle_jobs(app, db_session)
+    ranking = Ranking(need.id, tuple(Match(o.id, score, {"text": score}) for o, score in
+                                     zip(outputs, (0.45, 0.4, 0.2, 0.12))))
+    store.write_sets(db_session, store.current_generation(db_session).id, Side.NEED,
+                     [(ranking, need.version)], limit=10, floor=0.05)
+    qualities = _qualities(db_session, need)
+    assert len(set(qualities)) == 4
+    monkeypatch.setitem(app.config, "MATCH_FLOOR", _floor_between(qualities, 2))
+    client = sign_in(owner)
+    home = client.get("/").get_data(as_text=True)
+    assert home_rows(home) == [(need.id, 2)], qualities
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert candidates(page) == [outputs[0].id, outputs[1].id]
+    assert home_rows(client.get("/").get_data(as_text=True)) == [(need.id, 0)]
