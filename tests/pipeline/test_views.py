@@ -791,9 +791,10 @@ def _reading(statements: list[str], table: str) -> int:
 def test_a_listings_match_cards_read_deals_and_introductions_once_not_once_per_card(
         login_as, db_session, side):
     """Ten match cards each offer "start a deal" or "open the deal", and the side column lists
-    the listing's deals: the page reads deals in one query, however many cards. An owner's
-    cards each offer an introduction: one query for the pending ones (and one for the side
-    column's deals)."""
+    the listing's deals: the page reads deals in one query, however many cards, plus one for
+    the cards' deal marks (the open deals of the listing and of its candidates, whoever may
+    see them: pipeline/marks.py). An owner's cards each offer an introduction: one query for
+    the pending ones (and the same two for deals)."""
     from matchmaker.auth.models import User
     from matchmaker.profiles.models import ResearchOutput, TechNeed
 
@@ -811,11 +812,11 @@ def test_a_listings_match_cards_read_deals_and_introductions_once_not_once_per_c
     page, statements = _page_and_statements(db_session, login_as("broker-liuyang"), url)
     cards = page.count('data-testid="start-deal"') + page.count('data-testid="open-deal"')
     assert cards >= 5 and 'data-testid="listing-deals"' in page
-    assert _reading(statements, "deals") == 1
+    assert _reading(statements, "deals") == 2
     owner_client = login_as(owner.email.split("@")[0])
     page, statements = _page_and_statements(db_session, owner_client, url)
     asks = (page.count('data-testid="introduction-form"')
             + page.count('data-testid="introduction-pending"'))
     assert asks >= 5
     assert _reading(statements, "introduction_requests") == 1
-    assert _reading(statements, "deals") == 1
+    assert _reading(statements, "deals") == 2
