@@ -141,6 +141,45 @@ def _bm25_runs(corpus_texts, queries, ids, analyzer, depth=DEPTH) -> dict[str, l
     return run
 
 
+def _jieba_tokens(text: str) -> list[str]:
+    """Plain jieba tokens (precise mode), lowercased, whitespace and punctuation dropped."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return [t for t in jieba.lcut(text.lower()) if t.strip() and any(c.isalnum() for c in t)]
+
+
+def _bm25_jieba_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
+    """BM25 (bm25s, default k1 / b) on plain jieba tokens: the issue's plain baseline."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index([_jieba_tokens(t) or ["∅"] for t in corpus_texts], show_progress=False)
+    vocab = retriever.vocab_dict
+    run = {}
+    for q in queries:
+        tokens = [t for t in _jieba_tokens(q["text"]) if t in vocab]
+        run[q["qid"]] = [ids[i] for i in _top(retriever.get_scores(tokens), depth,
+                                              q.get("exclude"))] if tokens else []
+    return run
+
+
+def _char_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
+    """Character 2–3-gram TF-IDF (sublinear tf, cosine), no segmenter at all."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), lowercase=True,
+                                 sublinear_tf=True, dtype=np.float32)
+    matrix_t = vectorizer.fit_transform(corpus_texts).T.tocsr()
+    run = {}
+    for start in range(0, len(queries), 256):
+        chunk = queries[start:start + 256]
+        sims = (vectorizer.transform([q["text"] for q in chunk]) @ matrix_t).toarray()
+        for q, row in zip(chunk, sims):
+            run[q["qid"]] = [ids[i] for i in _top(row, depth, q.get("exclude"))]
+    return run
+
+
 def _matcher_runs(chains, outputs, queries, *, weights=None, depth=DEPTH):
     """The matcher: fit on the corpus outputs, each query ranked as a NeedProfile."""
     from matchmaker.matching import INSUFFICIENT, Matcher
