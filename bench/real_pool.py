@@ -167,7 +167,8 @@ def main(argv=None) -> int:
                 handle.write(f"{need['id']}\t{doc_id}\n")
     prefix = f"{tag + '-' if tag else ''}{'' if args.round == 1 else f'r{args.round}-'}group-"
     paths = write_sheets(needs, pooled, docs, args.sheets, prefix,
-                         group_size=GROUP_SIZE if args.needs == "e" else len(needs))
+                         group_size=GROUP_SIZE if args.round == 1 and args.needs == "e"
+                         else len(needs))
     sizes = [len(v) for v in pooled.values()]
     print(json.dumps({"needs": len(needs), "pairs": sum(sizes), "docs": len(docs),
                       "pool_min": min(sizes), "pool_max": max(sizes),
