@@ -85,11 +85,16 @@ def test_declines_for_price_over_budget_raise_the_price_weight_and_are_applied()
     assert report.apply
 
 
-def test_price_reasons_push_the_price_weight_beyond_what_the_order_alone_does():
-    with_reasons = _feedback(PRICE_TRUTH, reason=_price_reason)
-    without = _feedback(PRICE_TRUTH, reason=lambda parts: DeclineReason.OTHER)
-    assert _fit_share_of(fit_weights(with_reasons, DEFAULTS)[0], "price") > \
-        _fit_share_of(fit_weights(without, DEFAULTS)[0], "price")
+def test_the_reason_of_a_decline_decides_which_weight_it_pushes():
+    # The same verdicts on the same pairs; only the named component differs (both reasons say
+    # the topic was right, so the relevance stage sees the same pairs).
+    def mode_reason(parts):
+        return DeclineReason.TRANSFER_MODE if parts["price"] < 1 else DeclineReason.NOT_OUR_FIELD
+
+    for_price = fit_weights(_feedback(PRICE_TRUTH, reason=_price_reason), DEFAULTS)[0]
+    for_mode = fit_weights(_feedback(PRICE_TRUTH, reason=mode_reason), DEFAULTS)[0]
+    assert _fit_share_of(for_price, "price") > _fit_share_of(for_mode, "price")
+    assert _fit_share_of(for_mode, "mode") > _fit_share_of(for_price, "mode")
 
 
 def test_feedback_that_the_current_weights_already_explain_is_not_applied():
