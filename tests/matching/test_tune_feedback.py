@@ -20,7 +20,7 @@ def test_simulated_declines_name_the_weakest_component():
 
 def test_simulation_follows_the_grades(pairs):
     examples = simulate(pairs)
-    assert [e.is_relevant for e in examples] == [grade >= 1 for *_, grade in pairs]
+    assert [e.is_relevant for e in examples] == [grade >= 1 for *_, grade, _ in pairs]
     assert all(e.reason for e in examples if not e.is_relevant)
 
 
@@ -46,3 +46,12 @@ def test_dev_feedback_declined_for_price_over_budget_moves_the_price_weight_up(p
 
     assert price_share(report.after) > price_share(report.before)
     assert report.quality_after.pairwise > report.quality_before.pairwise
+
+
+def test_as_posted_simulation_declines_lowered_pairs_for_a_business_reason():
+    pairs = shown_pairs(as_posted=True)
+    lowered = [i for i, (*_, grade, technical) in enumerate(pairs) if grade < 1 <= technical]
+    assert lowered  # the as-posted grades lower some shown pairs
+    examples = simulate(pairs)
+    business = {DeclineReason.TOO_EARLY, DeclineReason.TRANSFER_MODE, DeclineReason.PRICE}
+    assert all(examples[i].reason in business for i in lowered)
