@@ -148,3 +148,15 @@ def test_weights_history_is_append_only(app, db_session):
     db_session.delete(db_session.scalar(select(MatchWeightsChange)))
     with pytest.raises(WeightsHistoryIsAppendOnlyError):
         db_session.flush()
+
+
+def test_the_jobs_page_shows_the_last_tuning(app, db_session, login_as):
+    _judge(db_session, CHAIN_TRUTH)
+    page = login_as("admin").get("/admin/jobs").get_data(as_text=True)
+    assert 'data-testid="last-tuning"' not in page
+    assert _tune(app, "--apply", "--by", demo_email("admin")).exit_code == 0
+    report = db_session.scalar(select(MatchWeightsChange)).report
+    page = login_as("admin").get("/admin/jobs").get_data(as_text=True)
+    assert 'data-testid="last-tuning"' in page
+    assert f"{report['held_out_before']['ndcg@10']:.3f} → " \
+           f"{report['held_out_after']['ndcg@10']:.3f}" in page
