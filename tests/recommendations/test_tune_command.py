@@ -2,7 +2,8 @@
 the append-only weights history, the rebuild it queues and the weights the next fit uses."""
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from matchmaker.auth.models import User
 from matchmaker.domain import DeclineReason, FeedbackVerdict
@@ -19,6 +20,7 @@ from matchmaker.recommendations.weights import (
     list_feedback_examples,
 )
 from matchmaker.seed import demo_email
+from tests.conftest import IS_POSTGRES
 
 # Brokers who judge by the sector chain far more than the matcher does now.
 CHAIN_TRUTH = {**config.DEFAULT_WEIGHTS, "text": 0.2, "chain": 0.8, "fit_share": 0.0}
@@ -160,3 +162,13 @@ def test_the_jobs_page_shows_the_last_tuning(app, db_session, login_as):
     assert 'data-testid="last-tuning"' in page
     assert f"{report['held_out_before']['ndcg@10']:.3f} → " \
            f"{report['held_out_after']['ndcg@10']:.3f}" in page
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the database's own refusal is PostgreSQL's trigger")
+@pytest.mark.parametrize("statement", ["UPDATE match_weight_changes SET via = 'edited'",
+                                       "DELETE FROM match_weight_changes"])
+def test_postgres_refuses_changes_to_the_weights_history(app, db_session, statement):
+    _judge(db_session, CHAIN_TRUTH)
+    assert _tune(app, "--apply").exit_code == 0
+    with pytest.raises(DBAPIError, match="append-only"):
+        db_session.execute(text(statement))
