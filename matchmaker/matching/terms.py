@@ -24,16 +24,16 @@ import weakref
 from functools import lru_cache
 from pathlib import Path
 
-from matchmaker.matching.text import GENERIC_WORDS, SYNONYM_PREFIX, ascii_term
+from matchmaker.matching.text import GENERIC_WORDS, SYNONYM_PREFIX, ascii_term, normalize
 
 # Parts of speech (jieba / ICTCLAS tags) that never name a technology: numerals, quantifiers,
 # adverbs, pronouns, prepositions, conjunctions, particles, locality, time, place, status,
 # interjections, onomatopoeia, prefixes and suffixes.
 FUNCTION_TAGS = frozenset(
-    "m mq mg q d dg df r rr rz rg p c u uj ul uz ud ug uv f t tg s e y o z zg h k".split())
+    "m mq mg q d dg df r rr rz rg p c u uj ul uz ud ug uv f t tg s e y o z zg h k".split())  # noqa: SIM905
 # Verbs, adjectives, distinguishing words, idioms and set phrases: generic when at least this
 # frequent in jieba's general corpus (进行 54355, 连接 2554, 现有 2679; 焊接 268, 集成 741).
-VERBAL_TAGS = frozenset("v vn vd vi vg vq a ad an ag b i l".split())
+VERBAL_TAGS = frozenset("v vn vd vi vg vq a ad an ag b i l".split())  # noqa: SIM905
 COMMON_VERBAL = 1000
 # Nouns (and whatever else jieba tags): generic when this frequent in general text and found in
 # at least NOUN_SPREAD of the profiles (结构 14200, 装置 3534), or when very frequent (问题);
@@ -50,14 +50,14 @@ MIN_PROFILES = 30
 # rare (组件 179) and general words of the glossary (数据 = data), plus English, which has no
 # dictionary here. Kept short on purpose: extend only with a word seen named in explanations.
 HAND_GENERIC = frozenset("""
-部件 零部件 元件 单元 模块 组合 整体 主体 本体 端部 一端 两端 外壳 壳体 底座 基体 机构 装置 结构
-原理 特性 参数 指标 步骤 环节 优点 缺点 优势 特点 场景 场合 用途 手段 措施 途径 思路 类型 种类 形式
-数量 数值 比例 效果 功能 性能 能力 过程 方式 部分 问题 情况 要求 数据 测试 安全 解决方案 关键技术
-based using used use high low new novel method approach system device process application
-performance technology research development design study analysis result data problem
-proposed propose improved improve effect effective efficient different various large small
-type kind part way provide present paper work good better main key important product
-equipment structure function property parameter feature advantage solution
+部件 零部件 元件 单元 模块 整体 主体 本体 端部 外壳 壳体 底座 基体 机构 结构 原理 特性 参数
+指标 步骤 环节 优点 缺点 优势 特点 场景 场合 用途 手段 措施 途径 思路 类型 种类 形式 数量 数值 比例
+效果 功能 能力 过程 方式 数据 测试 安全 影响 智能 解决方案 关键技术
+based using used use high low new novel approach process application performance design study
+analysis result data problem proposed propose improved improve effect effective efficient
+different various large small type kind part way provide present paper work good better main
+key important product equipment structure function property parameter feature advantage
+solution
 """.split())  # noqa: SIM905 - a word list reads best as text
 
 _UNIT = (r"(?:gw|mw|kw|w|kv|v|ma|a|mah|ah|nm|μm|um|mm|cm|dm|km|m|mpa|kpa|pa|bar|kg|mg|g|t|l|ml"
@@ -131,11 +131,15 @@ class TermFilter:
 
     @staticmethod
     def _tokens(analyzer, words) -> frozenset[str]:
-        """Return the tokens of the words that the analyzer keeps as a single token."""
+        """Return the tokens of the words that the analyzer keeps whole (as a token of their own,
+        a synonym group's or a translation's)."""
+        heads = {group[0] for group in analyzer.translations}
         tokens = set()
         for word in words:
             cut = analyzer.words(word)
-            if len(cut) == 1:
+            # 超表面 cut to 表面 alone (超 is dropped) does not make 表面 a listed word.
+            if len(cut) == 1 and (cut[0] == normalize(word) or cut[0] in heads
+                                  or cut[0].startswith(SYNONYM_PREFIX)):
                 tokens.add(cut[0])
         return frozenset(tokens)
 
