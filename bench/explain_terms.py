@@ -8,7 +8,8 @@ then named twice from the same similarity rows: by the old rule (generic words n
 nothing else is shared), reproduced here, and by the product's `explain.shared_terms`. Printed:
 the share of named terms that are numbers or quantities, the share found in CHECK_GENERIC (an
 independent list written for this check, not derived from the product's filter), the mean
-number of terms named per pair, pairs naming none, and the 40 most named terms.
+number of terms named per pair, pairs naming none, the 40 most named terms, and which numbers
+or check-list words the filter still lets through.
 """
 import argparse
 import re
@@ -87,6 +88,8 @@ def _figures(named: list[list[str]]) -> dict:
         "mean": len(terms) / max(1, len(named)),
         "none": sum(not pair for pair in named),
         "most": Counter(terms).most_common(MOST_NAMED),
+        "flagged": Counter(t for t in terms if CHECK_QUANTITY.fullmatch(_bare(t))
+                           or any(p in CHECK_GENERIC for p in t.split(" / "))).most_common(15),
     }
 
 
@@ -100,6 +103,8 @@ def _report(title: str, named: dict) -> str:
     for rule, f in figures.items():
         lines.append(f"  {MOST_NAMED} most named, {rule}: "
                      + " ".join(f"{t}({n})" for t, n in f["most"]))
+    lines.append("  numbers or check-list words still named, after: "
+                 + (" ".join(f"{t}({n})" for t, n in figures["after"]["flagged"]) or "none"))
     return "\n".join(lines)
 
 

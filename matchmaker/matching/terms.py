@@ -26,11 +26,15 @@ from pathlib import Path
 
 from matchmaker.matching.text import GENERIC_WORDS, SYNONYM_PREFIX, ascii_term, normalize
 
-# Parts of speech (jieba / ICTCLAS tags) that never name a technology: numerals, quantifiers,
-# adverbs, pronouns, prepositions, conjunctions, particles, locality, time, place, status,
-# interjections, onomatopoeia, prefixes and suffixes.
+# Parts of speech (jieba / ICTCLAS tags) that never name a technology: numerals and quantifiers
+# (两个, 兆瓦) always; adverbs, pronouns, prepositions, conjunctions, particles, locality, time,
+# place, status words, interjections, onomatopoeia, prefixes and suffixes (不断, 底部, 国内) once
+# seen FUNCTION_FLOOR times in general text: closed classes are frequent by nature, and the rare
+# words tagged so are mostly technical words jieba mis-tagged (逐层 d 32, 大幅面 d 3).
+NUMERAL_TAGS = frozenset(("m", "mq", "mg", "q"))
 FUNCTION_TAGS = frozenset(
-    "m mq mg q d dg df r rr rz rg p c u uj ul uz ud ug uv f t tg s e y o z zg h k".split())  # noqa: SIM905
+    "d dg df r rr rz rg p c u uj ul uz ud ug uv f t tg s e y o z zg h k".split())  # noqa: SIM905
+FUNCTION_FLOOR = 100
 # Verbs, adjectives, distinguishing words, idioms and set phrases: generic when at least this
 # frequent in jieba's general corpus (进行 54355, 连接 2554, 现有 2679; 焊接 268, 集成 741).
 VERBAL_TAGS = frozenset("v vn vd vi vg vq a ad an ag b i l".split())  # noqa: SIM905
@@ -52,7 +56,7 @@ MIN_PROFILES = 30
 HAND_GENERIC = frozenset("""
 部件 零部件 元件 单元 模块 整体 主体 本体 端部 外壳 壳体 底座 基体 机构 结构 原理 特性 参数
 指标 步骤 环节 优点 缺点 优势 特点 场景 场合 用途 手段 措施 途径 思路 类型 种类 形式 数量 数值 比例
-效果 功能 能力 过程 方式 数据 测试 安全 影响 智能 解决方案 关键技术
+效果 功能 能力 过程 方式 数据 测试 安全 影响 智能 小于 大于 解决方案 关键技术
 based using used use high low new novel approach process application performance design study
 analysis result data problem proposed propose improved improve effect effective efficient
 different various large small type kind part way provide present paper work good better main
@@ -60,8 +64,12 @@ key important product equipment structure function property parameter feature ad
 solution
 """.split())  # noqa: SIM905 - a word list reads best as text
 
+# Technical words the dictionary mis-tags as function words (阵列 q: array; 湿热 z: damp heat,
+# the photovoltaic module test): named like any specific term.
+HAND_SPECIFIC = frozenset(("阵列", "湿热"))
+
 _UNIT = (r"(?:gw|mw|kw|w|kv|v|ma|a|mah|ah|nm|μm|um|mm|cm|dm|km|m|mpa|kpa|pa|bar|kg|mg|g|t|l|ml"
-         r"|℃|°c|°|k|h|s|min|kwh|mwh|wh|hz|khz|mhz|ghz|thz|db|dbm|fs|ps|ns|gbps|tbps|mbps|rpm"
+         r"|℃|°c|°|k|h|s|ms|min|kwh|mwh|wh|hz|khz|mhz|ghz|thz|db|dbm|fs|ps|ns|gbps|tbps|mbps|rpm"
          r"|nh|mω|ω|lm|cd|lx|ppm|ppb|%)")
 _BARE_UNIT = (r"(?:gw|mw|kw|kv|mah|nm|μm|um|mm|cm|km|mpa|kpa|℃|°c|kwh|mwh|wh|khz|mhz|ghz|thz"
               r"|dbm|gbps|tbps|mbps|rpm|ppm|ppb)")
@@ -100,8 +108,10 @@ def lexical_reason(word: str, spread: float | None) -> str | None:
     if entry is None:
         return None
     freq, tag = entry
-    if tag in FUNCTION_TAGS:
+    if tag in NUMERAL_TAGS or (tag in FUNCTION_TAGS and freq >= FUNCTION_FLOOR):
         return "function word"
+    if tag in FUNCTION_TAGS:
+        return None
     if tag in VERBAL_TAGS:
         return "common word" if freq >= COMMON_VERBAL else None
     if freq >= VERY_COMMON or (freq >= COMMON_NOUN and (spread is None or spread >= NOUN_SPREAD)):
@@ -124,8 +134,10 @@ class TermFilter:
         chain_groups = {tuple(g) for g in chain_groups}
         glossary = [t for g in analyzer.synonyms if g not in chain_groups for t in g]
         glossary += [t for g in analyzer.translations for t in g]
-        self.chain_tokens = self._tokens(analyzer, [*chain_terms,
-                                                    *(t for g in chain_groups for t in g)])
+        chain_words = [*chain_terms, *(t for g in chain_groups for t in g)]
+        # A number inside a chain keyword is the sector's own vocabulary (5G专网, 800V高压平台).
+        self.chain_tokens = self._tokens(analyzer, chain_words) | {
+            t for word in chain_words for t in analyzer.words(word) if is_quantity(t)}
         self.generic_tokens = self._tokens(analyzer, GENERIC_WORDS | HAND_GENERIC)
         self.glossary_tokens = self._tokens(analyzer, glossary)
 
@@ -133,13 +145,13 @@ class TermFilter:
     def _tokens(analyzer, words) -> frozenset[str]:
         """Return the tokens of the words that the analyzer keeps whole (as a token of their own,
         a synonym group's or a translation's)."""
-        heads = {group[0] for group in analyzer.translations}
         tokens = set()
         for word in words:
             cut = analyzer.words(word)
-            # 超表面 cut to 表面 alone (超 is dropped) does not make 表面 a listed word.
-            if len(cut) == 1 and (cut[0] == normalize(word) or cut[0] in heads
-                                  or cut[0].startswith(SYNONYM_PREFIX)):
+            # The word must be the whole token: 超表面 cut to 表面 (超 dropped) or 安全岛 folded to
+            # 安全's synonym token (岛 dropped) does not make 表面 or 安全 a listed word.
+            if len(cut) == 1 and cut[0] in (normalize(word),
+                                            analyzer.fold_synonyms(normalize(word)).strip()):
                 tokens.add(cut[0])
         return frozenset(tokens)
 
@@ -147,7 +159,7 @@ class TermFilter:
         """Return why token is not specific ("quantity", "generic list", "function word",
         "common word", "generic compound", "frequent in corpus"), or None when it may be named;
         share is the share of profiles that contain it (None: unknown or too few profiles)."""
-        if token in self.chain_tokens:
+        if token in self.chain_tokens or token in HAND_SPECIFIC:
             return None
         if is_quantity(token):
             return "quantity"

@@ -68,16 +68,19 @@ def test_quantities_and_numbers_are_not_specific(allowed):
 
 
 def test_a_chain_term_that_looks_like_a_quantity_stays_specific():
-    chains = ChainBook.from_dicts([{**MINI_CHAINS[0], "core_terms": ["70MPa"]}])
-    with_chain = Matcher(chains).fit([COATING, BREAD], [ANODE])
+    hydrogen = {**MINI_CHAINS[0], "core_terms": ["70MPa", "5G专网"]}  # 5G inside a keyword
+    with_chain = Matcher(ChainBook.from_dicts([hydrogen])).fit([COATING, BREAD], [ANODE])
     without = Matcher(ChainBook.from_dicts(MINI_CHAINS)).fit([COATING, BREAD], [ANODE])
-    assert term_filter(with_chain.analyzer_, with_chain.chains_).reason("70mpa") is None
-    assert term_filter(without.analyzer_, without.chains_).reason("70mpa") == "quantity"
+    for term in ("70mpa", "5g"):
+        assert term_filter(with_chain.analyzer_, with_chain.chains_).reason(term) is None
+        assert term_filter(without.analyzer_, without.chains_).reason(term) == "quantity"
 
 
 def test_function_words_are_not_specific(allowed):
     for term in ("底部", "国内", "其中", "左右"):  # locality, place, pronoun, numeral
         assert allowed.reason(term) == "function word", term
+    assert allowed.reason("逐层") is None  # layer by layer: a rare word jieba tags as adverb
+    assert allowed.reason("阵列") is None  # array: jieba tags it as a quantifier (hand list)
 
 
 def test_common_verbs_and_adjectives_are_not_specific_rare_ones_are(allowed):
