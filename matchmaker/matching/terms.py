@@ -6,15 +6,17 @@ text.GENERIC_WORDS and every token it sees.
 
 A term is judged from sources that are maintained elsewhere, checked in this order:
 
-1. the sector chains (keywords, core terms, synonyms): always specific, however frequent;
+1. the sector chains (keywords, core terms, synonyms, numbers inside keywords such as 5G专网):
+   always specific, however frequent;
 2. numbers and quantities (120kw, 3.5mm, 50%, bare units such as cm2, 第二, 两个, 三种, 万吨);
-3. text.GENERIC_WORDS and the short hand list below (what the next sources miss);
+3. text.GENERIC_WORDS and the short hand list below (what the next sources miss); a synonym
+   group with a listed member is generic as a whole (设备 / equipment / 装备);
 4. the glossary and the technical translations (data/*.json): specific;
 5. jieba's dictionary, which tags each word with a part of speech and its frequency in general
-   Chinese text: function words (numerals, quantifiers, adverbs, pronouns, prepositions,
-   conjunctions, particles, locality and time words) never qualify; verbs and adjectives do
-   only when rare in general text (焊接 yes, 进行 / 连接 no); nouns common in general text
-   (结构, 问题, 装置) only when the corpus shows them to be rare across profiles;
+   Chinese text: numerals and quantifiers never qualify, nor do adverbs, pronouns,
+   prepositions, conjunctions, particles, locality and time words unless rare; verbs and
+   adjectives do only when rare in general text (焊接 yes, 进行 / 连接 no); nouns common in
+   general text (结构, 问题) only when the corpus shows them to be rare across profiles;
 6. a compound made only of generic parts (关键技术, 控制技术) is generic too;
 7. a term present in a large share of the matcher's profiles (document frequency) says nothing.
 """
@@ -51,8 +53,8 @@ CORPUS_SHARE = 0.2
 MIN_PROFILES = 30
 
 # What the sources above miss, mostly nouns of parts and properties that the dictionary finds
-# rare (组件 179) and general words of the glossary (数据 = data), plus English, which has no
-# dictionary here. Kept short on purpose: extend only with a word seen named in explanations.
+# rare (部件, 壳体, 参数) and general words of the glossary (数据 = data), plus English, which
+# has no dictionary here. Kept short on purpose: extend only with a word seen named in explanations.
 HAND_GENERIC = frozenset("""
 部件 零部件 元件 单元 模块 整体 主体 本体 端部 外壳 壳体 底座 基体 机构 结构 原理 特性 参数
 指标 步骤 环节 优点 缺点 优势 特点 场景 场合 用途 手段 措施 途径 思路 类型 种类 形式 数量 数值 比例
@@ -85,15 +87,28 @@ _CHINESE_NUMBER = re.compile(r"第?[\d零〇一二两三四五六七八九十百
 
 @lru_cache(maxsize=1)
 def jieba_lexicon() -> dict[str, tuple[int, str]]:
-    """Return jieba's dictionary as word -> (frequency in general text, part of speech)."""
+    """Return the words of jieba's dictionary that can be generic, as word -> (frequency in
+    general text, part of speech).
+
+    Content words rarer than the thresholds are left out, since they are specific whatever
+    their tag: that keeps ~21k of its 349k words (all of them would take ~130 MB)."""
     spec = importlib.util.find_spec("jieba")  # the file only: importing jieba is not needed
     path = Path(spec.origin).with_name("dict.txt")
     lexicon = {}
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             word, freq, tag = line.split()
-            lexicon[word] = (int(freq), tag)
+            if _may_be_generic(int(freq), tag):
+                lexicon[word] = (int(freq), tag)
     return lexicon
+
+
+def _may_be_generic(freq: int, tag: str) -> bool:
+    if tag in NUMERAL_TAGS:
+        return True
+    if tag in FUNCTION_TAGS:
+        return freq >= FUNCTION_FLOOR
+    return freq >= (COMMON_VERBAL if tag in VERBAL_TAGS else COMMON_NOUN)
 
 
 def is_quantity(term: str) -> bool:
@@ -108,13 +123,11 @@ def lexical_reason(word: str, spread: float | None) -> str | None:
     if entry is None:
         return None
     freq, tag = entry
-    if tag in NUMERAL_TAGS or (tag in FUNCTION_TAGS and freq >= FUNCTION_FLOOR):
+    if tag in NUMERAL_TAGS or tag in FUNCTION_TAGS:
         return "function word"
-    if tag in FUNCTION_TAGS:
-        return None
     if tag in VERBAL_TAGS:
-        return "common word" if freq >= COMMON_VERBAL else None
-    if freq >= VERY_COMMON or (freq >= COMMON_NOUN and (spread is None or spread >= NOUN_SPREAD)):
+        return "common word"
+    if freq >= VERY_COMMON or spread is None or spread >= NOUN_SPREAD:
         return "common word"
     return None
 
