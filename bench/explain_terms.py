@@ -7,7 +7,8 @@ against the seed outputs) the matcher's top 10 are explained once; each pair's s
 then named twice from the same similarity rows: by the old rule (generic words named when
 nothing else is shared), reproduced here, and by the product's `explain.shared_terms`. Printed:
 the share of named terms that are numbers or quantities, the share found in CHECK_GENERIC (an
-independent list written for this check, not derived from the product's filter), the mean
+independent list written for this check, not derived from the product's filter; "unlisted":
+the part of it that the product's hand lists do not hold), the mean
 number of terms named per pair, pairs naming none, the 40 most named terms, and which numbers
 or check-list words the filter still lets through.
 """
@@ -21,6 +22,7 @@ import numpy as np
 from bench import corpora
 from bench.quality import SEED, _chains
 from matchmaker.matching import config, explain
+from matchmaker.matching.terms import HAND_GENERIC
 from matchmaker.matching.text import GENERIC_WORDS
 
 TOP = 10
@@ -38,6 +40,9 @@ based using used use high low new novel method system device process application
 technology research development design study analysis result data problem proposed improved
 effect effective efficient different various large small equipment structure function
 """.split())  # noqa: SIM905 - a word list reads best as text
+# The check-list words the product does not list by hand either: the same person wrote both
+# lists, so this column shows what the dictionary and corpus rules catch on their own.
+UNLISTED = CHECK_GENERIC - HAND_GENERIC - GENERIC_WORDS
 # Numbers and quantities, judged on the displayed term (independent of terms.is_quantity).
 CHECK_QUANTITY = re.compile(r"[\d.,%°℃+-]*\d[\d.,%°℃a-zμω/+-]*|第?[零一二两三四五六七八九十百千万亿几]+[个种类项次倍年]?")
 
@@ -85,6 +90,8 @@ def _figures(named: list[list[str]]) -> dict:
         "quantity": sum(bool(CHECK_QUANTITY.fullmatch(_bare(t))) for t in terms) / max(1, len(terms)),
         "generic": sum(any(p in CHECK_GENERIC for p in t.split(" / ")) for t in terms)
         / max(1, len(terms)),
+        "unlisted": sum(any(p in UNLISTED for p in t.split(" / ")) for t in terms)
+        / max(1, len(terms)),
         "mean": len(terms) / max(1, len(named)),
         "none": sum(not pair for pair in named),
         "most": Counter(terms).most_common(MOST_NAMED),
@@ -94,12 +101,13 @@ def _figures(named: list[list[str]]) -> dict:
 
 
 def _report(title: str, named: dict) -> str:
-    header = f"{'rule':8} {'pairs':>6} {'numbers':>8} {'generic':>8} {'mean':>6} {'none':>6}"
+    header = (f"{'rule':8} {'pairs':>6} {'numbers':>8} {'generic':>8} {'unlisted':>9} "
+              f"{'mean':>6} {'none':>6}")
     lines = [title, header]
     figures = {k: _figures(v) for k, v in named.items()}
     for rule, f in figures.items():
         lines.append(f"{rule:8} {f['pairs']:>6} {f['quantity']:>8.1%} {f['generic']:>8.1%} "
-                     f"{f['mean']:>6.2f} {f['none']:>6}")
+                     f"{f['unlisted']:>9.1%} {f['mean']:>6.2f} {f['none']:>6}")
     for rule, f in figures.items():
         lines.append(f"  {MOST_NAMED} most named, {rule}: "
                      + " ".join(f"{t}({n})" for t, n in f["most"]))
