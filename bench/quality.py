@@ -430,6 +430,9 @@ def families_table(title: str, per_query: dict[str, dict[str, float]],
     data, lines = {}, [title]
     lines.append(f"{'family':34} {'n':>4} " + " ".join(f"{short[n][:16]:>16}" for n in systems))
     for family, qids in families.items():
+        if not any(q in per_query[systems[0]] for q in qids):
+            lines.append(f"{family:34}    0 (no need of this family has a relevant document)")
+            continue
         means = {}
         for name in systems:
             values = [per_query[name][q] for q in qids if q in per_query[name]]
