@@ -40,12 +40,13 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import corpora
 from bench.common import engine_state, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seed_data"
 RESULTS = ROOT / "bench" / "results"
-SECTIONS = ("dev", "tm", "csl-b", "csl-a", "chains")
+SECTIONS = ("dev", "tm", "real", "csl-b", "csl-a", "chains")
 DEPTH = 100
 SPLITS = ("dev", "test")
 
@@ -141,6 +142,45 @@ def _bm25_runs(corpus_texts, queries, ids, analyzer, depth=DEPTH) -> dict[str, l
     return run
 
 
+def _jieba_tokens(text: str) -> list[str]:
+    """Plain jieba tokens (precise mode), lowercased, whitespace and punctuation dropped."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return [t for t in jieba.lcut(text.lower()) if t.strip() and any(c.isalnum() for c in t)]
+
+
+def _bm25_jieba_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
+    """BM25 (bm25s, default k1 / b) on plain jieba tokens: the issue's plain baseline."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index([_jieba_tokens(t) or ["∅"] for t in corpus_texts], show_progress=False)
+    vocab = retriever.vocab_dict
+    run = {}
+    for q in queries:
+        tokens = [t for t in _jieba_tokens(q["text"]) if t in vocab]
+        run[q["qid"]] = [ids[i] for i in _top(retriever.get_scores(tokens), depth,
+                                              q.get("exclude"))] if tokens else []
+    return run
+
+
+def _char_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
+    """Character 2–3-gram TF-IDF (sublinear tf, cosine), no segmenter at all."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), lowercase=True,
+                                 sublinear_tf=True, dtype=np.float32)
+    matrix_t = vectorizer.fit_transform(corpus_texts).T.tocsr()
+    run = {}
+    for start in range(0, len(queries), 256):
+        chunk = queries[start:start + 256]
+        sims = (vectorizer.transform([q["text"] for q in chunk]) @ matrix_t).toarray()
+        for q, row in zip(chunk, sims):
+            run[q["qid"]] = [ids[i] for i in _top(row, depth, q.get("exclude"))]
+    return run
+
+
 def _matcher_runs(chains, outputs, queries, *, weights=None, depth=DEPTH):
     """The matcher: fit on the corpus outputs, each query ranked as a NeedProfile."""
     from matchmaker.matching import INSUFFICIENT, Matcher
@@ -220,13 +260,51 @@ def dev_benchmark(report: dict) -> str:
     posted = evaluate_all(outputs, needs, as_posted_qrels(), _chains(),
                           regions=seed_regions(SEED))
     report["dev-as-posted"] = {"results": posted}
-    return ("(a) development benchmark: seed_data/judgments over seed_data "
+    families, _ = seed_families(report, outputs, needs, qrels)
+    return (families + "\n\n" + "(a) development benchmark: seed_data/judgments over seed_data "
             f"({len(outputs)} outputs, {len(needs)} needs, "
             f"{report['dev']['judgments']} judgments)\n"
             + format_table(results, baseline="baseline: BM25")
             + "\n\n(a') the same pairs graded as posted: lowered where the need's own terms rule "
             "the output out (seed_data/judgments/as-posted/)\n"
             + format_table(posted, baseline="baseline: BM25"))
+
+
+def seed_families(report: dict, outputs, needs, qrels) -> tuple[str, dict]:
+    """The seed benchmark per query against the three plain baselines (word TF-IDF and BM25 on
+    plain jieba tokens, character 2–3-gram TF-IDF), for the summary across families."""
+    from matchmaker.matching.evaluate import (
+        ABLATIONS,
+        _need_text,
+        _output_text,
+        available_qrels,
+        matcher_run,
+    )
+    from matchmaker.matching.io import seed_regions
+    from matchmaker.matching.rules import is_active_output
+
+    qrels = available_qrels(qrels, outputs)
+    candidates = [o for o in outputs if is_active_output(o.status)]
+    ids = [o.id for o in candidates]
+    texts = [_output_text(o) for o in candidates]
+    queries = [{"qid": n.id, "text": _need_text(n)} for n in needs if str(n.id) in qrels]
+    runs = {"baseline: word TF-IDF": _tfidf_runs(texts, queries, ids),
+            "baseline: BM25": _bm25_jieba_runs(texts, queries, ids),
+            "baseline: char 2-3-gram TF-IDF": _char_runs(texts, queries, ids)}
+    query_ids = [q["qid"] for q in queries]
+    for name, weights in ABLATIONS.items():
+        runs["matcher" if not weights else f"matcher: {name}"] = matcher_run(
+            outputs, needs, _chains(), weights=weights, regions=seed_regions(SEED),
+            query_ids=query_ids)
+    qids = [str(q) for q in query_ids]
+    runs = {name: {str(q): [str(d) for d in r] for q, r in run.items()}
+            for name, run in runs.items()}
+    per_query = {name: per_query_ndcg(run, qrels, qids) for name, run in runs.items()}
+    text, data = families_table("(a) seed benchmark per need against the plain baselines "
+                                "(all of it was used for tuning: a dev family)",
+                                per_query, {"seed (dev)": qids})
+    report.setdefault("families", {}).update(data)
+    return text, data
 
 
 # --- (d) technology need -> output on real listings ------------------------------------------
@@ -250,13 +328,13 @@ def _kappa(pairs: list[tuple[int, int]], weighted: bool = False) -> float:
     return 1 - observed / expected if expected else float("nan")
 
 
-def tm_qrels() -> tuple[dict, dict]:
-    """Mean grade per (need, doc) over the two judges of its group, and agreement figures."""
-    from bench.tm_pool import DATA
+def judged_qrels(directory: Path) -> tuple[dict, dict]:
+    """Mean grade per (need, doc) over the two judges of each group of a judged benchmark
+    directory (files judge-<group><a|b>.tsv), and agreement figures."""
     from matchmaker.matching.io import read_qrels
 
     judges: dict[str, list[dict]] = defaultdict(list)
-    for path in sorted(DATA.glob("judge-*.tsv")):
+    for path in sorted(directory.glob("judge-*.tsv")):
         judges[path.stem.removeprefix("judge-")[:-1]].append(read_qrels(path))
     merged: dict[str, dict[str, float]] = defaultdict(dict)
     agreement, all_pairs = {}, []
@@ -273,6 +351,13 @@ def tm_qrels() -> tuple[dict, dict]:
         agreement["all"] = {"pairs": len(all_pairs), "kappa": round(_kappa(all_pairs), 3),
                             "kappa_linear": round(_kappa(all_pairs, weighted=True), 3)}
     return dict(merged), agreement
+
+
+def tm_qrels() -> tuple[dict, dict]:
+    """Benchmark D's mean grades and agreement (bench/data/tm/)."""
+    from bench.tm_pool import DATA
+
+    return judged_qrels(DATA)
 
 
 def tm_benchmark(report: dict) -> str:
@@ -300,6 +385,148 @@ def tm_benchmark(report: dict) -> str:
         f"    agreement: {kappa}",
         "    share of each system's top 10 that was judged: "
         + ", ".join(f"{k} {v}" for k, v in judged.items())])
+
+
+# --- (f) real needs, dev and test: benchmarks D and E --------------------------------------
+
+BOOTSTRAP = 2000
+BOOTSTRAP_SEED = 20261206
+PLAIN_BASELINES = ("baseline: word TF-IDF", "baseline: BM25", "baseline: char 2-3-gram TF-IDF")
+
+
+def per_query_ndcg(run: dict, qrels: dict, qids) -> dict[str, float]:
+    """NDCG@10 per query, over the queries that have a relevant document."""
+    from matchmaker.matching.evaluate import RELEVANT, ndcg
+
+    return {q: ndcg([str(d) for d in run.get(q, [])], qrels[q]) for q in qids
+            if q in qrels and any(g >= RELEVANT for g in qrels[q].values())}
+
+
+def paired_ratio(system: dict[str, float], baseline: dict[str, float]) -> dict:
+    """Mean NDCG ratio system / baseline over the same queries, with a paired bootstrap 95 %
+    interval (queries resampled with replacement) and per-query wins and losses."""
+    qids = sorted(set(system) & set(baseline))
+    a = np.array([system[q] for q in qids])
+    b = np.array([baseline[q] for q in qids])
+    if not qids or b.mean() == 0:
+        return {"queries": len(qids), "ratio": float("nan"), "low": float("nan"),
+                "high": float("nan"), "wins": 0, "losses": 0}
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    idx = rng.integers(0, len(qids), size=(BOOTSTRAP, len(qids)))
+    ratios = a[idx].mean(axis=1) / np.maximum(b[idx].mean(axis=1), 1e-12)
+    return {"queries": len(qids), "ratio": float(a.mean() / b.mean()),
+            "low": float(np.percentile(ratios, 2.5)), "high": float(np.percentile(ratios, 97.5)),
+            "wins": int((a > b + 1e-9).sum()), "losses": int((a < b - 1e-9).sum())}
+
+
+def families_table(title: str, per_query: dict[str, dict[str, float]],
+                   families: dict[str, list[str]], baselines=PLAIN_BASELINES) -> tuple[str, dict]:
+    """Mean NDCG@10 of every system per family, and each matcher variant against the family's
+    best plain baseline (ratio, bootstrap 95 % interval, wins / losses per query)."""
+    systems = list(per_query)
+    matchers = [name for name in systems if name not in baselines]
+    short = {name: name.removeprefix("baseline: ").removeprefix("matcher: ")
+             .replace("char 2-3-gram TF-IDF", "char 2-3-gram") for name in systems}
+    data, lines = {}, [title]
+    lines.append(f"{'family':34} {'n':>4} " + " ".join(f"{short[n][:16]:>16}" for n in systems))
+    for family, qids in families.items():
+        if not any(q in per_query[systems[0]] for q in qids):
+            lines.append(f"{family:34}    0 (no need of this family has a relevant document)")
+            continue
+        means = {}
+        for name in systems:
+            values = [per_query[name][q] for q in qids if q in per_query[name]]
+            means[name] = float(np.mean(values)) if values else float("nan")
+        n = sum(q in per_query[systems[0]] for q in qids)
+        best = max(baselines, key=lambda b: means[b])
+        versus = {m: paired_ratio({q: per_query[m][q] for q in qids if q in per_query[m]},
+                                  {q: per_query[best][q] for q in qids if q in per_query[best]})
+                  for m in matchers}
+        data[family] = {"queries": n, "means": means, "best_baseline": best, "versus": versus}
+        lines.append(f"{family:34} {n:4d} " + " ".join(f"{means[s]:16.4f}" for s in systems))
+        for m in matchers:
+            v = versus[m]
+            lines.append(f"{'':34}      {short[m]} ÷ {short[best]}: {v['ratio']:.3f}x "
+                         f"[{v['low']:.3f}, {v['high']:.3f}], wins {v['wins']} / losses "
+                         f"{v['losses']}")
+    return "\n".join(lines), data
+
+
+def real_qrels() -> tuple[dict, dict]:
+    """Mean grades of benchmarks D (bench/data/tm/) and E (bench/data/real/) together; a pair
+    judged in both (none so far) keeps benchmark D's grade."""
+    from bench.real_pool import DATA
+
+    e, agreement_e = judged_qrels(DATA)
+    d, agreement_d = tm_qrels()
+    merged = {q: dict(g) for q, g in e.items()}
+    for q, grades in d.items():
+        merged.setdefault(q, {}).update(grades)
+    return merged, {"D": agreement_d, "E": agreement_e}
+
+
+def _chained(need: dict) -> bool:
+    import re
+
+    from bench.tm_pool import CHAIN_PATTERNS
+
+    text = need["title"] + need["abstract"]
+    return any(re.search(p, text) for p in CHAIN_PATTERNS.values())
+
+
+def real_benchmark(report: dict, split: str) -> str:
+    """--split dev leaves the test needs out entirely (for tuning runs); --split test reports
+    both."""
+    from bench.real_pool import draw_needs, system_runs
+    from bench.real_pool import split as real_split
+    from bench.tm_pool import corpus_docs, pick_needs
+    from matchmaker.matching.evaluate import ABLATIONS
+
+    qrels, agreement = real_qrels()
+    d_needs, e_needs = pick_needs(), draw_needs()
+    parts = real_split()
+    needs = [n for n in d_needs + e_needs if n["id"] in qrels
+             and (split == "test" or parts[n["id"]] == "dev")]
+    if not any(n["id"] in qrels for n in e_needs):
+        raise SystemExit("real: no judgments in bench/data/real/ (judge-<group><a|b>.tsv)")
+    docs = corpus_docs()
+    runs = system_runs(needs, docs, depth=DEPTH)
+    outputs = [corpora.as_output(d) for d in docs]
+    queries = [{"qid": n["id"], "text": f"{n['title']}\n{n['abstract']}",
+                "need": corpora.as_need(n)} for n in needs]
+    for name, weights in ABLATIONS.items():
+        if weights:
+            runs[f"matcher: {name}"] = _matcher_runs(_chains(), outputs, queries,
+                                                     weights=weights, depth=DEPTH)[0]
+    qids = [n["id"] for n in needs]
+    per_query = {name: per_query_ndcg(run, qrels, qids) for name, run in runs.items()}
+    d_ids = {n["id"] for n in d_needs}
+    chained = {n["id"] for n in needs if _chained(n)}
+    families: dict[str, list[str]] = {}
+    for part in ("test", "dev") if split == "test" else ("dev",):
+        inside = [n["id"] for n in needs if parts.get(n["id"]) == part]
+        families[f"{part}: all"] = inside
+        families[f"{part}: in the chains"] = [q for q in inside if q in chained]
+        families[f"{part}: outside the chains"] = [q for q in inside if q not in chained]
+        if part == "dev":
+            families["dev: benchmark D (60)"] = [q for q in inside if q in d_ids]
+            families["dev: random draw (80)"] = [q for q in inside if q not in d_ids]
+    judged = {name: round(float(np.mean([sum(d in qrels.get(q, {}) for d in run.get(q, [])[:10])
+                                         / max(1, len(run.get(q, [])[:10])) for q in qids])), 3)
+              for name, run in runs.items()}
+    text, data = families_table(
+        f"(f) need -> output on real needs (benchmarks D and E): {len(needs)} judged needs, "
+        f"{len(docs)} docs, NDCG@10 on the mean grade of two judges; test is reported, dev is "
+        f"for tuning", per_query, families)
+    report.setdefault("families", {}).update(data)
+    report["real"] = {"families": data, "agreement": agreement, "judged@10": judged,
+                      "per_query": per_query, "split": {q: parts.get(q) for q in qids}}
+    kappa = "; ".join(f"{bench} {g}: {v['pairs']} pairs, kappa {v['kappa']}"
+                      for bench, groups in agreement.items() for g, v in groups.items()
+                      if g == "all")
+    return "\n".join([text, f"    agreement: {kappa}",
+                      "    share of each system's top 10 that was judged: "
+                      + ", ".join(f"{k} {v}" for k, v in judged.items())])
 
 
 # --- public data ---------------------------------------------------------------------------
@@ -361,6 +588,9 @@ def csl_b(report: dict, split: str) -> str:
     runs["baseline: BM25"] = _bm25_runs(texts, items, ids, _chain_analyzer(chains))
     info["baseline: BM25"] = {"seconds": round(time.perf_counter() - t, 1)}
     _log("csl-b: BM25 done")
+    runs["baseline: BM25, plain jieba"] = _bm25_jieba_runs(texts, items, ids)
+    runs["baseline: char 2-3-gram TF-IDF"] = _char_runs(texts, items, ids)
+    _log("csl-b: plain BM25 and character n-grams done")
     outputs = [OutputProfile(id=d["id"], title=d["title"], abstract=d["abstract"])
                for d in corpus]
     from matchmaker.matching.evaluate import ABLATIONS
@@ -380,6 +610,19 @@ def csl_b(report: dict, split: str) -> str:
                          f"{len(corpus)} docs, title+abstract, rel=1 only, query paper removed",
                          scores[split], "baseline: BM25"))
     tables.append(_compact("    other splits", scores, [s for s in scores if s != split]))
+    plain = {"baseline: word TF-IDF": runs["baseline: word TF-IDF"],
+             "baseline: BM25": runs["baseline: BM25, plain jieba"],
+             "baseline: char 2-3-gram TF-IDF": runs["baseline: char 2-3-gram TF-IDF"],
+             "matcher": runs["all rules (matcher)"],
+             "matcher: text only": runs["text only"],
+             "matcher: text + chain rules": runs["text + chain rules"]}
+    per_query = {name: per_query_ndcg(run, related, [q["qid"] for q in wanted])
+                 for name, run in plain.items()}
+    text, data = families_table("    per query against the plain baselines (BM25 on plain jieba)",
+                                per_query, {f"CSL B {s}": split_ids[s] for s in (split, *[
+                                    x for x in SPLITS if x != split])})
+    report.setdefault("families", {}).update(data)
+    tables.append(text)
     matcher_info = {k: v for k, v in info.items() if "insufficient" in v}
     tables.append("    matcher fit/rank seconds and insufficient queries: "
                   + "; ".join(f"{k}: fit {v['fit_s']} s, rank {v['rank_s']} s, "
@@ -583,12 +826,30 @@ def _jsonable(value):
     return value
 
 
+def summary(families: dict) -> str:
+    """One line per benchmark family: the full matcher against the best plain baseline."""
+    title = ("Summary: the full matcher ÷ the best of three plain baselines (word TF-IDF, BM25 on "
+             "plain jieba, character 2-3-gram TF-IDF), NDCG@10, paired bootstrap 95 % interval")
+    header = (f"{'family':34} {'n':>4} {'best baseline':>30} {'ratio':>7} {'95 % interval':>16} "
+              f"{'W/L':>8}")
+    lines = [title, header]
+    for family, data in families.items():
+        v = data["versus"].get("matcher")
+        if v is None:
+            continue
+        lines.append(f"{family:34} {data['queries']:4d} "
+                     f"{data['best_baseline'].removeprefix('baseline: '):>30} "
+                     f"{v['ratio']:6.3f}x [{v['low']:.3f}, {v['high']:.3f}] "
+                     f"{v['wins']:>3}/{v['losses']:<3}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"sections to run (comma-separated from {', '.join(SECTIONS)})")
     parser.add_argument("--split", default="test", choices=SPLITS,
-                        help="CSL split to report (the other is for tuning)")
+                        help="split to report (CSL; real needs: dev leaves the test needs out)")
     args = parser.parse_args(argv)
     sections = [s for s in args.only.split(",") if s]
     unknown = set(sections) - set(SECTIONS)
@@ -598,6 +859,7 @@ def main(argv=None) -> int:
     report: dict = {"started": started, "split": args.split, "sections": sections,
                     "machine": machine(), "engine": engine_state()}
     runners = {"dev": lambda: dev_benchmark(report), "tm": lambda: tm_benchmark(report),
+               "real": lambda: real_benchmark(report, args.split),
                "csl-b": lambda: csl_b(report, args.split),
                "csl-a": lambda: csl_a(report, args.split), "chains": lambda: chain_benchmark(report)}
     texts = []
@@ -606,6 +868,10 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         text = runners[section]()
         _log(f"{section} done in {time.perf_counter() - t:.0f} s")
+        print(text + "\n", flush=True)
+        texts.append(text)
+    if len(report.get("families", {})) > 1:
+        text = summary(report["families"])
         print(text + "\n", flush=True)
         texts.append(text)
     report["text"] = "\n\n".join(texts)

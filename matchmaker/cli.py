@@ -1,4 +1,5 @@
 """Flask CLI commands: flask seed, flask create-admin, flask match …"""
+import getpass
 import json
 import time
 from pathlib import Path
@@ -7,16 +8,20 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from matchmaker.auth import passwords
 from matchmaker.auth import services as auth_services
+from matchmaker.auth.models import User
 from matchmaker.domain import Side
 from matchmaker.extensions import db
 from matchmaker.jobs import JobStatus, enqueue, run_job
 from matchmaker.jobs.cli import jobs
+from matchmaker.matching.tune import TooLittleFeedbackError, format_report, tune
 from matchmaker.recommendations import services as recommendations
 from matchmaker.recommendations import store
+from matchmaker.recommendations import weights as weight_settings
 from matchmaker.seed import load_seed, seed_digest
 
 
@@ -130,6 +135,51 @@ def match_rebuild() -> None:
         click.echo("Too little text to fit a matcher; pages will show no recommendations.")
     click.echo(f"Saved the index to {index.path}." if index.path else
                "MATCH_INDEX_PATH is not set: the index was not saved.")
+
+
+@match.command("tune")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Store the learnt weights and queue a rebuild, if they win on held-out "
+                   "feedback (without it: only the report).")
+@click.option("--by", "by_email", metavar="EMAIL",
+              help="The operator (admin account) recorded as making the change.")
+@click.option("--seed", default=0, show_default=True, help="Seeds the held-out split.")
+def match_tune(apply_: bool, by_email: str | None, seed: int) -> None:
+    """Learn the matcher's weights from the recorded feedback on matches (relevant / declined
+    with reasons), report before/after on held-out feedback and, with --apply, use them when
+    they win (recorded in the weights history; a rebuild of the matches follows)."""
+    actor = _operator(by_email) if by_email else None
+    examples, missing = weight_settings.list_feedback_examples(db.session)
+    before = weight_settings.effective_weights(db.session, current_app.config.get("MATCH_WEIGHTS"))
+    try:
+        report = tune(examples, before, seed=seed)
+    except TooLittleFeedbackError as error:
+        raise click.ClickException(f"{str(error).capitalize()}. ({missing} judged pairs are no "
+                                   f"longer among the stored matches and cannot count.)") from None
+    click.echo(format_report(report))
+    if missing:
+        click.echo(f"({missing} judged pairs are no longer among the stored matches: left out.)")
+    if not report.apply:
+        click.echo("Nothing changed.")
+        return
+    if not apply_:
+        click.echo("Dry run: run again with --apply to use the learnt weights.")
+        return
+    change = weight_settings.record_weights(
+        db.session, before=report.before, after=report.after, report=report.as_dict(),
+        actor=actor, via=f"flask match tune (os user {getpass.getuser()})")
+    job = enqueue(db.session, "matches.rebuild")
+    db.session.commit()
+    click.echo(f"Applied: weights change {change.id} recorded; the matches are rebuilt with "
+               f"them by job {job.id} (`flask jobs list` follows it).")
+
+
+def _operator(email: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None or not user.is_admin or not user.is_active:
+        raise click.BadParameter(f"{email} is not an active operator account",
+                                 param_hint="--by")
+    return user
 
 
 @match.command("export-qrels")

@@ -43,6 +43,7 @@ from matchmaker.recommendations.models import (
     SeenMatch,
     StoredMatch,
 )
+from matchmaker.recommendations.weights import MatchWeightsChange
 from matchmaker.showcase.models import ContactRequest
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "EventMeeting", "EventMeetingRequest", "EventPairing", "EventParticipant", "EventSlot",
     "ImportBatch", "Institution",
     "IntroductionRequest", "JoinRequest", "MatchFeedback", "MatchGeneration", "MatchSet",
+    "MatchWeightsChange",
     "NeedMode", "Notification", "NotificationPreference", "OutputMode", "Patent", "Region",
     "ResearchOutput", "SeenMatch", "ServiceTicket", "StageChange", "StoredMatch", "Story",
     "StoryImage", "TechNeed", "User", "UserSession", "WecomPost", "WecomRobot", "YearTarget",

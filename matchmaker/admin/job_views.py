@@ -10,6 +10,7 @@ from matchmaker.admin import admin_required, bp, operations
 from matchmaker.auth.models import User
 from matchmaker.extensions import db
 from matchmaker.jobs import BackgroundJob, JobStatus, find_waiting
+from matchmaker.recommendations import weights as weight_settings
 from matchmaker.routing import page_number
 
 PER_PAGE = 50
@@ -84,6 +85,7 @@ def jobs():
         counts=operations.count_jobs_by_status(db.session, name=filters.name),
         runnable=runnable, waiting=operations.find_waiting_runs(db.session, runnable),
         matches=operations.get_match_status(db.session),
+        last_tuning=weight_settings.find_last_change(db.session),
         runner=operations.get_runner_status(current_app.extensions["jobs"]),
         **_template_context())
 

@@ -3,7 +3,7 @@ import numpy as np
 
 from matchmaker.domain import TransferMode
 from matchmaker.matching import config, rules
-from matchmaker.matching.text import GENERIC_WORDS
+from matchmaker.matching.terms import MIN_PROFILES, term_filter
 
 # English names of the modes for explanations (the UI translates through matchmaker.labels).
 MODE_NAMES = {TransferMode.ASSIGNMENT: "assignment", TransferMode.LICENCE: "a licence",
@@ -23,18 +23,29 @@ def _guess_dict(guess) -> dict:
 
 
 def shared_terms(matcher, q_row, c_row, limit: int = config.SHARED_TERMS) -> list[str]:
-    """Return the terms that contribute most to the text similarity of two rows."""
+    """Return the specific terms that contribute most to the text similarity of two rows.
+
+    A broker repeats these to the enterprise: 技术, 两个 or 30°c say nothing, so only terms that
+    terms.TermFilter finds specific are named, fewer than limit (or none) when fewer are shared.
+    """
     common, q_at, c_at = np.intersect1d(q_row.indices, c_row.indices, assume_unique=True,
                                         return_indices=True)
     if common.size == 0:
         return []
     contribution = q_row.data[q_at] * c_row.data[c_at]
     order = np.lexsort((common, -contribution))
-    terms = [str(matcher.terms_[common[i]]) for i in order]
-    # A broker repeats these to the enterprise: 技术 or 系统 says nothing, so generic words are
-    # named only when nothing more specific is shared.
-    specific = [t for t in terms if t not in GENERIC_WORDS] or terms
-    return [matcher.analyzer_.display(t) for t in specific[:limit]]
+    allowed = term_filter(matcher.analyzer_, matcher.chains_)
+    channel = matcher.words_
+    enough = channel.n >= MIN_PROFILES  # document frequencies of a handful of profiles mislead
+    named = []
+    for i in order:
+        column = common[i]
+        share = float(channel.df[column]) / channel.n if enough else None
+        if allowed.is_specific(str(matcher.terms_[column]), share):
+            named.append(matcher.analyzer_.display(str(matcher.terms_[column])))
+            if len(named) == limit:
+                break
+    return named
 
 
 def _modes_text(modes) -> str:

@@ -23,6 +23,7 @@ from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES
 from matchmaker.matching import ChainBook, Matcher, NeedProfile, OutputProfile
 from matchmaker.orgs.models import Region
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations.weights import effective_weights
 
 log = logging.getLogger(__name__)
 
@@ -177,15 +178,21 @@ class MatchIndex:
 
     # --- keeping in step ---------------------------------------------------------------
 
-    def _settings_digest(self, chains: list[dict], regions: dict) -> str:
-        text = json.dumps([chains, regions, self.weights, self.min_score], sort_keys=True,
+    def _settings_digest(self, chains: list[dict], regions: dict, weights: dict) -> str:
+        text = json.dumps([chains, regions, weights, self.min_score], sort_keys=True,
                           ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def fit_weights(self, session: Session) -> dict:
+        """Return the weights a fit uses: the last applied tuning's (`flask match tune`) over
+        the configured ones (MATCH_WEIGHTS) over the engine's defaults."""
+        return effective_weights(session, self.weights)
 
     def settings_digest(self, session: Session) -> str:
         """Return the digest of what a fit would use besides the listings (chains, regions,
         weights): when it differs from the index's, only a refit brings the index in step."""
-        return self._settings_digest(chain_dicts(session), region_provinces(session))
+        return self._settings_digest(chain_dicts(session), region_provinces(session),
+                                     self.fit_weights(session))
 
     def apply_changes(self, session: Session) -> None:
         """Bring the indexed rows in step with the database (fit if nothing is fitted yet).
@@ -240,7 +247,8 @@ class MatchIndex:
                 done += len(rows)
                 if progress:
                     progress(done, total)
-        matcher = Matcher(ChainBook.from_dicts(chains), regions=regions, weights=self.weights,
+        weights = self.fit_weights(session)
+        matcher = Matcher(ChainBook.from_dicts(chains), regions=regions, weights=weights,
                           min_score=self.min_score)
         try:
             self.matcher = matcher.fit(profiles[Side.OUTPUT], profiles[Side.NEED])
@@ -248,7 +256,7 @@ class MatchIndex:
             log.info("match index: too little text to fit a matcher", exc_info=True)
             self.matcher = None
         self.stamps, self.pending = stamps, 0
-        self.digest = self._settings_digest(chains, regions)
+        self.digest = self._settings_digest(chains, regions, weights)
         self.fingerprint = _fingerprint(session)
 
     # --- saving and loading ------------------------------------------------------------
