@@ -39,6 +39,7 @@ from bench.common import engine_state
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seed_data"
 TM = ROOT / "bench" / "data" / "tm"
+REAL = ROOT / "bench" / "data" / "real"
 DEPTH = 10
 MIN_SCORE = 0.05  # the app's MATCH_MIN_SCORE
 FLOORS = (0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
@@ -63,11 +64,13 @@ def read_judges(paths) -> dict[str, dict[str, float]]:
     both judged."""
     from matchmaker.matching.io import read_qrels
 
-    groups: dict[str, list[dict]] = defaultdict(list)
+    groups: dict[tuple, list[dict]] = defaultdict(list)
     for path in sorted(map(Path, paths)):
-        groups[path.stem.removeprefix("judge-")[:-1]].append(read_qrels(path))
+        # Groups are named per folder (bench/data/tm and bench/data/real both have group 1).
+        groups[(str(path.parent), path.stem.removeprefix("judge-")[:-1])].append(
+            read_qrels(path))
     merged: dict[str, dict[str, float]] = defaultdict(dict)
-    for group, judges in sorted(groups.items()):
+    for (_, group), judges in sorted(groups.items()):
         if len(judges) < 2:
             _log(f"judges: group {group} has one judge file; left out")
             continue
@@ -77,6 +80,17 @@ def read_judges(paths) -> dict[str, dict[str, float]]:
                 if doc in b.get(need, {}):
                     merged[need][doc] = (grade + b[need][doc]) / 2
     return dict(merged)
+
+
+def test_needs(paths) -> set[str]:
+    """The needs the split files mark test (never fitted on, never measured here)."""
+    test = set()
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 2 and parts[1].strip() == "test":
+                test.add(parts[0].strip())
+    return test
 
 
 def _chains():
@@ -256,9 +270,13 @@ def main(argv=None) -> int:
                         default=sorted((SEED / "judgments").glob("*.tsv")),
                         help="TREC qrels over the seed profiles (default: seed_data/judgments)")
     parser.add_argument("--tm-judges", nargs="*", type=Path,
-                        default=sorted(TM.glob("judge-*.tsv")),
-                        help="judge files over the benchmark D corpus, paired by name "
-                             "(default: bench/data/tm/judge-*.tsv)")
+                        default=sorted(TM.glob("judge-*.tsv")) + sorted(REAL.glob("judge-*.tsv")),
+                        help="judge files over the benchmark D corpus, paired by name within "
+                             "their folder (default: bench/data/tm/judge-*.tsv, benchmarks D, "
+                             "and bench/data/real/judge-*.tsv, benchmark E)")
+    parser.add_argument("--splits", nargs="*", type=Path, default=[REAL / "needs.tsv"],
+                        help="TSV files need_id<TAB>split: needs marked test are left out "
+                             "(default: bench/data/real/needs.tsv; unlisted needs are dev)")
     parser.add_argument("--usable", type=float, default=1.0,
                         help="grade from which a candidate counts as usable (default 1)")
     parser.add_argument("--depth", type=int, default=DEPTH)
@@ -275,7 +293,11 @@ def main(argv=None) -> int:
         _log(f"seed: {len(examples)} examples")
     if args.tm_judges:
         before = len(examples)
-        examples += tm_examples(read_judges(args.tm_judges), args.depth)
+        test = test_needs(args.splits)
+        judged = read_judges(args.tm_judges)
+        left_out = sorted(set(judged) & test)
+        _log(f"tm: {len(left_out)} judged needs of the test split left out")
+        examples += tm_examples({q: g for q, g in judged.items() if q not in test}, args.depth)
         _log(f"tm: {len(examples) - before} examples")
     for e in examples:
         e["usable"] = e["grade"] is not None and e["grade"] >= args.usable
@@ -295,7 +317,8 @@ def main(argv=None) -> int:
                 "engine": engine_state(),
                 "data": {"seed_qrels": [str(p.relative_to(ROOT)) if p.is_absolute() and
                                         ROOT in p.parents else str(p) for p in args.seed_qrels],
-                         "tm_judges": [p.name for p in args.tm_judges]},
+                         "tm_judges": [f"{p.parent.name}/{p.name}" for p in args.tm_judges],
+                         "test_needs_left_out_by": [str(p.name) for p in args.splits]},
                 "examples": report["examples"], "needs": report["needs"],
                 "usable_grade": args.usable, "depth": args.depth,
                 "cross_validated": {k: {m: v[m] for m in ("brier", "ece", "pooled_auc")}
