@@ -88,8 +88,8 @@ class Config:
     MATCH_LIMIT = 10
     # Match quality (the calibrated probability that a broker finds a candidate usable,
     # matching/calibration.py) below which listing pages and the API leave a candidate out
-    # unless weaker ones are asked for. 0.3: on the development judgments two of three
-    # candidates shown are usable and two thirds of the usable ones are shown (bench/README.md,
+    # unless weaker ones are asked for. 0.3: on the development judgments about two of three
+    # candidates shown are usable and 58 % of the usable ones are shown (bench/README.md,
     # "Match quality").
     MATCH_FLOOR = float(os.environ.get("MATCH_FLOOR", "0.3"))
     # The absolute address of the site, for links in e-mails and the calendar feed (never

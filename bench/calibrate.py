@@ -224,12 +224,16 @@ def floors(examples, p) -> list[dict]:
     rows = []
     for floor in FLOORS:
         shown = p >= floor
-        per_need = defaultdict(int)
+        per_need, usable_shown, has_usable = defaultdict(int), defaultdict(int), set()
         for e, s in zip(examples, shown):
             per_need[e["need"]] += int(s)
+            usable_shown[e["need"]] += int(s and e["usable"])
+            if e["usable"]:
+                has_usable.add(e["need"])
         counts = [per_need[n] for n in needs]
         rows.append({"floor": floor, "shown_per_need": round(float(np.mean(counts)), 2),
                      "needs_with_none": sum(c == 0 for c in counts),
+                     "needs_missed": sum(1 for n in has_usable if usable_shown[n] == 0),
                      "precision": round(float(y[shown].mean()), 3) if shown.any() else None,
                      "usable_kept": round(float(y[shown].sum() / max(1, y.sum())), 3),
                      "hidden_usable": int(y[~shown].sum()),
@@ -255,10 +259,12 @@ def _print(report: dict) -> None:
                 print(f"    {dataset:12} Brier {d['brier']:.4f} ECE {d['ece']:.4f} "
                       f"mean value {d['mean_p']:.3f} vs usable rate {d['usable_rate']:.3f}")
     print("floors on the cross-validated calibrated values:")
-    print(f"{'floor':>6} {'shown/need':>10} {'needs w/o':>9} {'precision':>9} "
-          f"{'usable kept':>11} {'usable hidden':>13} {'hidden':>7}")
+    print(f"{'floor':>6} {'shown/need':>10} {'needs w/o':>9} {'missed':>6} {'precision':>9} "
+          f"{'usable kept':>11} {'usable hidden':>13} {'hidden':>7}   (missed: needs with a "
+          f"usable candidate in their list but none shown)")
     for f in report["floors"]:
         print(f"{f['floor']:6.2f} {f['shown_per_need']:10.2f} {f['needs_with_none']:9d} "
+              f"{f['needs_missed']:6d} "
               f"{f['precision'] if f['precision'] is not None else '—':>9} "
               f"{f['usable_kept']:11.3f} {f['hidden_usable']:13d} {f['hidden']:7d}")
     print("fitted on all examples: " + json.dumps(report["model"], ensure_ascii=False))
