@@ -109,14 +109,8 @@ def _top(scores: np.ndarray, depth: int, exclude: int | None = None) -> list[int
     return [int(i) for i in order if scores[i] > 0]
 
 
-def _tfidf_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
-    """Plain word TF-IDF: jieba.lcut tokens, sublinear tf, cosine, fitted on the corpus."""
-    import jieba
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    jieba.setLogLevel(60)
-    vectorizer = TfidfVectorizer(tokenizer=jieba.lcut, lowercase=True, sublinear_tf=True,
-                                 token_pattern=None, dtype=np.float32)
+def _cosine_runs(vectorizer, corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
+    """Rank by cosine of vectorizer's L2-normalised rows, fitted on the corpus."""
     matrix_t = vectorizer.fit_transform(corpus_texts).T.tocsr()
     run = {}
     for start in range(0, len(queries), 256):
@@ -125,6 +119,17 @@ def _tfidf_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
         for q, row in zip(chunk, sims):
             run[q["qid"]] = [ids[i] for i in _top(row, depth, q.get("exclude"))]
     return run
+
+
+def _tfidf_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
+    """Plain word TF-IDF: jieba.lcut tokens, sublinear tf, cosine, fitted on the corpus."""
+    import jieba
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    jieba.setLogLevel(60)
+    vectorizer = TfidfVectorizer(tokenizer=jieba.lcut, lowercase=True, sublinear_tf=True,
+                                 token_pattern=None, dtype=np.float32)
+    return _cosine_runs(vectorizer, corpus_texts, queries, ids, depth)
 
 
 def _bm25_runs(corpus_texts, queries, ids, analyzer, depth=DEPTH) -> dict[str, list]:
@@ -171,14 +176,7 @@ def _char_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
 
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), lowercase=True,
                                  sublinear_tf=True, dtype=np.float32)
-    matrix_t = vectorizer.fit_transform(corpus_texts).T.tocsr()
-    run = {}
-    for start in range(0, len(queries), 256):
-        chunk = queries[start:start + 256]
-        sims = (vectorizer.transform([q["text"] for q in chunk]) @ matrix_t).toarray()
-        for q, row in zip(chunk, sims):
-            run[q["qid"]] = [ids[i] for i in _top(row, depth, q.get("exclude"))]
-    return run
+    return _cosine_runs(vectorizer, corpus_texts, queries, ids, depth)
 
 
 def _matcher_runs(chains, outputs, queries, *, weights=None, depth=DEPTH):
