@@ -64,3 +64,12 @@ def percentile(values, q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def jieba_tokens(text: str) -> list[str]:
+    """Plain jieba tokens (precise mode), lowercased, whitespace and punctuation dropped: what
+    the plain baselines (word TF-IDF, BM25) of the quality and speed benchmarks read."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return [t for t in jieba.lcut(text.lower()) if t.strip() and any(c.isalnum() for c in t)]

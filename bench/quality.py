@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import corpora
-from bench.common import engine_state, machine
+from bench.common import engine_state, jieba_tokens, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seed_data"
@@ -147,24 +147,16 @@ def _bm25_runs(corpus_texts, queries, ids, analyzer, depth=DEPTH) -> dict[str, l
     return run
 
 
-def _jieba_tokens(text: str) -> list[str]:
-    """Plain jieba tokens (precise mode), lowercased, whitespace and punctuation dropped."""
-    import jieba
-
-    jieba.setLogLevel(60)
-    return [t for t in jieba.lcut(text.lower()) if t.strip() and any(c.isalnum() for c in t)]
-
-
 def _bm25_jieba_runs(corpus_texts, queries, ids, depth=DEPTH) -> dict[str, list]:
     """BM25 (bm25s, default k1 / b) on plain jieba tokens: the issue's plain baseline."""
     import bm25s
 
     retriever = bm25s.BM25()
-    retriever.index([_jieba_tokens(t) or ["∅"] for t in corpus_texts], show_progress=False)
+    retriever.index([jieba_tokens(t) or ["∅"] for t in corpus_texts], show_progress=False)
     vocab = retriever.vocab_dict
     run = {}
     for q in queries:
-        tokens = [t for t in _jieba_tokens(q["text"]) if t in vocab]
+        tokens = [t for t in jieba_tokens(q["text"]) if t in vocab]
         run[q["qid"]] = [ids[i] for i in _top(retriever.get_scores(tokens), depth,
                                               q.get("exclude"))] if tokens else []
     return run
