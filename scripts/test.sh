@@ -53,9 +53,13 @@ if ! redis_ok && command -v redis-server >/dev/null; then
 fi
 redis_ok || { echo "ERROR: Redis is not reachable at $MATCHMAKER_TEST_REDIS_URL (set MATCHMAKER_TEST_REDIS_URL)." >&2; exit 1; }
 
+# One test process per core (pytest-xdist); a test file stays in one process, so the fixtures a
+# file shares are built once. Each process has its own database (tests/conftest.py).
+WORKERS="${PYTEST_WORKERS:-auto}"
+
 echo "== lint (ruff) =="
 .venv/bin/ruff check .
 echo "== test suite on SQLite =="
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n "$WORKERS" --dist loadfile "$@"
 echo "== test suite on PostgreSQL ($PG_URL) =="
-TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest "$@"
+TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -n "$WORKERS" --dist loadfile "$@"

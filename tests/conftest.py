@@ -57,11 +57,24 @@ def make_config(url: str) -> type:
                                                  "UPLOAD_DIR": _UPLOADS})
 
 
+def schema_url(url: str, schema: str) -> str:
+    """The PostgreSQL url with its search path set to schema."""
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
+    """The session's database: a SQLite file, or on PostgreSQL the public schema — a schema of
+    each pytest-xdist worker's own when the suite runs in several processes."""
     if IS_POSTGRES:
-        reset_postgres(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if not worker:
+            reset_postgres(TEST_DATABASE_URL)
+            return TEST_DATABASE_URL
+        schema = f"xdist_{worker}"
+        reset_postgres(TEST_DATABASE_URL, schema)
+        return schema_url(TEST_DATABASE_URL, schema)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
@@ -177,9 +190,8 @@ def own_database_url(directory: Path, name: str, *, postgres: bool = IS_POSTGRES
     engine = create_engine(TEST_DATABASE_URL)
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in TEST_DATABASE_URL else "?"
     try:
-        yield f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema}"
+        yield schema_url(TEST_DATABASE_URL, schema)
     finally:
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -70,10 +70,11 @@ def test_visitor_browses_a_chain_and_asks_the_broker_on_duty(browser, own_app, s
         page.fill("#email", f"visitor-{width}@example.com")
         page.fill("#message", "希望了解这项成果的许可方式和中试数据，方便时请联系。")
         page.click('[data-testid="contact-submit"]')  # without ticking the consent box
-        assert page.locator('[data-field="accept_privacy"]').is_visible()
+        # The click submits and a new page arrives: wait for it rather than look at once.
+        page.wait_for_selector('[data-field="accept_privacy"]')
         page.check("#accept_privacy")
         page.click('[data-testid="contact-submit"]')
-        assert page.locator('[data-testid="contact-sent"]').is_visible()
+        page.wait_for_selector('[data-testid="contact-sent"]')
         page.screenshot(path=str(ARTIFACTS / f"showcase-{width}-sent.png"), full_page=True)
         request_id, broker_email = _latest_request(own_app)
         page.goto(f"{server}/auth/login")
