@@ -25,8 +25,10 @@ def schedule_context(event, organiser: bool, own) -> dict:
     booths = sorted({m.booth for m in meetings if m.booth})
     cells = {(m.slot_id, m.table_no or m.booth): m for m in meetings}
     needs, outputs = scheduling._brought(event)
+    pairings = scheduling.list_pairings(db.session, event)
     context.update(
-        pairings=scheduling.list_pairings(db.session, event), names=names,
+        pairings=pairings, names=names,
+        qualities=scheduling.pairing_qualities(db.session, pairings),
         grid={"columns": list(range(1, event.tables + 1)) + booths, "cells": cells},
         unscheduled=[(names.get(u["a"], "?"), names.get(u["b"], "?"),
                       labels.UNSCHEDULED_REASON.get(u["reason"], u["reason"]))

@@ -204,20 +204,21 @@ def new():
     need = _listing(profiles.get_need, form.need_id.data)
     if output is None and need is None:
         abort(404)
-    match = (pages.find_current_match(db.session, need.id, output.id)
-             if form.from_match.data == "1" and output is not None and need is not None else None)
+    match, quality = (pages.find_current_match(db.session, need.id, output.id)
+                      if form.from_match.data == "1" and output is not None and need is not None
+                      else (None, None))
     form.owner.choices = [("", _("Choose automatically (chain specialty, lowest load)"))] + [
         (str(b.id), b.display_name) for b in pages.active_brokers(db.session)]
     if form.validate_on_submit():
-        deal = _create(form, output, need, match)
+        deal = _create(form, output, need, match, quality)
         if deal is not None:
             return redirect(url_for("pipeline.detail", deal_id=deal.id))
     return render_template("pipeline/new.html", form=form, output=output, need=need,
-                           match=match, existing=need and output and pages.open_deal_on_pair(
+                           match=match, match_quality=quality, existing=need and output and pages.open_deal_on_pair(
                                db.session, current_user, need.id, output.id))
 
 
-def _create(form: NewDealForm, output, need, match):
+def _create(form: NewDealForm, output, need, match, quality):
     owner = (pages.find_broker(db.session, int(form.owner.data))
              if permissions.is_admin(current_user) and (form.owner.data or "").isdigit()
              else None)
@@ -225,7 +226,8 @@ def _create(form: NewDealForm, output, need, match):
 
     def change():
         created.append(services.create_deal(
-            db.session, actor=current_user, output=output, need=need, match=match, owner=owner,
+            db.session, actor=current_user, output=output, need=need, match=match,
+            match_quality=quality, owner=owner,
             title=form.title.data or "", next_step=form.next_step.data,
             next_step_due=form.next_step_due.data, expected_value=form.expected_value.data))
 
