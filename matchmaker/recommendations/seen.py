@@ -71,9 +71,11 @@ def quality_log_odds(score, best, log_rank):
 
 
 def log_odds_of(quality: float) -> float:
-    """Return the log-odds a SQL quality_log_odds is compared with to mean quality >= it: a
-    hair below the exact value, since pages compare qualities rounded to 4 decimals."""
-    return math.log(quality / (1 - quality)) - 1e-6
+    """Return the log-odds a SQL quality_log_odds is compared with to mean quality >= it (0 <
+    quality < 1) as pages mean it: they compare the quality rounded to 4 decimals
+    (calibration.predict), so a quality that rounds up to it counts."""
+    quality = max(quality - 0.5e-4, 1e-12)
+    return math.log(quality / (1 - quality)) - 1e-9
 
 
 def list_best():
