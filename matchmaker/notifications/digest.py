@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from matchmaker.auth.models import User
 from matchmaker.domain import AccountStatus, Role, Side
+from matchmaker.matching import calibration
 from matchmaker.notifications import rules
 from matchmaker.notifications.models import DigestedMatch, Notification
 from matchmaker.notifications.rules import DigestLine, DigestSummary, Kind
@@ -118,7 +119,7 @@ def _tell(session: Session, user: User, summary: DigestSummary, *, key: str, flo
     _side, endpoint = SIDES[user.role]
     params = {"count": summary.count, "listings": summary.listings,
               "threshold": round(floor * 100), "best": summary.best.listing_title,
-              "best_score": round(summary.best.quality * 100)}
+              "best_score": calibration.percent(summary.best.quality)}
     return notify(session, user, KIND, key=key, params=params, choices=choices,
                   link=(endpoint, {"item_id": summary.best.listing_id}))
 
