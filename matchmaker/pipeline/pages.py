@@ -201,16 +201,18 @@ def find_broker(session: Session, user_id: int | None) -> User | None:
 
 # --- starting a deal from a match --------------------------------------------------------------
 
-def find_current_match(session: Session, need_id: int,
-                       output_id: int) -> tuple[StoredMatch, float] | tuple[None, None]:
-    """Return the pair's match in the current generation and its match quality: of the
-    pair's place in the need's list and in the output's, the one of higher quality (as
+def find_current_match(session: Session, need_id: int, output_id: int, *,
+                       side: Side | None = None) -> tuple[StoredMatch, float] | tuple[None, None]:
+    """Return the pair's match in the current generation and its match quality: its place in
+    the list of side's listing (the page whose card the broker started from) when it is there,
+    else, of its places in the need's list and in the output's, the one of higher quality (as
     recommendations.services.pair_qualities reads a pair); (None, None) if it is in neither."""
-    matches = session.scalars(
-        select(StoredMatch).join(MatchSet, MatchSet.id == StoredMatch.set_id)
+    rows = session.execute(
+        select(StoredMatch, MatchSet.side).join(MatchSet, MatchSet.id == StoredMatch.set_id)
         .join(MatchGeneration, MatchGeneration.id == MatchSet.generation_id)
         .where(MatchGeneration.status == "current", StoredMatch.need_id == need_id,
                StoredMatch.output_id == output_id)).all()
+    matches = [m for m, list_side in rows if list_side == side] or [m for m, _ in rows]
     if not matches:
         return None, None
     quality = stored_match_qualities(session, matches)
