@@ -13,6 +13,7 @@ from matchmaker.extensions import db
 from matchmaker.pipeline import clock, stages
 from matchmaker.pipeline import services as pipeline
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations.models import StoredMatch
 from matchmaker.seed import demo_email
 from tests.conftest import IS_POSTGRES, make_committed_app, make_config, own_database_url
 
@@ -58,6 +59,11 @@ def add_deal_work(app) -> None:
         pipeline.add_task(session, deal, "准备保密协议", clock.today() + timedelta(days=5),
                           actor=broker)
         pipeline.add_co_broker(session, deal, other, actor=broker)
+        # A deal started from a stored match keeps its raw score and its match quality.
+        match = session.scalar(select(StoredMatch).order_by(StoredMatch.id).limit(1))
+        pipeline.create_deal(session, actor=broker, owner=broker, match=match,
+                             next_step="备份测试：由匹配创建",
+                             next_step_due=clock.today() + timedelta(days=3))
         pipeline.move_deal(session, deal, "discovered", actor=broker, reason="退回：需先确认专利状态")
         admin = session.scalar(select(User).where(User.email == demo_email("admin")))
         stage = stages.get_stage(session, "qualified")

@@ -63,6 +63,7 @@ def test_the_organisers_page_shows_the_quality_or_says_it_is_unknown(app, db_ses
     cells = re.findall(r'data-testid="pairing-quality">(.*?)</td>', html, re.DOTALL)
     assert len(cells) == len(pairings)
     shown = [int(c[:-1]) for c in cells if c.endswith("%")]
+    assert shown == sorted(shown, reverse=True) and cells[-1].strip().startswith("<span")
     assert sorted(shown) == sorted(calibration.percent(q) for q in qualities.values())
     assert calibration.percent(match_quality(0.3, 0.35, 2)) in shown
     assert 30 not in shown and 35 not in shown  # not the raw scores
