@@ -119,13 +119,13 @@ class Config:
     ESCALATION_LEADS = tuple(e.strip().lower() for e in
                              os.environ.get("ESCALATION_LEADS", "").split(",") if e.strip())
     NDA_EXPIRY_WARNING_DAYS = _int("NDA_EXPIRY_WARNING_DAYS", 14)
-    # The weekly digest of new matches (notifications/digest.py) lists the matches scoring at
-    # least this (0–1; pages show it as a percentage). On the seeded app's stored matches 0.3
-    # is about the median score of a listing's best match: it keeps ~5 % of the matches the
-    # outputs' pages show and ~16 % of the needs' (whose lists score higher), so about half
-    # the outputs and nearly every need have something worth a message in a busy week, and
-    # the long tail of 0.1–0.2 matches, which the pages still list, stays out of inboxes.
-    DIGEST_MIN_SCORE = _float("DIGEST_MIN_SCORE", 0.3)
+    # The weekly digest of new matches (notifications/digest.py) lists only good matches:
+    # those at or above MATCH_FLOOR, the matches the listings' pages list (it has no threshold
+    # of its own; DIGEST_MIN_SCORE, a raw-score threshold, is gone).
+    # The dashboard's gaps: needs whose best candidate's match quality is below this (0–1).
+    # Unset: MATCH_FLOOR, "no good match" as the pages mean it.
+    DASHBOARD_GAP_QUALITY = (_float("DASHBOARD_GAP_QUALITY", 0.0)
+                             if os.environ.get("DASHBOARD_GAP_QUALITY", "").strip() else None)
     # E-mailed links: a password reset works for an hour and once; a verification link a week.
     PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
     EMAIL_VERIFY_MAX_AGE = timedelta(days=7)

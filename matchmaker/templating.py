@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from matchmaker import labels, permissions
 from matchmaker.blocks import render_blocks
+from matchmaker.matching import calibration
 from matchmaker.money import format_amount, format_range
 
 # Han ideographs, CJK symbols and punctuation (、。「」【】), full-width forms (，：（）).
@@ -118,6 +119,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["lang_of"] = lang_of
     app.jinja_env.filters["join_terms"] = join_terms
+    app.jinja_env.filters["quality_percent"] = calibration.percent
     app.jinja_env.globals["money_range"] = money_range
     app.jinja_env.globals["segment_catalogue"] = segment_catalogue
     app.jinja_env.globals["labels"] = TranslatedLabels(labels)

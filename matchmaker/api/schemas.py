@@ -366,7 +366,12 @@ class DealOut(Schema):
     showcase_material = fields.String()
     nda_status = fields.String()
     lost_reason = fields.String(allow_none=True)
-    match_score = fields.Float(allow_none=True)
+    match_score = fields.Float(allow_none=True, metadata={
+        "description": "The matcher's raw score of the match the deal started from (history)"})
+    match_quality = fields.Float(allow_none=True, metadata={
+        "description": "The match quality (0-1) of the match the deal started from, as its "
+                       "match card showed it; null when the deal did not start from a match "
+                       "or started before the quality was kept"})
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
     stage_entered_at = UtcDateTime()

@@ -177,7 +177,7 @@ class HeatCell:
     segment: ChainSegment | None  # None: listings of the chain with no segment
     outputs: int  # published outputs (supply)
     needs: int  # open needs (demand)
-    unmatched: int  # open needs whose best match is below the gap score
+    unmatched: int  # open needs whose best candidate is not a good match (gaps)
 
 
 def _counts(session: Session, model, condition) -> dict[tuple, int]:
@@ -187,9 +187,10 @@ def _counts(session: Session, model, condition) -> dict[tuple, int]:
         .group_by(model.chain_id, model.segment_id)).all()}
 
 
-def heatmap(session: Session, *, score: float) -> list[HeatCell]:
+def heatmap(session: Session, *, quality: float) -> list[HeatCell]:
     """Return a cell per active chain and segment (and "no segment" where listings have
-    none), upstream first: its supply, its demand and its needs without supply."""
+    none), upstream first: its supply, its demand and its needs without supply (gaps: no
+    candidate of match quality at least quality)."""
     supply = _counts(session, ResearchOutput,
                      ResearchOutput.status.in_(MATCHABLE_OUTPUT_STATUSES))
     demand = _counts(session, TechNeed, TechNeed.status.in_(MATCHABLE_NEED_STATUSES))
@@ -199,7 +200,7 @@ def heatmap(session: Session, *, score: float) -> list[HeatCell]:
         best = gaps.best_scores(generation_id)
         unmatched = _counts(session, TechNeed, and_(
             TechNeed.status.in_(MATCHABLE_NEED_STATUSES),
-            TechNeed.id.in_(select(best.c.need_id).where(best.c.best < score))))
+            TechNeed.id.in_(select(best.c.need_id).where(gaps.is_gap(best, quality)))))
     cells = []
     for chain in session.scalars(select(Chain).where(Chain.is_active).order_by(Chain.id)):
         places = [(s.id, s) for s in chain.segments]

@@ -58,13 +58,13 @@ def build_report(session: Session, year: int, month: int) -> MonthlyReport:
     targets = services.list_targets(session, year)
     progress = actuals.progress_rows(session, end, targets)
     funnel, lost = charts.funnel(session)
-    score = gaps.gap_score()
+    quality = gaps.gap_quality()
     tables = [build.kpi_table(progress, year),
               build.monthly_table(charts.monthly(session, end), year),
               build.chain_table(charts.per_chain(session, end), year),
               build.funnel_table(funnel, lost),
               build.stage_days_table(charts.median_days(session, end), year),
-              build.heatmap_table(charts.heatmap(session, score=score), score)]
+              build.heatmap_table(charts.heatmap(session, quality=quality), quality)]
     return MonthlyReport(year, month, headline, progress, kpi.year_share(year, end.until),
                          tables)
 
@@ -74,7 +74,7 @@ def gap_tables(session: Session, chain) -> list[build.ChartTable]:
     found = gaps.find_gaps(session, chain_id=chain.id if chain else None, limit=5000)
     needs = build.ChartTable("gaps_needs", _("Needs without a matching output"), [
         build.Column(_("Need")), build.Column(_("Enterprise")), build.Column(_("Chain")),
-        build.Column(_("Segment")), build.Column(_("Best match score"), "score")],
+        build.Column(_("Segment")), build.Column(_("Best match quality"), "ratio")],
         [[n.title, n.enterprise.name, localized(n.chain), localized(n.segment), best]
          for n, best in found.needs])
     outputs = build.ChartTable("gaps_outputs", _("Outputs no need wants"), [

@@ -130,7 +130,7 @@ def stage_days_table(rows: list[charts.StageDays], year: int) -> ChartTable:
                "for the moves made in the year."))
 
 
-def heatmap_table(cells: list[charts.HeatCell], score: float) -> ChartTable:
+def heatmap_table(cells: list[charts.HeatCell], quality: float) -> ChartTable:
     chains = list(dict.fromkeys(c.chain.id for c in cells))
     chain_names = {c.chain.id: localized(c.chain) for c in cells}
     positions: dict[int, list] = {}
@@ -143,7 +143,6 @@ def heatmap_table(cells: list[charts.HeatCell], score: float) -> ChartTable:
         for x, cell in enumerate(positions[chain_id]):
             name = localized(cell.segment) if cell.segment else _("No segment")
             data.append([x, y, cell.unmatched, cell.outputs, cell.needs, name])
-    shown = f"{score:.2f}"
     names = {"outputs": _("Outputs"), "needs": _("Needs"), "unmatched": _("Unmet")}
     return ChartTable(
         "heatmap", _("Supply and demand by chain and segment"),
@@ -154,6 +153,6 @@ def heatmap_table(cells: list[charts.HeatCell], score: float) -> ChartTable:
           c.outputs, c.needs, c.unmatched] for c in cells],
         {"kind": "heatmap", "locale": current_language(), "x": columns,
          "y": [chain_names[c] for c in chains], "cells": data, "names": names},
-        note=_("Colour: open needs whose best stored match scores below %(score)s (no "
-               "matching supply). Segments run upstream (1) to downstream.",
-               score=shown))
+        note=_("Colour: open needs whose best stored match is not a good match (match quality "
+               "below %(pct)d%%: no matching supply). Segments run upstream (1) to "
+               "downstream.", pct=round(quality * 100)))

@@ -79,8 +79,8 @@ def chart_tables(year: int) -> list[build.ChartTable]:
             build.chain_table(charts.per_chain(db.session, period), year),
             build.monthly_table(charts.monthly(db.session, period), year),
             build.stage_days_table(charts.median_days(db.session, period), year),
-            build.heatmap_table(charts.heatmap(db.session, score=gaps.gap_score()),
-                                gaps.gap_score())]
+            build.heatmap_table(charts.heatmap(db.session, quality=gaps.gap_quality()),
+                                gaps.gap_quality())]
 
 
 def kpi_rows(year: int):

@@ -25,8 +25,13 @@ def schedule_context(event, organiser: bool, own) -> dict:
     booths = sorted({m.booth for m in meetings if m.booth})
     cells = {(m.slot_id, m.table_no or m.booth): m for m in meetings}
     needs, outputs = scheduling._brought(event)
+    pairings = scheduling.list_pairings(db.session, event)
+    qualities = scheduling.pairing_qualities(db.session, pairings)
+    # Shown by the quality they show (confirmed first), those of unknown quality last.
+    pairings.sort(key=lambda p: (not p.is_confirmed, p.id not in qualities,
+                                 -qualities.get(p.id, 0.0), p.id))
     context.update(
-        pairings=scheduling.list_pairings(db.session, event), names=names,
+        pairings=pairings, names=names, qualities=qualities,
         grid={"columns": list(range(1, event.tables + 1)) + booths, "cells": cells},
         unscheduled=[(names.get(u["a"], "?"), names.get(u["b"], "?"),
                       labels.UNSCHEDULED_REASON.get(u["reason"], u["reason"]))

@@ -26,6 +26,7 @@ from matchmaker.permissions import Action
 from matchmaker.pipeline import clock
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchSet, StoredMatch
+from matchmaker.recommendations.services import pair_qualities
 from matchmaker.recommendations.store import current_generation
 
 PROPOSALS_PER_NEED = 5  # the matcher's best outputs proposed for each need brought
@@ -56,6 +57,16 @@ def list_pairings(session: Session, event: Event) -> list[EventPairing]:
     return list(session.scalars(select(EventPairing).where(EventPairing.event_id == event.id)
                                 .order_by(EventPairing.is_confirmed.desc(),
                                           EventPairing.score.desc(), EventPairing.id)))
+
+
+def pairing_qualities(session: Session, pairings: list[EventPairing]) -> dict[int, float]:
+    """Return {pairing id: the match quality of its pair} for the pairings whose pair is in a
+    current match list (recommendations.services.pair_qualities: the higher of its quality in
+    the need's list and in the output's). A pairing whose pair is in no current list (added
+    by hand, or the lists have changed since) is left out: its quality is unknown."""
+    quality = pair_qualities(session, [(p.need_id, p.output_id) for p in pairings])
+    return {p.id: quality[(p.need_id, p.output_id)] for p in pairings
+            if (p.need_id, p.output_id) in quality}
 
 
 def propose_pairings(session: Session, event: Event, *, actor,

@@ -123,6 +123,12 @@ class Calibration:
             raise ValueError("scales must be positive")
 
 
+def percent(quality: float) -> int:
+    """Return a match quality as the whole percentage pages show: 1 to 99, since no judged
+    data supports certainty either way."""
+    return min(99, max(1, round(float(quality) * 100)))
+
+
 def load(path: str | Path | None = None) -> Calibration:
     """Return the calibration stored at path (default: the packaged data/calibration.json)."""
     return Calibration.from_dict(json.loads(Path(path or DEFAULT_PATH).read_text("utf-8")))

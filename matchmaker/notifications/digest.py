@@ -4,9 +4,10 @@ Each owner (an active, undeleted institution or enterprise account, which always
 organisation) is told about the matches that are all of:
 
 - new to them, as recommendations.seen defines it: in the current list of one of their
-  organisation's listings (current generation, rank <= MATCH_LIMIT, listing and counterpart
-  still on the market) and not yet shown to them on that listing's page;
-- scoring at least DIGEST_MIN_SCORE;
+  organisation's listings as its page shows it (current generation, rank <= MATCH_LIMIT,
+  listing and counterpart still on the market, a good match: match quality at least
+  MATCH_FLOOR, recommendations.services.is_good_match) and not yet shown to them on that
+  listing's page;
 - not in an earlier digest to them (models.DigestedMatch).
 
 Decisions:
@@ -18,6 +19,9 @@ Decisions:
   next week's digest instead of being marked as told in a message that never went out.
 - A muted kind is skipped before its query and nothing is recorded: whoever unmutes it later
   hears about what is still new then (what they have opened since is seen, so left out).
+- The threshold is the pages' floor, not a setting of its own: a match the digest tells
+  about is one the listing's page lists, and the percentages are match qualities, as on the
+  match cards.
 - The link goes to the page of the listing with the best match, not to the owner's home:
   one click shows that match (the page then marks its list seen), and the home page lists
   every listing with its new matches anyway.
@@ -29,13 +33,13 @@ Like every service: flush, never commit; the job owns the transaction.
 """
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import Select, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
 from matchmaker.auth.models import User
 from matchmaker.domain import AccountStatus, Role, Side
+from matchmaker.matching import calibration
 from matchmaker.notifications import rules
 from matchmaker.notifications.models import DigestedMatch, Notification
 from matchmaker.notifications.rules import DigestLine, DigestSummary, Kind
@@ -44,6 +48,7 @@ from matchmaker.pipeline import clock
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations import seen
 from matchmaker.recommendations.models import StoredMatch
+from matchmaker.recommendations.services import match_floor, match_quality
 from matchmaker.types import utcnow
 
 KIND = Kind.NEW_MATCHES_DIGEST
@@ -73,18 +78,20 @@ def _own_listing_ids(user: User) -> Select:
     return select(TechNeed.id).where(TechNeed.enterprise_id == user.enterprise_id).correlate(None)
 
 
-def list_digest_matches(session: Session, user: User, *, min_score: float,
+def list_digest_matches(session: Session, user: User, *, floor: float | None = None,
                         limit: int | None = None) -> list[DigestLine]:
-    """Return the matches a digest to user would list now, best first (one query)."""
+    """Return the matches a digest to user would list now, by match quality, best first
+    (one query); floor and limit default to MATCH_FLOOR and MATCH_LIMIT."""
     side, _endpoint = SIDES[user.role]
     query = (seen.new_matches_query(user, side, _own_listing_ids(user), limit=limit,
-                                    min_score=min_score)
+                                    floor=floor)
              .outerjoin(DigestedMatch, and_(DigestedMatch.user_id == user.id,
                                             DigestedMatch.need_id == StoredMatch.need_id,
                                             DigestedMatch.output_id == StoredMatch.output_id))
              .where(DigestedMatch.user_id.is_(None)))
     return [DigestLine(row.listing_id, row.listing_title, row.need_id, row.output_id,
-                       row.score) for row in session.execute(query)]
+                       match_quality(row.score, row.best, row.rank))
+            for row in session.execute(query)]
 
 
 def _keys_taken(session: Session, keys: list[str]) -> set[str]:
@@ -107,26 +114,26 @@ def _record(session: Session, user: User, lines: list[DigestLine]) -> None:
                       "digested_at": now} for line in lines])
 
 
-def _tell(session: Session, user: User, summary: DigestSummary, *, key: str, min_score: float,
+def _tell(session: Session, user: User, summary: DigestSummary, *, key: str, floor: float,
           choices: dict[tuple[int, str], Choice]) -> int | None:
     _side, endpoint = SIDES[user.role]
     params = {"count": summary.count, "listings": summary.listings,
-              "threshold": round(min_score * 100), "best": summary.best.listing_title,
-              "best_score": round(summary.best.score * 100)}
+              "threshold": round(floor * 100), "best": summary.best.listing_title,
+              "best_score": calibration.percent(summary.best.quality)}
     return notify(session, user, KIND, key=key, params=params, choices=choices,
                   link=(endpoint, {"item_id": summary.best.listing_id}))
 
 
 def send_digests(session: Session, *, today: date | None = None,
-                 min_score: float | None = None, limit: int | None = None) -> dict:
+                 floor: float | None = None, limit: int | None = None) -> dict:
     """Send this week's digest of new matches to every owner who has some; return counts.
 
     Safe to run again, or late, in the same ISO week: each owner gets one digest a week.
-    min_score and limit default to DIGEST_MIN_SCORE and MATCH_LIMIT.
+    floor (the match quality a match reaches) and limit default to MATCH_FLOOR and
+    MATCH_LIMIT, as on the listings' pages.
     """
     today = today or clock.today()
-    if min_score is None:
-        min_score = float(current_app.config["DIGEST_MIN_SCORE"])
+    floor = match_floor() if floor is None else floor
     owners = list_owners(session)
     keys = {user.id: rules.digest_key(today, user.id) for user in owners}
     taken = _keys_taken(session, list(keys.values()))
@@ -135,10 +142,10 @@ def send_digests(session: Session, *, today: date | None = None,
     for user in owners:
         if keys[user.id] in taken or choices.get((user.id, KIND), default_choice(KIND)).muted:
             continue
-        lines = list_digest_matches(session, user, min_score=min_score, limit=limit)
+        lines = list_digest_matches(session, user, floor=floor, limit=limit)
         summary = rules.summarise_digest(lines)
         if summary is None or _tell(session, user, summary, key=keys[user.id],
-                                    min_score=min_score, choices=choices) is None:
+                                    floor=floor, choices=choices) is None:
             continue
         _record(session, user, lines)
         sent += 1

@@ -53,9 +53,9 @@ MESSAGES = {
                               "“%(event)s”; it joins the next schedule."),
     Kind.MEETING_DECLINED: _l("%(org)s declined the meeting your organisation asked for at "
                               "“%(event)s”."),
-    Kind.NEW_MATCHES_DIGEST: _l("New matches this week: %(count)d scoring %(threshold)d%% or "
-                                "more, for %(listings)d of your listings. The best is for "
-                                "“%(best)s”."),
+    Kind.NEW_MATCHES_DIGEST: _l("New matches this week: %(count)d of match quality "
+                                "%(threshold)d%% or more, for %(listings)d of your listings. "
+                                "The best is for “%(best)s”."),
     Kind.CONTACT_REQUEST: _l("A visitor asks about “%(item)s” through the public showcase: "
                              "their request is on your today page."),
 }

@@ -161,13 +161,13 @@ def deal_reminders(deal: DealSnapshot, today: date,
 
 @dataclass(frozen=True)
 class DigestLine:
-    """One new match for a digest: the owner's listing, the pair and its score."""
+    """One new match for a digest: the owner's listing, the pair and its match quality."""
 
     listing_id: int
     listing_title: str
     need_id: int
     output_id: int
-    score: float
+    quality: float
 
 
 @dataclass(frozen=True)
@@ -182,12 +182,12 @@ class DigestSummary:
 def summarise_digest(lines: Sequence[DigestLine]) -> DigestSummary | None:
     """Return the summary of a digest's lines, or None for no line (nothing to send).
 
-    The best is the highest score; ties go to the lowest listing id, then the lowest pair,
+    The best is the highest match quality; ties go to the lowest listing id, then the lowest pair,
     so that two runs over the same lines name the same listing.
     """
     if not lines:
         return None
-    best = min(lines, key=lambda line: (-line.score, line.listing_id, line.need_id,
+    best = min(lines, key=lambda line: (-line.quality, line.listing_id, line.need_id,
                                         line.output_id))
     return DigestSummary(len(lines), len({line.listing_id for line in lines}), best)
 

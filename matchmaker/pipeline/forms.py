@@ -70,7 +70,9 @@ class NewDealForm(BaseForm):
 
     output_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
     need_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
-    from_match = HiddenField()  # "1": carry the pair's match score and explanation
+    # "need" / "output": carry the pair's match as the card on that listing's page showed it
+    # (score, explanation, match quality); "1": the pair's match of the higher quality
+    from_match = HiddenField()
     title = _optional_text(_l("Title"), 200)
     next_step = _required_text(_l("Next step"), _l("Say what happens next."), 300)
     next_step_due = _date(_l("Due on"), required=True)

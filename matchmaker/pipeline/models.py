@@ -111,6 +111,8 @@ class Deal(db.Model):
         CheckConstraint("probability IS NULL OR probability BETWEEN 0 AND 100",
                         name="probability_range"),
         CheckConstraint("expected_value IS NULL OR expected_value >= 0", name="value_positive"),
+        CheckConstraint("match_quality IS NULL OR match_quality BETWEEN 0 AND 1",
+                        name="match_quality_range"),
         # Every open deal has exactly one next step, with a date.
         CheckConstraint("NOT is_open OR (next_step <> '' AND next_step_due IS NOT NULL)",
                         name="open_has_next_step"),
@@ -157,8 +159,10 @@ class Deal(db.Model):
     snoozed_until: Mapped[date | None] = mapped_column(Date)
     snooze_reason: Mapped[str] = mapped_column(String(300), default="")
     # Copied from the stored match the deal started from (matches are recomputed; the deal
-    # keeps what the broker saw).
+    # keeps what the broker saw): the matcher's raw score, and the match quality the card
+    # showed (recommendations.services.match_quality; None on deals started before it was kept).
     match_score: Mapped[float | None]
+    match_quality: Mapped[float | None]
     match_parts: Mapped[dict | None] = mapped_column(JSON)
     match_explanation: Mapped[dict | None] = mapped_column(JSON)
     stage_entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

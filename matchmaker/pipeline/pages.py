@@ -37,6 +37,7 @@ from matchmaker.pipeline.queries import (
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations import seen
 from matchmaker.recommendations.models import MatchGeneration, MatchSet, StoredMatch
+from matchmaker.recommendations.services import stored_match_qualities
 
 CARDS_PER_COLUMN = 40  # the board shows the most urgent; the list view shows them all
 TODAY_LIMIT = 50  # per section of the today page
@@ -200,14 +201,23 @@ def find_broker(session: Session, user_id: int | None) -> User | None:
 
 # --- starting a deal from a match --------------------------------------------------------------
 
-def find_current_match(session: Session, need_id: int, output_id: int) -> StoredMatch | None:
-    """Return the pair's match in the current generation (the best of both sides' lists)."""
-    return session.scalar(
-        select(StoredMatch).join(MatchSet, MatchSet.id == StoredMatch.set_id)
+def find_current_match(session: Session, need_id: int, output_id: int, *,
+                       side: Side | None = None) -> tuple[StoredMatch, float] | tuple[None, None]:
+    """Return the pair's match in the current generation and its match quality: its place in
+    the list of side's listing (the page whose card the broker started from) when it is there,
+    else, of its places in the need's list and in the output's, the one of higher quality (as
+    recommendations.services.pair_qualities reads a pair); (None, None) if it is in neither."""
+    rows = session.execute(
+        select(StoredMatch, MatchSet.side).join(MatchSet, MatchSet.id == StoredMatch.set_id)
         .join(MatchGeneration, MatchGeneration.id == MatchSet.generation_id)
         .where(MatchGeneration.status == "current", StoredMatch.need_id == need_id,
-               StoredMatch.output_id == output_id)
-        .order_by(StoredMatch.score.desc(), StoredMatch.id).limit(1))
+               StoredMatch.output_id == output_id)).all()
+    matches = [m for m, list_side in rows if list_side == side] or [m for m, _ in rows]
+    if not matches:
+        return None, None
+    quality = stored_match_qualities(session, matches)
+    best = min(matches, key=lambda m: (-quality[m.id], -m.score, m.id))
+    return best, quality[best.id]
 
 
 def open_deal_on_pair(session: Session, viewer, need_id: int, output_id: int) -> Deal | None:

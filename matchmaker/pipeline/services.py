@@ -113,6 +113,7 @@ from matchmaker.pipeline.writing import (  # noqa: F401  (RefusedError: for call
 )
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import StoredMatch
+from matchmaker.recommendations.services import stored_match_qualities
 
 # --- facts for the rules ----------------------------------------------------------------------
 
@@ -167,8 +168,11 @@ def create_deal(session: Session, *, actor: User, next_step: str, next_step_due:
                 output: ResearchOutput | None = None, need: TechNeed | None = None,
                 owner: User | None = None, title: str = "", stage_key: str = StageKey.DISCOVERED,
                 expected_value: Decimal | None = None, transfer_mode: str | None = None,
-                match: StoredMatch | None = None, ref: str | None = None) -> Deal:
-    """Open a deal on an output and/or a need (or on a stored match, with its snapshot).
+                match: StoredMatch | None = None, match_quality: float | None = None,
+                ref: str | None = None) -> Deal:
+    """Open a deal on an output and/or a need (or on a stored match, with its snapshot: raw
+    score, parts, explanation and match quality; match_quality is the quality the broker was
+    shown, by default the match's own in its list).
 
     A broker owns what they create unless they name another broker; an operator names the
     owner or lets the platform choose (chain specialty, lowest open load).
@@ -211,6 +215,8 @@ def create_deal(session: Session, *, actor: User, next_step: str, next_step_due:
     if match is not None:
         deal.match_score, deal.match_parts = match.score, dict(match.parts or {})
         deal.match_explanation = dict(match.explanation or {})
+        deal.match_quality = (stored_match_qualities(session, [match])[match.id]
+                              if match_quality is None else match_quality)
     session.add(deal)
     flush_deal(session, deal)
     announce(deal, session, actor, HistoryKind.CREATED, [("stage", None, stage.key)])

@@ -190,6 +190,10 @@ def _listing(get, value) -> object | None:
         abort(404)
 
 
+# How a deal form names the match it starts from: the listing side whose card it was, or "1".
+MATCH_SOURCES = ("1", str(Side.NEED), str(Side.OUTPUT))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -198,26 +202,29 @@ def new():
     form = NewDealForm(data=None if request.method == "POST" else {
         "output_id": request.args.get("output_id", type=int),
         "need_id": request.args.get("need_id", type=int),
-        "from_match": "1" if request.args.get("match") == "1" else "",
+        "from_match": request.args.get("match") if request.args.get("match") in MATCH_SOURCES
+        else "",
         "next_step_due": clock.today() + timedelta(days=7)})
     output = _listing(profiles.get_output, form.output_id.data)
     need = _listing(profiles.get_need, form.need_id.data)
     if output is None and need is None:
         abort(404)
-    match = (pages.find_current_match(db.session, need.id, output.id)
-             if form.from_match.data == "1" and output is not None and need is not None else None)
+    from_match = form.from_match.data if form.from_match.data in MATCH_SOURCES else None
+    match, quality = (pages.find_current_match(
+        db.session, need.id, output.id, side=None if from_match == "1" else Side(from_match))
+        if from_match and output is not None and need is not None else (None, None))
     form.owner.choices = [("", _("Choose automatically (chain specialty, lowest load)"))] + [
         (str(b.id), b.display_name) for b in pages.active_brokers(db.session)]
     if form.validate_on_submit():
-        deal = _create(form, output, need, match)
+        deal = _create(form, output, need, match, quality)
         if deal is not None:
             return redirect(url_for("pipeline.detail", deal_id=deal.id))
     return render_template("pipeline/new.html", form=form, output=output, need=need,
-                           match=match, existing=need and output and pages.open_deal_on_pair(
+                           match=match, match_quality=quality, existing=need and output and pages.open_deal_on_pair(
                                db.session, current_user, need.id, output.id))
 
 
-def _create(form: NewDealForm, output, need, match):
+def _create(form: NewDealForm, output, need, match, quality):
     owner = (pages.find_broker(db.session, int(form.owner.data))
              if permissions.is_admin(current_user) and (form.owner.data or "").isdigit()
              else None)
@@ -225,7 +232,8 @@ def _create(form: NewDealForm, output, need, match):
 
     def change():
         created.append(services.create_deal(
-            db.session, actor=current_user, output=output, need=need, match=match, owner=owner,
+            db.session, actor=current_user, output=output, need=need, match=match,
+            match_quality=quality, owner=owner,
             title=form.title.data or "", next_step=form.next_step.data,
             next_step_due=form.next_step_due.data, expected_value=form.expected_value.data))
 
@@ -330,9 +338,10 @@ def match_actions_context(rec) -> dict | None:
     output = rec.item if isinstance(rec.item, ResearchOutput) else None
     pair = need_id, output_id = rec.need_id, rec.output_id
     if permissions.may_create(current_user, "deal"):
-        existing = _deals_on(*_listing_of_cards(rec)).open_by_pair.get(pair)
+        side, listing_id = _listing_of_cards(rec)
+        existing = _deals_on(side, listing_id).open_by_pair.get(pair)
         return {"deal_action": "start", "need_id": need_id, "output_id": output_id,
-                "existing": existing}
+                "existing": existing, "listing_side": str(side)}
     owner_side = permissions.role_of(current_user)
     if owner_side is None or permissions.is_staff(current_user):
         return None

@@ -40,6 +40,7 @@ from matchmaker.recommendations.models import (
     SeenMatch,
     StoredMatch,
 )
+from matchmaker.recommendations.services import match_floor
 from matchmaker.types import utcnow
 
 MODELS = {Side.OUTPUT: ResearchOutput, Side.NEED: TechNeed}
@@ -52,8 +53,44 @@ def shown_limit() -> int:
 
 
 def shown_floor() -> float:
-    """Return the match quality below which a listing's page leaves a match out (MATCH_FLOOR)."""
-    return current_app.config.get("MATCH_FLOOR", 0.0) if has_app_context() else 0.0
+    """Return the match quality below which a listing's page leaves a match out (MATCH_FLOOR:
+    services.match_floor, what a good match reaches)."""
+    return match_floor()
+
+
+def quality_log_odds(score, best, log_rank):
+    """Return a SQL expression of the match quality's log-odds (services.match_quality, as
+    the calibration's linear form) from SQL expressions of the raw score, the list's best raw
+    score and the log of the rank: higher log-odds, higher quality."""
+    constant, weights = calibration.default().linear_form()
+    terms = {"score": score, "best": best, "log_rank": log_rank}
+    log_odds = literal(constant)
+    for name, weight in weights.items():
+        log_odds = log_odds + weight * terms[name]
+    return log_odds
+
+
+def log_odds_of(quality: float) -> float:
+    """Return the log-odds a SQL quality_log_odds is compared with to mean quality >= it (0 <
+    quality < 1) as pages mean it: they compare the quality rounded to 4 decimals
+    (calibration.predict), so a quality that rounds up to it counts."""
+    quality = max(quality - 0.5e-4, 1e-12)
+    return math.log(quality / (1 - quality)) - 1e-9
+
+
+def list_best():
+    """Return a SQL scalar subquery: the best raw score of StoredMatch's list (its rank 1)."""
+    best_row = aliased(StoredMatch)
+    return (select(best_row.score).where(best_row.set_id == StoredMatch.set_id,
+                                         best_row.rank == 1).scalar_subquery())
+
+
+def stored_log_odds(limit: int):
+    """Return a SQL expression of StoredMatch's match quality as log-odds (its rank is at
+    most limit)."""
+    log_rank = case({r: math.log(r) for r in range(1, limit + 1)},
+                    value=StoredMatch.rank, else_=math.log(max(1, limit)))
+    return quality_log_odds(StoredMatch.score, list_best(), log_rank)
 
 
 def quality_at_least(floor: float, limit: int):
@@ -63,18 +100,7 @@ def quality_at_least(floor: float, limit: int):
         return true()
     if floor >= 1:
         return false()
-    constant, weights = calibration.default().linear_form()
-    best_row = aliased(StoredMatch)
-    best = (select(best_row.score).where(best_row.set_id == StoredMatch.set_id,
-                                         best_row.rank == 1).scalar_subquery())
-    terms = {"score": StoredMatch.score, "best": best,
-             "log_rank": case({r: math.log(r) for r in range(1, limit + 1)},
-                              value=StoredMatch.rank, else_=math.log(max(1, limit)))}
-    log_odds = literal(constant)
-    for name, weight in weights.items():
-        log_odds = log_odds + weight * terms[name]
-    # A hair below the target: the page compares qualities rounded to 4 decimals.
-    return log_odds >= math.log(floor / (1 - floor)) - 1e-6
+    return stored_log_odds(limit) >= log_odds_of(floor)
 
 
 def _columns(side: Side):
@@ -168,18 +194,22 @@ def match_counts_query(user: User, side: Side, listing_ids: Select, *,
 
 
 def new_matches_query(user: User, side: Side, listing_ids: Select, *,
-                      limit: int | None = None, min_score: float = 0.0) -> Select:
-    """Return a select of (listing_id, listing_title, need_id, output_id, score), best first,
-    of the matches new to user (shown on the pages of the listings of side that listing_ids
-    selects, not yet shown to user there) that score at least min_score. One statement; the
+                      limit: int | None = None, floor: float | None = None) -> Select:
+    """Return a select of (listing_id, listing_title, need_id, output_id, score, best, rank),
+    by match quality, best first, of the matches new to user: shown on the pages of the
+    listings of side that listing_ids selects (good matches: quality at least floor, by
+    default MATCH_FLOOR), not yet shown to user there. score is the raw score, best its
+    list's best; services.match_quality(score, best, rank) is the quality. One statement; the
     caller may add conditions (the weekly digest leaves out what it told before).
     """
+    limit = shown_limit() if limit is None else limit
     listing = MODELS[side]
     columns = (MatchSet.profile_id.label("listing_id"), listing.title.label("listing_title"),
-               StoredMatch.need_id, StoredMatch.output_id, StoredMatch.score)
-    return (_shown_matches(columns, user, side, listing_ids, limit=limit)
-            .where(SeenMatch.user_id.is_(None), StoredMatch.score >= min_score)
-            .order_by(StoredMatch.score.desc(), MatchSet.profile_id, StoredMatch.need_id,
+               StoredMatch.need_id, StoredMatch.output_id, StoredMatch.score,
+               list_best().label("best"), StoredMatch.rank)
+    return (_shown_matches(columns, user, side, listing_ids, limit=limit, floor=floor)
+            .where(SeenMatch.user_id.is_(None))
+            .order_by(stored_log_odds(limit).desc(), MatchSet.profile_id, StoredMatch.need_id,
                       StoredMatch.output_id))
 
 

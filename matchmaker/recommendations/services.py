@@ -4,11 +4,11 @@ Pages read the matches the worker stored (recommendations.store); nothing here f
 a matcher. Functions flush but never commit; the caller owns the transaction.
 """
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
@@ -155,10 +155,60 @@ def _is_matchable(side: Side, item) -> bool:
     return item.status in statuses
 
 
+# --- match quality: the one score users read -------------------------------------------------
+# Everything a user reads as a match's score (match cards, the API, a deal's snapshot, event
+# pairings, the dashboard's gaps, the weekly digest) is the match quality below, and a *good
+# match* is one whose quality reaches match_floor(). recommendations.seen.quality_at_least is
+# the same test written in SQL.
+
 def match_quality(score: float, best: float, rank: int) -> float:
     """Return the match quality shown for a stored match: the calibrated probability that a
     broker finds it usable, from its raw score, its list's best raw score and its rank."""
     return calibration.default().predict(score, best, rank)
+
+
+def match_floor() -> float:
+    """Return the match quality a good match reaches (MATCH_FLOOR; 0 outside an app)."""
+    return float(current_app.config.get("MATCH_FLOOR", 0.0)) if has_app_context() else 0.0
+
+
+def is_good_match(quality: float, *, floor: float | None = None) -> bool:
+    """Return whether a match of this quality is a good match (at least floor, by default
+    match_floor()): what listing pages list, the digest tells and the gaps count as supply."""
+    return quality >= (match_floor() if floor is None else floor)
+
+
+def stored_match_qualities(session: Session,
+                           matches: Sequence[StoredMatch]) -> dict[int, float]:
+    """Return {stored match id: its match quality in its own list} (one query for the best
+    raw scores of the lists)."""
+    set_ids = sorted({m.set_id for m in matches})
+    best = dict(session.execute(select(StoredMatch.set_id, StoredMatch.score).where(
+        StoredMatch.set_id.in_(set_ids), StoredMatch.rank == 1)).all()) if set_ids else {}
+    return {m.id: match_quality(m.score, best.get(m.set_id, m.score), m.rank) for m in matches}
+
+
+def pair_qualities(session: Session,
+                   pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], float]:
+    """Return {(need id, output id): match quality} of the pairs that are in a current list:
+    the higher of the pair's quality in the need's list and in the output's. A pair in no
+    current list is left out (its quality is unknown, not 0)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rows = session.scalars(
+        select(StoredMatch).join(MatchSet, MatchSet.id == StoredMatch.set_id)
+        .join(MatchGeneration, MatchGeneration.id == MatchSet.generation_id)
+        .where(MatchGeneration.status == GenerationStatus.CURRENT,
+               StoredMatch.need_id.in_(sorted({n for n, _ in pairs})),
+               StoredMatch.output_id.in_(sorted({o for _, o in pairs})))).all()
+    rows = [m for m in rows if (m.need_id, m.output_id) in pairs]
+    quality = stored_match_qualities(session, rows)
+    best: dict[tuple[int, int], float] = {}
+    for m in rows:
+        pair = (m.need_id, m.output_id)
+        best[pair] = max(quality[m.id], best.get(pair, 0.0))
+    return best
 
 
 def list_matches(session: Session, side: Side, item: ResearchOutput | TechNeed, *,

@@ -9,10 +9,14 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from matchmaker import backup, create_app
+from matchmaker.domain import Side
 from matchmaker.extensions import db
+from matchmaker.matching import Match, Ranking
 from matchmaker.pipeline import clock, stages
 from matchmaker.pipeline import services as pipeline
 from matchmaker.profiles.models import ResearchOutput, TechNeed
+from matchmaker.recommendations import store
+from matchmaker.recommendations.models import MatchGeneration, StoredMatch
 from matchmaker.seed import demo_email
 from tests.conftest import IS_POSTGRES, make_committed_app, make_config, own_database_url
 
@@ -58,6 +62,21 @@ def add_deal_work(app) -> None:
         pipeline.add_task(session, deal, "准备保密协议", clock.today() + timedelta(days=5),
                           actor=broker)
         pipeline.add_co_broker(session, deal, other, actor=broker)
+        # A deal started from a stored match keeps its raw score and its match quality (the
+        # seed's matches are not computed here: the need's list is written as a rebuild would).
+        generation = store.current_generation(session)
+        if generation is None:
+            generation = MatchGeneration(status="current", settings_digest="backup-test")
+            session.add(generation)
+            session.flush()
+        ranking = Ranking(need.id, (Match(output.id, 0.42, {"text": 0.42}),))
+        store.write_sets(session, generation.id, Side.NEED, [(ranking, need.version)],
+                         limit=10, floor=0.05)
+        match = session.scalar(select(StoredMatch).where(StoredMatch.need_id == need.id,
+                                                         StoredMatch.output_id == output.id))
+        pipeline.create_deal(session, actor=broker, owner=broker, match=match,
+                             next_step="备份测试：由匹配创建",
+                             next_step_due=clock.today() + timedelta(days=3))
         pipeline.move_deal(session, deal, "discovered", actor=broker, reason="退回：需先确认专利状态")
         admin = session.scalar(select(User).where(User.email == demo_email("admin")))
         stage = stages.get_stage(session, "qualified")

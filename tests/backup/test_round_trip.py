@@ -48,6 +48,9 @@ def test_round_trip_keeps_the_deal_work_added_after_the_seed(source, target):
         assert "退回：需先确认专利状态" in history
         assert db.session.scalar(select(func.count()).select_from(Deal)) == \
             len(source["rows"]["deals"])
+        kept = db.session.execute(select(Deal.match_score, Deal.match_quality)
+                                  .where(Deal.next_step == "备份测试：由匹配创建")).one()
+        assert kept.match_score is not None and kept.match_quality is not None
 
 
 def test_round_trip_rebuilds_the_search_index(source, target):

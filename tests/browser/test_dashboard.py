@@ -17,6 +17,7 @@ from matchmaker.pipeline import clock, rules
 from matchmaker.pipeline.models import Contract, Deal, DealHistory, DealStage
 from matchmaker.profiles.models import ResearchOutput, TechNeed
 from matchmaker.recommendations.models import MatchSet, StoredMatch
+from matchmaker.recommendations.services import match_quality
 from tests.browser.conftest import own_seeded_app, serving, sign_in
 
 pytestmark = pytest.mark.browser
@@ -92,7 +93,9 @@ def expected_figures(app, year: int) -> dict:
             if m_set.notice is None:
                 scores = [m.score for m in s.scalars(select(StoredMatch).where(
                     StoredMatch.set_id == m_set.id))]
-                best[m_set.profile_id] = max(scores, default=0.0)
+                # the match quality of the need's best candidate (None: it has none)
+                best[m_set.profile_id] = (match_quality(max(scores), max(scores), 1)
+                                          if scores else None)
         heat: dict = defaultdict(lambda: [0, 0, 0])
         for o in s.scalars(select(ResearchOutput)).all():
             if o.status in MATCHABLE_OUTPUT_STATUSES and o.chain:
@@ -101,7 +104,7 @@ def expected_figures(app, year: int) -> dict:
             if n.status in MATCHABLE_NEED_STATUSES and n.chain:
                 key = (n.chain.name_zh, n.segment.name_zh if n.segment else "未分环节")
                 heat[key][1] += 1
-                if n.id in best and best[n.id] < gaps.GAP_SCORE:
+                if n.id in best and (best[n.id] is None or best[n.id] < gaps.gap_quality()):
                     heat[key][2] += 1
         db.session.remove()
     return {"funnel": funnel, "chains": chains, "months": months, "stage_days": stage_days,

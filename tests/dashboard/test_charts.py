@@ -13,10 +13,19 @@ from matchmaker.domain import Role, StageKey
 from matchmaker.pipeline import clock
 from matchmaker.pipeline import services as pipeline
 from matchmaker.recommendations.models import MatchSet, StoredMatch
+from matchmaker.recommendations.services import match_quality
 from tests.factories import sign_contract
 
 YEAR = 2032
-SCORE = 0.35
+
+
+def top(best: float) -> float:
+    """The match quality of a list's first candidate of raw score best."""
+    return match_quality(best, best, 1)
+
+
+# Between the qualities of the best candidates of n3 (raw 0.34) and n1 (raw 0.81).
+QUALITY = (top(0.34) + top(0.81)) / 2
 
 
 @pytest.fixture
@@ -48,7 +57,7 @@ def store(db_session, need, scored: list[tuple[object, float]], *, notice=None):
 
 @pytest.fixture
 def market(db_session, chain, make_output, make_need):
-    """Upstream: 3 outputs (one withdrawn), 2 open needs, one of them unmet (best 0.2).
+    """Upstream: 3 outputs (one withdrawn), 2 open needs, one of them unmet (best raw 0.2).
     Midstream: 0 outputs, 2 needs, both unmet (one has no match at all); a closed need.
     Downstream: 1 output, 0 needs. No segment: 1 output. A need whose text was too thin
     (notice) counts as demand but not as a gap."""
@@ -72,7 +81,7 @@ def market(db_session, chain, make_output, make_need):
 
 
 def test_heatmap_counts_supply_demand_and_unmet_needs(db_session, chain, market):
-    cells = [c for c in charts.heatmap(db_session, score=SCORE) if c.chain.id == chain.id]
+    cells = [c for c in charts.heatmap(db_session, quality=QUALITY) if c.chain.id == chain.id]
     got = [(c.segment.key if c.segment else None, c.outputs, c.needs, c.unmatched)
            for c in cells]
     assert got == [("upstream", 2, 2, 1), ("midstream", 0, 2, 2), ("downstream", 1, 0, 0),
@@ -82,18 +91,39 @@ def test_heatmap_counts_supply_demand_and_unmet_needs(db_session, chain, market)
 def test_gaps_list_unmet_needs_lowest_first_and_unwanted_outputs(db_session, chain, market):
     _n1, n2, n3, n4, _n5 = market["needs"]
     o4 = market["outputs"][3]
-    found = gaps.find_gaps(db_session, chain_id=chain.id, score=SCORE)
-    assert [(n.id, best) for n, best in found.needs] == [(n4.id, 0.0), (n2.id, 0.2),
-                                                        (n3.id, 0.34)]
+    found = gaps.find_gaps(db_session, chain_id=chain.id, quality=QUALITY)
+    # The quality of each need's best candidate; n4 has none.
+    assert [(n.id, best) for n, best in found.needs] == [(n4.id, None), (n2.id, top(0.2)),
+                                                        (n3.id, top(0.34))]
     assert found.needs_total == 3 and found.needs_by_chain[chain.id] == 3
     # o1, o2 and o3 are in some need's list (whatever their score); o4 is in none.
     assert [o.id for o in found.outputs] == [o4.id]
     assert found.outputs_total == 1
 
 
-def test_the_gap_score_decides(db_session, chain, market):
-    assert gaps.find_gaps(db_session, chain_id=chain.id, score=0.9).needs_total == 4
-    assert gaps.find_gaps(db_session, chain_id=chain.id, score=0.1).needs_total == 1
+def test_the_gap_quality_decides_and_a_need_without_candidate_is_always_a_gap(db_session, chain,
+                                                                             market):
+    assert gaps.find_gaps(db_session, chain_id=chain.id, quality=1.0).needs_total == 4
+    assert gaps.find_gaps(db_session, chain_id=chain.id,
+                          quality=(top(0.2) + top(0.34)) / 2).needs_total == 2
+    for quality in (top(0.2) / 2, 0.0):
+        found = gaps.find_gaps(db_session, chain_id=chain.id, quality=quality)
+        assert [n.id for n, _best in found.needs] == [market["needs"][3].id]
+
+
+def test_a_best_candidate_exactly_at_the_gap_quality_is_a_good_match(db_session, chain, market):
+    n2 = market["needs"][1]
+    found = gaps.find_gaps(db_session, chain_id=chain.id, quality=top(0.2))
+    assert n2.id not in [n.id for n, _best in found.needs]
+
+
+def test_the_gap_quality_is_the_match_floor_unless_configured(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MATCH_FLOOR", 0.42)
+    monkeypatch.setitem(app.config, "DASHBOARD_GAP_QUALITY", None)
+    with app.app_context():
+        assert gaps.gap_quality() == 0.42
+        monkeypatch.setitem(app.config, "DASHBOARD_GAP_QUALITY", 0.6)
+        assert gaps.gap_quality() == 0.6
 
 
 def test_per_chain_and_monthly_figures(db_session, chain, make_deal, make_user):

@@ -95,3 +95,8 @@ def test_fit_needs_both_outcomes():
     rows, _ = _synthetic()
     with pytest.raises(ValueError):
         calibration.fit(rows, [True] * len(rows))
+
+
+def test_percent_shows_a_quality_between_1_and_99():
+    assert [calibration.percent(q) for q in (0.0, 0.004, 0.006, 0.5, 0.8249, 0.9951, 1.0)] == \
+        [1, 1, 1, 50, 82, 99, 99]

@@ -1,5 +1,6 @@
 """The weekly digest of new matches for listing owners, on a fixed clock: what it lists
-(new, above the threshold, not told before), to whom, once a week, and by e-mail."""
+(new, good matches as the pages list them, not told before), to whom, once a week, and by
+e-mail."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -7,12 +8,13 @@ from sqlalchemy import select
 
 from matchmaker.domain import Role
 from matchmaker.jobs import enqueue, run_queued
-from matchmaker.matching import Match, Ranking
+from matchmaker.matching import Match, Ranking, calibration
 from matchmaker.notifications import digest, rules, services
 from matchmaker.notifications.models import DigestedMatch, Notification
 from matchmaker.notifications.rules import DigestLine, Kind
 from matchmaker.pipeline import clock
 from matchmaker.recommendations import seen, store
+from matchmaker.recommendations.services import match_quality
 from tests.recommendations.conftest import settle_jobs
 
 MONDAY = date(2026, 12, 14)  # ISO week 2026-W51
@@ -30,6 +32,16 @@ def store_scores(session, listing, scored) -> None:
                      limit=10, floor=0.05)
 
 
+def quality(scores: list[float], rank: int) -> float:
+    """The match quality of the candidate at rank (1 = best) of a list of raw scores."""
+    return match_quality(scores[rank - 1], scores[0], rank)
+
+
+def pct(scores: list[float], rank: int) -> int:
+    """The quality as pages and the digest show it (1–99 %)."""
+    return calibration.percent(quality(scores, rank))
+
+
 def digests(session, user) -> list[Notification]:
     return list(session.scalars(select(Notification).where(
         Notification.recipient_id == user.id, Notification.kind == Kind.NEW_MATCHES_DIGEST)
@@ -43,8 +55,9 @@ def digested(session, user) -> set[tuple[int, int]]:
 
 
 @pytest.fixture(autouse=True)
-def threshold(app, monkeypatch):
-    monkeypatch.setitem(app.config, "DIGEST_MIN_SCORE", 0.3)
+def floor(app, monkeypatch):
+    """The pages' floor (the default 0.3): a good match reaches it."""
+    monkeypatch.setitem(app.config, "MATCH_FLOOR", 0.3)
     monkeypatch.setitem(app.config, "MATCH_LIMIT", 10)
 
 
@@ -79,7 +92,9 @@ def outputs(app, db_session, make_output, needs):
 def test_the_job_sends_one_digest_a_week_even_when_it_runs_twice(app, db_session, owner, needs,
                                                                  outputs):
     need = needs[0]
-    store_scores(db_session, need, [(outputs[0], 0.8), (outputs[1], 0.5), (outputs[2], 0.2)])
+    raw = [0.8, 0.5, 0.1]
+    assert quality(raw, 2) >= 0.3 > quality(raw, 3)  # the third is below the floor
+    store_scores(db_session, need, list(zip(outputs, raw)))
     with app.app_context(), clock.at(MONDAY_MORNING):
         for _ in range(2):
             enqueue(db_session, "notifications.digest")
@@ -88,7 +103,7 @@ def test_the_job_sends_one_digest_a_week_even_when_it_runs_twice(app, db_session
     [row] = digests(db_session, owner)
     assert row.dedupe_key == f"new_matches_digest:2026-W51:u{owner.id}"
     assert row.params == {"count": 2, "listings": 1, "threshold": 30, "best": need.title,
-                          "best_score": 80}
+                          "best_score": pct(raw, 1)}
     assert (row.link_endpoint, row.link_args) == ("needs.detail", {"item_id": need.id})
     assert digested(db_session, owner) == {(need.id, outputs[0].id), (need.id, outputs[1].id)}
     with app.app_context():
@@ -107,7 +122,7 @@ def test_the_next_week_brings_only_the_matches_new_since_the_last_digest(run, db
     assert first.params["count"] == 2
     assert second.dedupe_key == f"new_matches_digest:2026-W52:u{owner.id}"
     assert second.params == {"count": 1, "listings": 1, "threshold": 30,
-                             "best": needs[1].title, "best_score": 60}
+                             "best": needs[1].title, "best_score": pct([0.6], 1)}
     assert second.link_args == {"item_id": needs[1].id}
     run(NEXT_MONDAY + timedelta(days=7))  # nothing new: no third digest
     assert len(digests(db_session, owner)) == 2
@@ -129,12 +144,18 @@ def test_matches_that_arrive_after_this_weeks_digest_wait_for_next_week(run, db_
                                            (needs[0].id, outputs[1].id)}
 
 
-def test_matches_below_the_threshold_are_left_out_and_alone_send_nothing(run, db_session, owner,
-                                                                        needs, outputs):
-    store_scores(db_session, needs[0], [(outputs[0], 0.29), (outputs[1], 0.1)])
+def test_matches_below_the_floor_are_left_out_and_alone_send_nothing(run, db_session, owner,
+                                                                    needs, outputs):
+    """The digest tells only good matches (match quality at least MATCH_FLOOR), whatever
+    their raw score: the matches the listing's page lists."""
+    raw = [0.25, 0.1]
+    assert quality(raw, 1) < 0.3
+    store_scores(db_session, needs[0], [(outputs[0], 0.25), (outputs[1], 0.1)])
     run(MONDAY)
     assert digests(db_session, owner) == [] and digested(db_session, owner) == set()
-    store_scores(db_session, needs[0], [(outputs[2], 0.3), (outputs[0], 0.29),
+    raw = [0.3, 0.25, 0.1]
+    assert quality(raw, 1) >= 0.3 > quality(raw, 2)
+    store_scores(db_session, needs[0], [(outputs[2], 0.3), (outputs[0], 0.25),
                                         (outputs[1], 0.1)])
     run(NEXT_MONDAY)
     [row] = digests(db_session, owner)
@@ -142,12 +163,31 @@ def test_matches_below_the_threshold_are_left_out_and_alone_send_nothing(run, db
     assert digested(db_session, owner) == {(needs[0].id, outputs[2].id)}
 
 
-def test_the_threshold_is_a_setting(app, run, db_session, owner, needs, outputs, monkeypatch):
-    monkeypatch.setitem(app.config, "DIGEST_MIN_SCORE", 0.6)
-    store_scores(db_session, needs[0], [(outputs[0], 0.8), (outputs[1], 0.5)])
+def test_the_threshold_is_the_pages_floor(app, run, db_session, owner, needs, outputs,
+                                          monkeypatch):
+    raw = [0.8, 0.3]
+    floor = (quality(raw, 1) + quality(raw, 2)) / 2
+    monkeypatch.setitem(app.config, "MATCH_FLOOR", floor)
+    store_scores(db_session, needs[0], [(outputs[0], 0.8), (outputs[1], 0.3)])
     run(MONDAY)
     [row] = digests(db_session, owner)
-    assert (row.params["count"], row.params["threshold"]) == (1, 60)
+    assert (row.params["count"], row.params["threshold"]) == (1, round(floor * 100))
+    assert digested(db_session, owner) == {(needs[0].id, outputs[0].id)}
+
+
+def test_the_lines_go_by_match_quality_not_raw_score(run, db_session, owner, needs, outputs):
+    """Raw scores compared across lists put needs[0]'s second candidate (0.29) before
+    needs[1]'s first (0.285); its quality, second in a list whose best is 0.3, is lower."""
+    first, second = [0.3, 0.29], [0.285]
+    assert quality(first, 2) < quality(second, 1)
+    store_scores(db_session, needs[0], [(outputs[0], 0.3), (outputs[1], 0.29)])
+    store_scores(db_session, needs[1], [(outputs[2], 0.285)])
+    lines = digest.list_digest_matches(db_session, owner, floor=0.3)
+    assert [(line.need_id, line.output_id) for line in lines] == [
+        (needs[0].id, outputs[0].id), (needs[1].id, outputs[2].id),
+        (needs[0].id, outputs[1].id)]
+    assert [line.quality for line in lines] == [quality(first, 1), quality(second, 1),
+                                                quality(first, 2)]
 
 
 def test_matches_the_owner_has_been_shown_are_left_out(run, db_session, owner, needs, outputs):
@@ -207,13 +247,13 @@ def test_an_institution_is_told_about_its_outputs_matches(app, run, db_session, 
     output = make_output(owner=researcher)
     wanted = [make_need() for _ in range(2)]
     settle_jobs(app, db_session)
-    store_scores(db_session, output, [(wanted[0], 0.4), (wanted[1], 0.7)])
+    store_scores(db_session, output, [(wanted[1], 0.7), (wanted[0], 0.4)])
     for need in wanted:
         store_scores(db_session, need, [])
     run(MONDAY)
     [row] = digests(db_session, researcher)
     assert (row.link_endpoint, row.link_args) == ("outputs.detail", {"item_id": output.id})
-    assert (row.params["count"], row.params["best_score"]) == (2, 70)
+    assert (row.params["count"], row.params["best_score"]) == (2, pct([0.7], 1))
     assert digested(db_session, researcher) == {(wanted[0].id, output.id),
                                                 (wanted[1].id, output.id)}
 
@@ -228,9 +268,9 @@ def test_the_digest_is_emailed_in_the_owners_language(app, db_session, smtp, own
         db_session.commit()
         run_queued(db_session)
     [received] = smtp.to(owner.email)
-    assert "New matches this week: 3 scoring 30% or more" in received["subject"]
-    assert (f"New matches this week: 3 scoring 30% or more, for 2 of your listings. The best "
-            f"is for “{needs[0].title}”.") in received["body"]
+    assert "New matches this week: 3 of match quality 30% or more" in received["subject"]
+    assert (f"New matches this week: 3 of match quality 30% or more, for 2 of your listings. "
+            f"The best is for “{needs[0].title}”.") in received["body"]
     assert f"http://matchmaker.test/needs/{needs[0].id}" in received["body"]
     assert digests(db_session, owner)[0].emailed_at is not None
 

@@ -243,6 +243,29 @@ def test_the_sql_floor_agrees_with_the_quality_pages_compute(db_session, need):
         assert kept == [r.item.id for r in found.items[:keep]]
 
 
+def test_the_sql_floor_agrees_at_a_floor_equal_to_a_shown_quality(db_session, need):
+    """Pages compare the quality rounded to 4 decimals: a floor equal to a candidate's shown
+    quality keeps it, in SQL too (the unrounded quality may be a hair below)."""
+    from sqlalchemy import select
+
+    from matchmaker.recommendations import seen
+    from matchmaker.recommendations.models import StoredMatch
+
+    found = services.list_matches(db_session, Side.NEED, need, limit=10)
+    set_id = db_session.scalar(select(StoredMatch.set_id).where(
+        StoredMatch.need_id == need.id, StoredMatch.rank == 1,
+        StoredMatch.output_id == found.items[0].item.id))
+    for keep in (2, 5, 10):
+        floor = found.items[keep - 1].quality
+        assert services.is_good_match(floor, floor=floor)
+        listed = services.list_matches(db_session, Side.NEED, need, limit=10, floor=floor)
+        kept = db_session.scalars(select(StoredMatch.output_id).where(
+            StoredMatch.set_id == set_id, seen.quality_at_least(floor, 10))
+            .order_by(StoredMatch.rank)).all()
+        assert kept == [r.item.id for r in listed.items]
+        assert len(kept) >= keep
+
+
 def test_home_counts_only_new_matches_above_the_floor_and_they_clear(
         app, db_session, sign_in, make_user, make_need, make_output, monkeypatch):
     from matchmaker.matching import Match, Ranking
