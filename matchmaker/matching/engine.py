@@ -723,8 +723,9 @@ def _top_rows(scores: np.ndarray, id_of, limit: int, min_score: float) -> list[i
 
 
 def content_words(words: list[str]) -> int:
-    """Return how many distinct specific words a profile has (generic ones like 技术 aside)."""
-    return len(set(words) - GENERIC_WORDS)
+    """Return how many distinct specific words a profile has (generic ones like 技术 and
+    one-character Chinese words such as 泵 or 大 aside)."""
+    return sum(1 for w in set(words) - GENERIC_WORDS if len(w) > 1 or w.isascii())
 
 
 def id_key(value) -> tuple:

@@ -11,7 +11,8 @@ the matcher, which refuses to rank a profile with fewer than three such terms.
 """
 from dataclasses import dataclass
 
-from matchmaker.matching.text import GENERIC_WORDS, Analyzer
+from matchmaker.matching.engine import content_words
+from matchmaker.matching.text import Analyzer
 
 TITLE_MIN_CHARS = 6
 TITLE_MIN_TERMS = 2
@@ -39,9 +40,10 @@ def count_chars(text: str) -> int:
 
 
 def count_terms(text: str) -> int:
-    """Return how many distinct specific terms the matcher finds in text."""
+    """Return how many distinct specific terms the matcher finds in text (the matcher's own
+    count: generic words and one-character words such as 氢 aside)."""
     analyzer = Analyzer.cached((), ())
-    return len(set(analyzer.words(text or "")) - GENERIC_WORDS)
+    return content_words(analyzer.words(text or ""))
 
 
 def publish_shortfalls(title: str, text: str, *, text_field: str) -> list[Shortfall]:

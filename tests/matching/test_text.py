@@ -82,8 +82,21 @@ def test_translations_let_english_meet_chinese_without_recutting_chinese():
     assert not {"二极管", "浪涌"} & set(plain.words("diode with high surge current"))
     # A Chinese variant becomes its head (热交换器 → 换热器); other Chinese text is untouched.
     text = "氢燃料电池汽车的换热器与热交换器、传热系数"
-    assert translating.words(text) == ["燃料电池", "汽车", "换热器", "换热器", "传热系数"]
-    assert plain.words(text) == ["燃料电池", "汽车", "换热器", "热交换器", "传热系数"]
+    assert translating.words(text) == ["氢", "燃料电池", "汽车", "换热器", "换热器", "传热系数"]
+    assert plain.words(text) == ["氢", "燃料电池", "汽车", "换热器", "热交换器", "传热系数"]
+
+
+def test_one_character_words_are_kept_but_do_not_make_a_profile_specific():
+    from matchmaker.matching.engine import content_words
+
+    analyzer = Analyzer()
+    # 有机水溶肥 is cut 有机 / 水溶 / 肥: the 肥 (fertiliser) is what it shares with 生物肥 listings.
+    assert analyzer.words("有机水溶肥配方") == ["有机", "水溶", "肥", "配方"]
+    # One-character function words stay stop words.
+    assert "的" not in analyzer.words("泵的膜") and "膜" in analyzer.words("泵的膜")
+    # They count in the similarity, not towards the words a profile needs to be matched.
+    assert content_words(["肥", "膜", "泵", "配方"]) == 1
+    assert content_words(["有机", "水溶", "配方"]) == 3
 
 
 def test_analyzer_pickles_and_serves_other_threads():
