@@ -537,6 +537,14 @@ def _eval_data():
     return corpus, queries, dict(qrels)
 
 
+def _shown_splits(split: str) -> tuple[str, ...]:
+    """The CSL splits a run scores: the reported one first; under --split dev only dev, so
+    that a tuning run never shows a test figure."""
+    if split == "dev":
+        return ("dev",)
+    return (split, *[x for x in (*SPLITS, "all") if x != split])
+
+
 def _split_ids(queries) -> dict[str, list[str]]:
     ids = {s: [q["qid"] for q in queries if q["csl_split"] == s] for s in SPLITS}
     ids["all"] = [q["qid"] for q in queries]
@@ -591,7 +599,7 @@ def csl_b(report: dict, split: str) -> str:
         _log(f"csl-b: matcher {name} done ({info[name]})")
     split_ids = _split_ids(wanted)
     tables, scores = [], {}
-    for s in (split, *[x for x in (*SPLITS, "all") if x != split]):
+    for s in _shown_splits(split):
         scores[s] = {name: _score(run, related, split_ids[s]) for name, run in runs.items()}
     report["csl_b"] = {"scores": scores, "info": info, "corpus": len(corpus),
                        "queries_with_related": len(wanted), "pairs": sum(map(len,
@@ -599,7 +607,8 @@ def csl_b(report: dict, split: str) -> str:
     tables.append(_table(f"(b) CSL related-paper retrieval (benchmark B), split {split}: "
                          f"{len(corpus)} docs, title+abstract, rel=1 only, query paper removed",
                          scores[split], "baseline: BM25"))
-    tables.append(_compact("    other splits", scores, [s for s in scores if s != split]))
+    if len(scores) > 1:
+        tables.append(_compact("    other splits", scores, [s for s in scores if s != split]))
     plain = {"baseline: word TF-IDF": runs["baseline: word TF-IDF"],
              "baseline: BM25": runs["baseline: BM25, plain jieba"],
              "baseline: char 2-3-gram TF-IDF": runs["baseline: char 2-3-gram TF-IDF"],
@@ -609,8 +618,8 @@ def csl_b(report: dict, split: str) -> str:
     per_query = {name: per_query_ndcg(run, related, [q["qid"] for q in wanted])
                  for name, run in plain.items()}
     text, data = families_table("    per query against the plain baselines (BM25 on plain jieba)",
-                                per_query, {f"CSL B {s}": split_ids[s] for s in (split, *[
-                                    x for x in SPLITS if x != split])})
+                                per_query, {f"CSL B {s}": split_ids[s]
+                                            for s in _shown_splits(split) if s != "all"})
     report.setdefault("families", {}).update(data)
     tables.append(text)
     matcher_info = {k: v for k, v in info.items() if "insufficient" in v}
@@ -673,7 +682,7 @@ def csl_a(report: dict, split: str) -> str:
         unanswered = set(info["matcher (all rules)"].pop("unanswered"))
         _log(f"csl-a: {name} done ({info})")
         scores = {s: {n: _score(run, self_rel, split_ids[s]) for n, run in runs.items()}
-                  for s in (split, *[x for x in (*SPLITS, "all") if x != split])}
+                  for s in _shown_splits(split)}
         answered = [q for q in split_ids[split] if q not in unanswered]
         scores[f"{split}, answered by the matcher"] = {
             n: _score(run, self_rel, answered) for n, run in runs.items()}
