@@ -5,7 +5,8 @@ from types import ModuleType
 from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
@@ -17,12 +18,49 @@ from matchmaker.money import format_amount, format_range
 CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
+def _chosen_locale():
+    """Return the locale Flask-Babel already chose for this request (or forced), else None.
+
+    Flask-Babel keeps it on g._flask_babel.babel_locale; get_locale() reaches it through three
+    lookups of the g proxy, and a page asks for the language hundreds of times (every label,
+    name and amount). Reading the application context once gives the same object; anything
+    unexpected falls back to get_locale()."""
+    app_ctx = _cv_app.get(None)
+    babel_ctx = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    return getattr(babel_ctx, "babel_locale", None)
+
+
 def current_language() -> str:
     """Return the UI language of the request: 'zh' or 'en'. (The locale's language attribute,
     not str(locale): pages ask this for every label and amount, and str() rebuilds the
     identifier each time.)"""
-    locale = get_locale()
+    locale = _chosen_locale() or get_locale()
     return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def _translations(cache: dict):
+    """Return the catalogue of the current locale, kept in cache by language."""
+    locale = _chosen_locale() or get_locale()
+    if locale is None or locale.territory or locale.script or locale.variant:
+        return get_translations()  # outside a request, or a locale this cache does not key
+    translations = cache.get(locale.language)
+    if translations is None:
+        translations = cache[locale.language] = get_translations()
+    return translations
+
+
+def _install_gettext(app: Flask) -> None:
+    """Give templates the same gettext functions as Flask-Babel installs, minus the cost of
+    finding the catalogue again for each of a page's sixty-odd strings: Flask-Babel loads a
+    catalogue once per locale and process and keeps it, so the app keeps a reference by
+    language."""
+    cache: dict = {}
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations(cache).ugettext(s),
+        ngettext=lambda s, p, n: _translations(cache).ungettext(s, p, n),
+        pgettext=lambda c, s: _translations(cache).upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations(cache).unpgettext(c, s, p, n),
+        newstyle=True)
 
 
 def localized(obj, field: str = "name") -> str:
@@ -114,6 +152,7 @@ def url_with(**changes) -> str:
 
 def register(app: Flask) -> None:
     """Install the template helpers on app."""
+    _install_gettext(app)
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["lang_of"] = lang_of
