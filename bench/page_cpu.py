@@ -55,9 +55,9 @@ def build_app():
     os.environ["REDIS_URL"] = stack.REDIS_URL
     os.environ["JOBS_MODE"] = "rq"
     os.environ.pop("RATELIMIT_STORAGE_URI", None)
-    from matchmaker import create_app
+    from wsgi import app  # the entry point gunicorn loads, with its process settings
 
-    return create_app()
+    return app
 
 
 def sign_in(app):
