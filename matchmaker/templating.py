@@ -5,7 +5,7 @@ from types import ModuleType
 from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask.globals import _cv_app
+from flask.globals import _cv_app, _cv_request
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -61,6 +61,36 @@ def _install_gettext(app: Flask) -> None:
         pgettext=lambda c, s: _translations(cache).upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations(cache).unpgettext(c, s, p, n),
         newstyle=True)
+
+
+_URL_CACHE_MAX = 1000
+
+
+def _install_url_for(app: Flask) -> None:
+    """Give templates a url_for that keeps the addresses of endpoints without arguments (and of
+    static files) per process: every page draws some twenty of them in its navigation bar, each
+    built again by the URL map, and they only change with the application's root. Anything
+    else (arguments, external URLs, no request) goes to Flask's url_for."""
+    build = app.jinja_env.globals["url_for"]
+    cache: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        ctx = _cv_request.get(None)
+        if ctx is None or (values and (endpoint != "static" or len(values) != 1
+                                       or "filename" not in values)):
+            return build(endpoint, **values)
+        req = ctx.request
+        key = (endpoint, values.get("filename"), req.script_root,
+               req.blueprint if endpoint.startswith(".") else None)
+        url = cache.get(key)
+        if url is None:
+            url = build(endpoint, **values)
+            if len(cache) >= _URL_CACHE_MAX:
+                cache.clear()
+            cache[key] = url
+        return url
+
+    app.jinja_env.globals["url_for"] = url_for
 
 
 def localized(obj, field: str = "name") -> str:
@@ -153,6 +183,7 @@ def url_with(**changes) -> str:
 def register(app: Flask) -> None:
     """Install the template helpers on app."""
     _install_gettext(app)
+    _install_url_for(app)
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["lang_of"] = lang_of

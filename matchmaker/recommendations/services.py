@@ -172,20 +172,24 @@ def list_matches(session: Session, side: Side, item: ResearchOutput | TechNeed, 
     """
     if not _is_matchable(side, item):
         return MatchList(state=MatchState.UNPUBLISHED)
-    match_set = session.scalar(
-        select(MatchSet).join(MatchGeneration)
+    # The current set and its first stored matches in one statement (a row per match; one
+    # row with no match when the set has none, a notice for instance).
+    rows = session.execute(
+        select(MatchSet, StoredMatch).join(MatchGeneration)
+        .outerjoin(StoredMatch, StoredMatch.set_id == MatchSet.id)
         .where(MatchGeneration.status == GenerationStatus.CURRENT, MatchSet.side == side,
-               MatchSet.profile_id == item.id))
-    if match_set is None:
+               MatchSet.profile_id == item.id)
+        .order_by(StoredMatch.rank).limit(limit)).all()
+    if not rows:
         return MatchList(state=MatchState.PENDING)
+    match_set = rows[0][0]
     state = MatchState.FRESH if match_set.profile_version == item.version else \
         MatchState.UPDATING
     common = {"chain": _guess(match_set.chain_guess), "state": state,
               "computed_at": match_set.computed_at, "floor": floor, "limit": limit}
     if match_set.notice:
         return MatchList(notice=match_set.notice, **common)
-    stored = session.scalars(select(StoredMatch).where(StoredMatch.set_id == match_set.id)
-                             .order_by(StoredMatch.rank).limit(limit)).all()
+    stored = [m for _, m in rows if m is not None]
     if side == Side.NEED:
         ids = [m.output_id for m in stored]
         rows = _candidates(session, ResearchOutput, ids, MATCHABLE_OUTPUT_STATUSES)
