@@ -15,6 +15,8 @@ is registered the fact is false, so a rule that depends on it refuses.
 from collections.abc import Callable
 from enum import StrEnum
 
+from werkzeug.local import LocalProxy
+
 from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES, Role
 from matchmaker.errors import NotFoundError, PermissionDeniedError
 
@@ -82,8 +84,15 @@ def related(name: str, viewer, obj) -> bool:
     return check is not None and bool(check(viewer, obj))
 
 
+def _unproxied(viewer):
+    """Return the user behind current_user: through the proxy each attribute read looks the
+    user up in the request again, and one check reads several (a page runs hundreds)."""
+    return viewer._get_current_object() if type(viewer) is LocalProxy else viewer
+
+
 def role_of(viewer) -> Role | None:
     """Return the role of a signed-in, active viewer; None for anonymous or inactive ones."""
+    viewer = _unproxied(viewer)
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return None
     if not getattr(viewer, "is_active", False):
@@ -404,7 +413,7 @@ _RULES = {
 def can(viewer, action: str, obj) -> bool:
     """Return whether viewer may do action on obj (an object with a `permission_kind`)."""
     rule = _RULES[obj.permission_kind]
-    return rule(viewer, Action(action), obj)
+    return rule(_unproxied(viewer), Action(action), obj)
 
 
 def require(viewer, action: str, obj) -> None:

@@ -91,8 +91,9 @@ def register(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and not current_user.is_anonymous \
-                and request.endpoint not in _OWN_CACHE_POLICY:
+        # The endpoint first: a response that keeps its own policy loads no user for this.
+        if request.endpoint != "static" and request.endpoint not in _OWN_CACHE_POLICY \
+                and not current_user.is_anonymous:
             # A signed-in page may hold personal or unpublished data: no browser or proxy
             # cache keeps it (the back button after sign-out shows nothing). is_anonymous,
             # not is_authenticated: it reads no column, so a view that committed (expiring

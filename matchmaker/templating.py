@@ -5,7 +5,8 @@ from types import ModuleType
 from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask_babel import get_locale
+from flask.globals import _cv_app, _cv_request
+from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
@@ -18,12 +19,79 @@ from matchmaker.money import format_amount, format_range
 CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
+def _chosen_locale():
+    """Return the locale Flask-Babel already chose for this request (or forced), else None.
+
+    Flask-Babel keeps it on g._flask_babel.babel_locale; get_locale() reaches it through three
+    lookups of the g proxy, and a page asks for the language hundreds of times (every label,
+    name and amount). Reading the application context once gives the same object; anything
+    unexpected falls back to get_locale()."""
+    app_ctx = _cv_app.get(None)
+    babel_ctx = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    return getattr(babel_ctx, "babel_locale", None)
+
+
 def current_language() -> str:
     """Return the UI language of the request: 'zh' or 'en'. (The locale's language attribute,
     not str(locale): pages ask this for every label and amount, and str() rebuilds the
     identifier each time.)"""
-    locale = get_locale()
+    locale = _chosen_locale() or get_locale()
     return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def _translations(cache: dict):
+    """Return the catalogue of the current locale, kept in cache by language."""
+    locale = _chosen_locale() or get_locale()
+    if locale is None or locale.territory or locale.script or locale.variant:
+        return get_translations()  # outside a request, or a locale this cache does not key
+    translations = cache.get(locale.language)
+    if translations is None:
+        translations = cache[locale.language] = get_translations()
+    return translations
+
+
+def _install_gettext(app: Flask) -> None:
+    """Give templates the same gettext functions as Flask-Babel installs, minus the cost of
+    finding the catalogue again for each of a page's sixty-odd strings: Flask-Babel loads a
+    catalogue once per locale and process and keeps it, so the app keeps a reference by
+    language."""
+    cache: dict = {}
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations(cache).ugettext(s),
+        ngettext=lambda s, p, n: _translations(cache).ungettext(s, p, n),
+        pgettext=lambda c, s: _translations(cache).upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations(cache).unpgettext(c, s, p, n),
+        newstyle=True)
+
+
+_URL_CACHE_MAX = 1000
+
+
+def _install_url_for(app: Flask) -> None:
+    """Give templates a url_for that keeps the addresses of endpoints without arguments (and of
+    static files) per process: every page draws some twenty of them in its navigation bar, each
+    built again by the URL map, and they only change with the application's root. Anything
+    else (arguments, external URLs, no request) goes to Flask's url_for."""
+    build = app.jinja_env.globals["url_for"]
+    cache: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        ctx = _cv_request.get(None)
+        if ctx is None or (values and (endpoint != "static" or len(values) != 1
+                                       or "filename" not in values)):
+            return build(endpoint, **values)
+        req = ctx.request
+        key = (endpoint, values.get("filename"), req.script_root,
+               req.blueprint if endpoint.startswith(".") else None)
+        url = cache.get(key)
+        if url is None:
+            url = build(endpoint, **values)
+            if len(cache) >= _URL_CACHE_MAX:
+                cache.clear()
+            cache[key] = url
+        return url
+
+    app.jinja_env.globals["url_for"] = url_for
 
 
 def localized(obj, field: str = "name") -> str:
@@ -115,6 +183,8 @@ def url_with(**changes) -> str:
 
 def register(app: Flask) -> None:
     """Install the template helpers on app."""
+    _install_gettext(app)
+    _install_url_for(app)
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["lang_of"] = lang_of

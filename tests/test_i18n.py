@@ -338,3 +338,21 @@ def test_rules_name_regions_and_amounts_in_the_page_language(app):
         assert rule_text(rule, names) == "就地转化：双方都在西安市"
         assert hint_text(hint) == "报价 300 万元起，超出预算 150 万元"
         db.session.remove()
+
+
+def test_templates_follow_a_locale_forced_inside_a_request(app):
+    """Templates keep each language's catalogue (templating._install_gettext): a locale
+    forced for part of a request (an e-mail in its recipient's language) still switches them,
+    and the request's own language comes back after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Sign out') }}|{{ ngettext('%(num)d unread', '%(num)d unread', 2) }}"
+    with app.test_request_context("/"):
+        chinese = render_template_string(page)
+        with force_locale("en"):
+            english = render_template_string(page)
+        again = render_template_string(page)
+    assert english == "Sign out|2 unread"
+    assert chinese != english
+    assert again == chinese

@@ -193,3 +193,32 @@ def test_a_form_part_without_a_name_is_dropped_not_a_500(client):
                            content_type="multipart/form-data; boundary=b")
     assert response.status_code == 200
     assert "请输入邮箱" in response.get_data(as_text=True)
+
+
+def test_a_liveness_probe_with_a_signed_in_cookie_reads_nothing_from_the_database(
+        login_as, db_session):
+    """/healthz answers without loading the user or touching their session, even when a
+    browser's cookies come along (the load test's baseline), and still says no-store; a
+    signed-in page with the same cookies does load the user."""
+    from sqlalchemy import event
+
+    client = login_as("broker-zhangmin")
+    engine = db_session.get_bind().engine
+    statements: dict[str, list[str]] = {}
+
+    for url in ("/healthz", "/outputs/"):
+        seen = statements[url] = []
+
+        def record(conn, cursor, statement, *args, seen=seen):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            response = client.get(url)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+    # (The test configuration's job runner looks for queued jobs after every request.)
+    assert [s for s in statements["/healthz"] if "background_jobs" not in s] == []
+    assert any("user_sessions" in s for s in statements["/outputs/"])

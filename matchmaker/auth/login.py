@@ -28,9 +28,14 @@ def sign_in(user: User, *, remember: bool) -> None:
                            keep_for=current_app.config["REMEMBER_COOKIE_DURATION"])
 
 
+# Endpoints that are no page view: the session is neither loaded nor touched for them (a
+# liveness probe sent with a browser's cookies would otherwise read the user and its session).
+_NOT_VIEWS = frozenset({"static", "main.healthz"})
+
+
 def _touch_session() -> None:
     """Record that the signed-in session is in use (throttled; see sessions.touch)."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint in _NOT_VIEWS or not current_user.is_authenticated:
         return
     record = current_user.current_session
     if record is not None and sessions.touch(

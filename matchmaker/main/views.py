@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from matchmaker import security
 from matchmaker.chains.models import Chain
 from matchmaker.domain import PUBLIC_NEED_STATUSES, PUBLIC_OUTPUT_STATUSES
 from matchmaker.extensions import db
@@ -36,6 +37,9 @@ def healthz():
     """Answer that this web process is up (no database, no session: the load tests' baseline
     and a load balancer's liveness check)."""
     return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+security.keep_cache_control("main.healthz")  # its no-store needs no user loaded to decide
 
 
 @bp.route("/readyz")

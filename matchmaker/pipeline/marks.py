@@ -98,8 +98,9 @@ def match_mark_context(rec) -> dict | None:
     listing_id = rec.need_id if side == Side.NEED else rec.output_id
     cache = g.setdefault("pipeline_match_marks", {})
     if (side, listing_id) not in cache:
-        cache[(side, listing_id)] = (open_deals_around(db.session, side, listing_id),
-                                     signed_position(db.session))
+        deals = open_deals_around(db.session, side, listing_id)
+        # The position only matters for a card that has a deal (mark_for).
+        cache[(side, listing_id)] = (deals, signed_position(db.session) if deals else None)
     deals, signed = cache[(side, listing_id)]
     mark = mark_for(current_user, deals, side, listing_id, rec.item.id, signed)
     return None if mark is None else {"mark": mark}

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from matchmaker import permissions, signals
 from matchmaker.auth.models import User
@@ -93,9 +93,15 @@ class ListFilters:
 
 # --- lookups -----------------------------------------------------------------------------
 
+# A listing's page shows its transfer modes: read them in the listing's own statement (a
+# listing has one to four) rather than in a second one.
+_WITH_MODES = {ResearchOutput: [joinedload(ResearchOutput.mode_rows)],
+               TechNeed: [joinedload(TechNeed.mode_rows)]}
+
+
 def get_output(session: Session, output_id: int, *, viewer: User) -> ResearchOutput:
     """Return the output if viewer may see it; raise NotFoundError otherwise."""
-    output = session.get(ResearchOutput, output_id)
+    output = session.get(ResearchOutput, output_id, options=_WITH_MODES[ResearchOutput])
     if output is None:
         raise NotFoundError(output_id)
     permissions.require(viewer, Action.VIEW, output)
@@ -104,7 +110,7 @@ def get_output(session: Session, output_id: int, *, viewer: User) -> ResearchOut
 
 def get_need(session: Session, need_id: int, *, viewer: User) -> TechNeed:
     """Return the need if viewer may see it; raise NotFoundError otherwise."""
-    need = session.get(TechNeed, need_id)
+    need = session.get(TechNeed, need_id, options=_WITH_MODES[TechNeed])
     if need is None:
         raise NotFoundError(need_id)
     permissions.require(viewer, Action.VIEW, need)

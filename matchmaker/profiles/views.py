@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
@@ -149,8 +149,10 @@ def shortfall_text(shortfall: Shortfall) -> str:
 
 
 def _active_chains() -> list[Chain]:
+    # Joined, not a second statement: a few dozen segment rows, on every list page.
     return db.session.scalars(select(Chain).where(Chain.is_active)
-                              .options(selectinload(Chain.segments)).order_by(Chain.id)).all()
+                              .options(joinedload(Chain.segments)).order_by(Chain.id)
+                              ).unique().all()
 
 
 def _filters(kind: Kind, chains: list[Chain], regions: list[Region]) -> services.ListFilters:

@@ -7,11 +7,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import String, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from matchmaker import labels
@@ -38,6 +39,26 @@ RULE_TONES = {
 }
 
 
+class _Names(NamedTuple):
+    """A chain's names (as localized() reads them)."""
+
+    key: str
+    name_zh: str
+    name_en: str | None
+
+
+class _Segment(NamedTuple):
+    chain: str
+    key: str
+    name_zh: str
+    name_en: str | None
+
+
+class _Region(NamedTuple):
+    name: str
+    name_en: str | None
+
+
 @dataclass(frozen=True)
 class ChainNames:
     """Localised names of chains and segments by key, and of regions by (Chinese) name."""
@@ -53,16 +74,23 @@ class ChainNames:
     def load(cls, session: Session) -> "ChainNames":
         """Read the names only (rows with name_zh / name_en, as localized() reads them): a
         match page loads them on every view, and whole chains carry their synonym groups and
-        keyword lists."""
-        chains = session.execute(select(Chain.key, Chain.name_zh, Chain.name_en)).all()
-        segments = session.execute(
-            select(Chain.key.label("chain"), ChainSegment.key, ChainSegment.name_zh,
-                   ChainSegment.name_en).join(Chain, Chain.id == ChainSegment.chain_id)).all()
-        regions = session.execute(select(Region.name, Region.name_en)).all()
+        keyword lists. One statement for the three tables: each statement costs the web
+        process more than its rows."""
+        rows = session.execute(union_all(
+            select(literal("c").label("kind"), Chain.key.label("chain"),
+                   literal(None, String).label("key"), Chain.name_zh, Chain.name_en),
+            select(literal("s"), Chain.key, ChainSegment.key, ChainSegment.name_zh,
+                   ChainSegment.name_en).join(Chain, Chain.id == ChainSegment.chain_id),
+            select(literal("r"), literal(None, String), literal(None, String), Region.name,
+                   Region.name_en))).all()
+        chains = [_Names(r.chain, r.name_zh, r.name_en) for r in rows if r.kind == "c"]
+        segments = [_Segment(r.chain, r.key, r.name_zh, r.name_en) for r in rows
+                    if r.kind == "s"]
+        regions = [_Region(r.name_zh, r.name_en) for r in rows if r.kind == "r"]
         return cls({c.key: c for c in chains}, {(s.chain, s.key): s for s in segments},
                    {r.name: r for r in regions},
-                   hash((tuple(sorted(map(tuple, chains))), tuple(sorted(map(tuple, segments))),
-                         tuple(sorted(map(tuple, regions), key=str)))))
+                   hash((tuple(sorted(chains)), tuple(sorted(segments)),
+                         tuple(sorted(regions, key=str)))))
 
     def region(self, name) -> str:
         found = self.regions.get(name)

@@ -222,41 +222,48 @@ def list_matches(session: Session, side: Side, item: ResearchOutput | TechNeed, 
     """
     if not _is_matchable(side, item):
         return MatchList(state=MatchState.UNPUBLISHED)
-    match_set = session.scalar(
-        select(MatchSet).join(MatchGeneration)
+    model, statuses, candidate_of = (
+        (ResearchOutput, MATCHABLE_OUTPUT_STATUSES, StoredMatch.output_id) if side == Side.NEED
+        else (TechNeed, MATCHABLE_NEED_STATUSES, StoredMatch.need_id))
+    # The current set, its first stored matches and their candidates' statuses in one
+    # statement (a row per match; one row with no match when the set has none, a notice for
+    # instance). Full rows are then read only for the candidates the page shows.
+    rows = session.execute(
+        select(MatchSet, StoredMatch, model.status).join(MatchGeneration)
+        .outerjoin(StoredMatch, StoredMatch.set_id == MatchSet.id)
+        .outerjoin(model, model.id == candidate_of)
         .where(MatchGeneration.status == GenerationStatus.CURRENT, MatchSet.side == side,
-               MatchSet.profile_id == item.id))
-    if match_set is None:
+               MatchSet.profile_id == item.id)
+        .order_by(StoredMatch.rank).limit(limit)).all()
+    if not rows:
         return MatchList(state=MatchState.PENDING)
+    match_set = rows[0][0]
     state = MatchState.FRESH if match_set.profile_version == item.version else \
         MatchState.UPDATING
     common = {"chain": _guess(match_set.chain_guess), "state": state,
               "computed_at": match_set.computed_at, "floor": floor, "limit": limit}
     if match_set.notice:
         return MatchList(notice=match_set.notice, **common)
-    stored = session.scalars(select(StoredMatch).where(StoredMatch.set_id == match_set.id)
-                             .order_by(StoredMatch.rank).limit(limit)).all()
-    if side == Side.NEED:
-        ids = [m.output_id for m in stored]
-        rows = _candidates(session, ResearchOutput, ids, MATCHABLE_OUTPUT_STATUSES)
-    else:
-        ids = [m.need_id for m in stored]
-        rows = _candidates(session, TechNeed, ids, MATCHABLE_NEED_STATUSES)
-    shown = [m for m in stored if (m.output_id if side == Side.NEED else m.need_id) in rows]
+    stored = [m for _, m, _ in rows if m is not None]
+    live = [m for _, m, status in rows if m is not None and status in statuses]
     # The list's best is the stored first, even when that candidate has left the market since:
     # the quality says how this candidate compares with what the matcher found.
     best = stored[0].score if stored else 0.0
-    quality = {m.id: match_quality(m.score, best, m.rank) for m in shown}
-    below = [m for m in shown if quality[m.id] < floor]
-    if not weaker:
-        shown = [m for m in shown if quality[m.id] >= floor]
+    quality = {m.id: match_quality(m.score, best, m.rank) for m in live}
+    below = [m for m in live if quality[m.id] < floor]
+    shown = live if weaker else [m for m in live if quality[m.id] >= floor]
+
+    def candidate(m: StoredMatch) -> int:
+        return m.output_id if side == Side.NEED else m.need_id
+
+    rows = _candidates(session, model, [candidate(m) for m in shown], statuses)
+    shown = [m for m in shown if candidate(m) in rows]  # (one may have left since)
     feedback = _feedback_by_pair(session, [(m.need_id, m.output_id) for m in shown])
     items = tuple(
-        Recommendation(Match(candidate, m.score, m.parts, m.explanation), rows[candidate],
+        Recommendation(Match(candidate(m), m.score, m.parts, m.explanation), rows[candidate(m)],
                        m.need_id, m.output_id, tuple(feedback.get((m.need_id, m.output_id), ())),
                        quality=quality[m.id], rank=m.rank, floor=floor)
-        for m in shown
-        for candidate in [m.output_id if side == Side.NEED else m.need_id])
+        for m in shown)
     return MatchList(items=items, weaker=len(below), **common)
 
 

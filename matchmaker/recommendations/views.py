@@ -49,10 +49,13 @@ def match_context(item: ResearchOutput | TechNeed) -> dict | None:
     matches = services.list_matches(db.session, item.side, item, limit=limit,
                                     floor=current_app.config.get("MATCH_FLOOR", 0.0),
                                     weaker=weaker)
+    # The names are only drawn into cards and the chain guess: most pages of a busy platform
+    # show a few cards, some none.
+    names = labels.ChainNames.load(db.session) if matches.items or matches.chain else None
     return {"side": item.side, "matches": matches, "new_ids": _new_to_viewer(item, matches),
             "showing_weaker": weaker, "weaker_url": _weaker_url(not weaker),
             "may_judge": permissions.can(current_user, Action.JUDGE, item),
-            "chain_names": labels.ChainNames.load(db.session)}
+            "chain_names": names}
 
 
 def _weaker_url(show: bool) -> str:
