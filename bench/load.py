@@ -31,7 +31,6 @@ What it does, in one command:
 """
 import argparse
 import asyncio
-import json
 import os
 import random
 import statistics
@@ -41,7 +40,7 @@ from pathlib import Path
 import httpx
 
 from bench import stack
-from bench.common import engine_state, machine, percentile
+from bench.common import percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORDS = ("电池", "激光", "传感器", "算法", "材料", "控制", "检测", "涂层", "电解", "光纤",
@@ -222,12 +221,7 @@ def main() -> None:
     figures["cpu"] = account
     _print(figures, args)
     _print_cpu(account)
-    result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "args": vars(args),
-              "listings": stack.listing_counts(), "figures": figures, "machine": machine(),
-              "engine": engine_state()}
-    path = RESULTS / f"load-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"\nwritten to {path.relative_to(RESULTS.parent.parent)}")
+    stack.write_result("load", args, figures)
 
 
 if __name__ == "__main__":

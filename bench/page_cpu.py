@@ -27,7 +27,6 @@ window. Figures go to bench/results/page_cpu-<time>.json.
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import random
@@ -37,7 +36,6 @@ import time
 from pathlib import Path
 
 from bench import stack
-from bench.common import engine_state, machine
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KINDS = ("list", "need", "output", "health")
@@ -172,12 +170,7 @@ def main() -> None:
     for kind, f in figures.items():
         print(f"{kind:8} {f['n']:4d} {f['cpu_ms_median']:14.2f} {f['cpu_ms_mean']:8.2f} "
               f"{f['calls_per_request']:14d} {f['sql_per_request']:12.1f}")
-    result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "args": vars(args),
-              "listings": stack.listing_counts(), "figures": figures, "machine": machine(),
-              "engine": engine_state()}
-    path = RESULTS / f"page_cpu-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"\nwritten to {path.relative_to(RESULTS.parent.parent)}")
+    stack.write_result("page_cpu", args, figures)
 
 
 if __name__ == "__main__":

@@ -264,3 +264,20 @@ def form_fields(html: str, action: str) -> list[tuple[str, str]]:
     parser = _FormFields(action)
     parser.feed(html)
     return parser.fields
+
+
+def write_result(name: str, args, figures: dict) -> Path:
+    """Write a run's figures with its arguments, the benchmark database's listings, the machine
+    and the engine to bench/results/<name>-<time>.json; print and return the path."""
+    import json
+
+    from bench.common import engine_state, machine
+
+    results = Path(__file__).resolve().parent / "results"
+    result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "args": vars(args),
+              "listings": listing_counts(), "figures": figures, "machine": machine(),
+              "engine": engine_state()}
+    path = results / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(f"\nwritten to {path.relative_to(results.parent.parent)}")
+    return path
