@@ -52,12 +52,6 @@ def shown_limit() -> int:
     return current_app.config.get("MATCH_LIMIT", 10) if has_app_context() else 10
 
 
-def shown_floor() -> float:
-    """Return the match quality below which a listing's page leaves a match out (MATCH_FLOOR:
-    services.match_floor, what a good match reaches)."""
-    return match_floor()
-
-
 def quality_log_odds(score, best, log_rank):
     """Return a SQL expression of the match quality's log-odds (services.match_quality, as
     the calibration's linear form) from SQL expressions of the raw score, the list's best raw
@@ -159,7 +153,7 @@ def _shown_matches(columns, user: User, side: Side, listing_ids: Select, *,
     it there (SeenMatch). Candidates below the floor are shown only on request: they are never
     counted new (else a listing would stay "new" for what its page does not show)."""
     limit = shown_limit() if limit is None else limit
-    floor = shown_floor() if floor is None else floor
+    floor = match_floor() if floor is None else floor
     listing, candidate = MODELS[side], MODELS[side.other]
     candidate_id = StoredMatch.output_id if side == Side.NEED else StoredMatch.need_id
     return (

@@ -250,8 +250,8 @@ def list_matches(session: Session, side: Side, item: ResearchOutput | TechNeed, 
     # the quality says how this candidate compares with what the matcher found.
     best = stored[0].score if stored else 0.0
     quality = {m.id: match_quality(m.score, best, m.rank) for m in live}
-    below = [m for m in live if quality[m.id] < floor]
-    shown = live if weaker else [m for m in live if quality[m.id] >= floor]
+    below = [m for m in live if not is_good_match(quality[m.id], floor=floor)]
+    shown = live if weaker else [m for m in live if is_good_match(quality[m.id], floor=floor)]
 
     def candidate(m: StoredMatch) -> int:
         return m.output_id if side == Side.NEED else m.need_id
