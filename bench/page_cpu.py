@@ -11,8 +11,9 @@ login form with Flask's test client, then for each of the load test's request ki
 outputs list with a search word and a filter, a need page, an output page, /healthz):
 
 1. warms up with --warmup requests (their own listings),
-2. times --n requests one by one with time.process_time() (this process only: PostgreSQL's
-   CPU is not in the figure) and prints the median and mean CPU ms,
+2. times --n requests one by one with time.process_time() (this process only) and prints the
+   median and mean CPU ms; beside it, PostgreSQL's CPU per request (psutil: the CPU time the
+   benchmark database's backends used over the timed requests, divided by --n),
 3. runs --n further requests under cProfile and prints the Python function calls per request.
 
 Each phase draws different listings (and the same ones on every run: a fixed seed), so the
@@ -111,16 +112,37 @@ def _count_statements(app):
     return stop
 
 
+def postgres_cpu_seconds() -> float:
+    """Return the user + system CPU seconds used so far by the PostgreSQL backends serving the
+    benchmark database (its connections' processes; the server's own background processes and
+    other databases' clients are left out)."""
+    import psutil
+
+    tag = f" {stack.DATABASE_URL.rsplit('/', 1)[1]} "
+    total = 0.0
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if (proc.info["name"] or "").startswith("postgres") \
+                and tag in " ".join(proc.info["cmdline"] or ()) + " ":
+            try:
+                times = proc.cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+            total += times.user + times.system
+    return total
+
+
 def measure(client, kind: str, ids: dict, rng: random.Random, n: int, warmup: int,
             profile_top: int, dump: bool = False) -> dict:
     """Warm up, time n requests of kind, then profile n more; return the figures."""
     for path in paths(kind, ids, rng, warmup):
         _get(client, path)
     times = []
+    postgres_before = postgres_cpu_seconds()
     for path in paths(kind, ids, rng, n):
         started = time.process_time()
         _get(client, path)
         times.append((time.process_time() - started) * 1000)
+    postgres_ms = (postgres_cpu_seconds() - postgres_before) * 1000 / n
     profiler = cProfile.Profile(time.process_time)  # CPU, not the wait for PostgreSQL
     statements = _count_statements(client.application)
     for path in paths(kind, ids, rng, n):
@@ -130,6 +152,7 @@ def measure(client, kind: str, ids: dict, rng: random.Random, n: int, warmup: in
     stats = pstats.Stats(profiler)
     figures = {"n": n, "cpu_ms_median": round(statistics.median(times), 2),
                "cpu_ms_mean": round(statistics.fmean(times), 2),
+               "postgres_cpu_ms_mean": round(postgres_ms, 2),
                "calls_per_request": round(stats.total_calls / n),
                "sql_per_request": round(statements() / n, 1)}
     if dump:
@@ -165,11 +188,12 @@ def main() -> None:
         rng = random.Random(f"{kind}-7")
         figures[kind] = measure(client, kind, ids, rng, args.n, args.warmup,
                                 args.top if kind in args.profile else 0, args.dump)
-    print(f"\n{'request':8} {'n':>4} {'CPU ms median':>14} {'mean':>8} {'calls/request':>14} "
-          f"{'SQL/request':>12}")
+    print(f"\n{'request':8} {'n':>4} {'CPU ms median':>14} {'mean':>8} {'PostgreSQL ms':>14} "
+          f"{'calls/request':>14} {'SQL/request':>12}")
     for kind, f in figures.items():
         print(f"{kind:8} {f['n']:4d} {f['cpu_ms_median']:14.2f} {f['cpu_ms_mean']:8.2f} "
-              f"{f['calls_per_request']:14d} {f['sql_per_request']:12.1f}")
+              f"{f['postgres_cpu_ms_mean']:14.2f} {f['calls_per_request']:14d} "
+              f"{f['sql_per_request']:12.1f}")
     stack.write_result("page_cpu", args, figures)
 
 

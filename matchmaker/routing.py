@@ -7,8 +7,10 @@ used to become a 500.
 """
 from flask import Flask, abort, request
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Column, Select, func, literal_column, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import iterate
 from werkzeug.routing import IntegerConverter
 
 ID_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every primary key
@@ -66,49 +68,78 @@ class CappedPagination(SelectPagination):
     page view, more work than the page itself. Past the cap the page says "more than N
     results" (``capped``) and offers the pages up to the cap; narrowing the search or the
     filters gives the exact figure again.
+
+    On PostgreSQL the hits are found once per page view (``_hit_ids``): one statement
+    collects up to CAP + 1 of them through the search index with the columns they are ordered
+    by, and orders them. Within the cap that list is the count and the page's ids both, and
+    only the page's rows are then loaded; past it the newest-first walk gives the page.
     """
 
     CAP = 500
 
     capped: bool = False
     _total: int | None = None
+    _ordered_ids: list | None = None  # every hit, in page order (PostgreSQL, within the cap)
 
     def _query_count(self) -> int:
         if self._total is None:
-            stmt: Select = self._query_args["select"]
             session: Session = self._query_args["session"]
-            hits = (stmt.order_by(None)
-                    .with_only_columns(literal_column("1"), maintain_column_froms=True)
-                    .limit(self.CAP + 1).subquery())
-            total = session.execute(select(func.count()).select_from(hits)).scalar_one()
+            if session.get_bind().dialect.name == "postgresql":
+                total = len(self._hit_ids())
+            else:
+                stmt: Select = self._query_args["select"]
+                hits = (stmt.order_by(None)
+                        .with_only_columns(literal_column("1"), maintain_column_froms=True)
+                        .limit(self.CAP + 1).subquery())
+                total = session.execute(select(func.count()).select_from(hits)).scalar_one()
             self.capped = total > self.CAP
             self._total = min(total, self.CAP)
         return self._total
 
-    def _query_items(self) -> list:
-        """Return the page's rows; on PostgreSQL, when the results are few (within the cap),
-        collect them all first and order them afterwards.
+    def _hit_ids(self) -> list:
+        """Return the ids of up to CAP + 1 hits, ordered as the page orders them (when there
+        are more, which ones is arbitrary: the list is then only counted).
 
-        For a page of newest listings PostgreSQL walks the newest-first index and tests each
-        row against the search and the filters until it has a page. That is quick when hits
-        are dense and slow when they are sparse, because each test unpacks the row's whole
-        search vector from its TOAST storage: a rare word with a transfer-mode filter tested
-        tens of thousands of rows for one page (光纤 + equity at 100k outputs: 166 ms). The
-        count, which the page needs anyway and which stops at the cap, says which case this
-        is: within the cap, a MATERIALIZED CTE makes PostgreSQL collect the hits through the
-        search index first (no vector unpacked), then order the few it found.
+        For a page of newest listings PostgreSQL would walk the newest-first index and test
+        each row against the search and the filters until it has a page. That is quick when
+        hits are dense and slow when they are sparse, because each test unpacks the row's
+        whole search vector from its TOAST storage: a rare word with a transfer-mode filter
+        tested tens of thousands of rows for one page (光纤 + equity at 100k outputs: 166 ms).
+        A MATERIALIZED CTE makes it collect the hits through the search index first (no
+        vector unpacked), with only the id and the ordering columns, and order the few found.
+        This one statement used to be two, a count and a page, that each found the hits.
         """
+        stmt: Select = self._query_args["select"]
+        session: Session = self._query_args["session"]
+        entity = stmt.column_descriptions[0]["entity"]
+        order = list(stmt._order_by_clauses)
+        keys: list[Column] = []  # the columns the order reads, besides the id
+        for element in (e for clause in order for e in iterate(clause)):
+            if isinstance(element, Column) and not element.compare(entity.id.expression) \
+                    and not any(element.compare(key) for key in keys):
+                keys.append(element)
+        hits = (stmt.order_by(None).with_only_columns(entity.id, *keys)
+                .limit(self.CAP + 1).cte("hits").prefix_with("MATERIALIZED"))
+        adapter = ClauseAdapter(hits)
+        ordered = select(hits.c.id).order_by(*(adapter.traverse(clause) for clause in order))
+        self._ordered_ids = list(session.scalars(ordered))
+        return self._ordered_ids
+
+    def _query_items(self) -> list:
+        """Return the page's rows: within the cap on PostgreSQL, the page's slice of the
+        ordered hits loaded by id; otherwise (SQLite, or past the cap) the SELECT's own page."""
         session: Session = self._query_args["session"]
         if session.get_bind().dialect.name != "postgresql" or self._dense():
             return super()._query_items()
         stmt: Select = self._query_args["select"]
         entity = stmt.column_descriptions[0]["entity"]
-        hits = (stmt.order_by(None).with_only_columns(entity.id)
-                .cte("hits").prefix_with("MATERIALIZED"))
-        page = (select(entity).where(entity.id.in_(select(hits.c.id)))
-                .order_by(*stmt._order_by_clauses).options(*stmt._with_options)
-                .limit(self.per_page).offset(self._query_offset))
-        return list(session.execute(page).unique().scalars())
+        ids = self._ordered_ids[self._query_offset:self._query_offset + self.per_page]
+        if not ids:
+            return []
+        rows = session.execute(select(entity).where(entity.id.in_(ids))
+                               .options(*stmt._with_options)).unique().scalars()
+        position = {row_id: n for n, row_id in enumerate(ids)}
+        return sorted(rows, key=lambda row: position[row.id])
 
     def _dense(self) -> bool:
         """Return whether the results pass the cap (then the newest-first walk is quick)."""

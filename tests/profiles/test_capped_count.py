@@ -4,7 +4,7 @@ import re
 import pytest
 
 from matchmaker.routing import CappedPagination
-from tests.conftest import submit
+from tests.conftest import IS_POSTGRES, submit
 
 WORD = "钒液流储能双极板"
 
@@ -79,3 +79,38 @@ def test_few_and_many_results_come_in_the_same_order(app, db_session, monkeypatc
         pages[cap] = [o.id for o in page.items]
     expected = [o.id for o in db_session.scalars(stmt).all()][(page_number - 1) * 2:][:2]
     assert pages[3] == pages[10] == expected
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the single hits statement is PostgreSQL's path")
+@pytest.mark.parametrize("cap, searches", [(10, 1), (3, 2)])
+def test_postgres_searches_once_within_the_cap(app, db_session, monkeypatch, five_outputs, cap,
+                                               searches):
+    """Within the cap the ordered hits give both the count and the page's ids, and the page's
+    rows are then loaded by id: one search, not a count and a page that each search. Past the
+    cap the hits are only counted and the page walks the newest-first order (two)."""
+    from sqlalchemy import event, select
+
+    from matchmaker.profiles.models import ResearchOutput
+    from matchmaker.routing import paginate_capped
+
+    monkeypatch.setattr(CappedPagination, "CAP", cap)
+    stmt = (select(ResearchOutput).where(ResearchOutput.title.contains(WORD))
+            .order_by(ResearchOutput.published_at.desc().nulls_first(), ResearchOutput.id.desc()))
+    seen = []
+    engine = db_session.get_bind().engine
+
+    def record(conn, cursor, statement, parameters, *args):
+        seen.append(parameters)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with app.test_request_context():
+            page = paginate_capped(db_session, stmt, page=1, per_page=2)
+            ids = [o.id for o in page.items]
+            total = page.total
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    searching = [p for p in seen if any(WORD in str(value) for value in p.values())]
+    assert len(searching) == searches
+    assert (total, page.capped) == ((5, False) if cap == 10 else (3, True))
+    assert ids == [o.id for o in db_session.scalars(stmt).all()][:2]
