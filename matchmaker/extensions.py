@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and initialised in create_app."""
+import json
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,7 +27,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+def _json_default(value):
+    """Return a value json cannot write as one it can: numpy scalars (the matcher's scores
+    and parts) as plain numbers, anything else as its text."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def json_dumps(value) -> str:
+    """The JSON columns' serializer (json.dumps, with numpy scalars written as numbers)."""
+    return json.dumps(value, default=_json_default)
+
+
+db = SQLAlchemy(model_class=Base, engine_options={"json_serializer": json_dumps})
 migrate = Migrate()
 csrf = CSRFProtect()
 login = LoginManager()

@@ -12,7 +12,6 @@ matches.rebuild  after a chain edit (and nightly): refit the matcher, write a wh
 
 Functions flush or commit as their docstring says; the job runner owns the last commit.
 """
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -88,12 +87,6 @@ def current_generation(session: Session) -> MatchGeneration | None:
 
 # --- writing sets -------------------------------------------------------------------------------
 
-def _plain(value):
-    """Return value with numpy scalars turned into plain numbers (for the JSON columns)."""
-    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item")
-                                 else str(v)))
-
-
 def _guess(ranking: Ranking) -> dict:
     guess = ranking.chain
     return {"chain": guess.chain, "segment": guess.segment,
@@ -133,10 +126,13 @@ def write_sets(session: Session, generation_id: int, side: Side,
                                   else (match.candidate_id, ranking.query_id))
             rows.append({"set_id": match_set.id, "rank": rank, "need_id": need_id,
                          "output_id": output_id, "score": float(match.score),
-                         "parts": _plain(dict(match.parts)),
-                         "explanation": _plain(dict(match.explanation))})
+                         "parts": dict(match.parts), "explanation": dict(match.explanation)})
     if rows:
-        session.execute(StoredMatch.__table__.insert(), rows)
+        # With RETURNING, SQLAlchemy sends many rows per INSERT ("insertmanyvalues") instead
+        # of one statement per row, each an executor start for PostgreSQL. (The JSON columns'
+        # serializer writes numpy numbers: extensions.json_dumps.)
+        table = StoredMatch.__table__
+        session.execute(table.insert().returning(table.c.id), rows)
     return len(sets)
 
 

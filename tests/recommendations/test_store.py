@@ -179,3 +179,31 @@ def test_an_output_rewritten_to_fit_a_need_enters_that_needs_list(login_as, db_s
             "version": str(output.version)}
     assert submit(owner, f"/outputs/{output.id}/edit", form).status_code == 302
     assert output.id in candidates(broker.get(f"/needs/{need.id}").get_data(as_text=True))
+
+
+def test_write_sets_stores_numpy_numbers_as_plain_json(db_session):
+    """The matcher's parts and explanations may hold numpy scalars; the JSON columns'
+    serializer (extensions.json_dumps) writes them as numbers, many rows per statement."""
+    import numpy as np
+
+    from matchmaker.matching import Match, Ranking
+
+    generation = store.current_generation(db_session)
+    need = need_by_ref(db_session, "h2-n-003")
+    outputs = db_session.scalars(select(ResearchOutput.id).order_by(ResearchOutput.id)
+                                 .limit(3)).all()
+    matches = tuple(Match(output_id, np.float32(0.5 - n / 10),
+                          {"text": np.float64(0.25), "chain": np.float32(1.0)},
+                          {"shared_terms": ["电解槽"], "gap": np.int64(2)})
+                    for n, output_id in enumerate(outputs))
+    written = store.write_sets(db_session, generation.id, Side.NEED,
+                               [(Ranking(need.id, matches), need.version)], limit=10, floor=0.05)
+    stored = db_session.scalars(select(StoredMatch).join(MatchSet).where(
+        MatchSet.generation_id == generation.id, MatchSet.side == Side.NEED,
+        MatchSet.profile_id == need.id).order_by(StoredMatch.rank)).all()
+    assert written == 1
+    assert [(m.rank, m.output_id) for m in stored] == [(1, outputs[0]), (2, outputs[1]),
+                                                       (3, outputs[2])]
+    assert stored[0].parts == {"text": 0.25, "chain": 1.0}
+    assert stored[2].explanation == {"shared_terms": ["电解槽"], "gap": 2}
+    assert isinstance(stored[2].explanation["gap"], int)
