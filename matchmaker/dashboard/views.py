@@ -73,14 +73,13 @@ def _period(year: int) -> actuals.Period:
 
 def chart_tables(year: int) -> list[build.ChartTable]:
     """Return the dashboard's five charts as tables, for the year."""
-    period = _period(year)
+    period, quality = _period(year), gaps.gap_quality()
     funnel, lost = charts.funnel(db.session)
     return [build.funnel_table(funnel, lost),
             build.chain_table(charts.per_chain(db.session, period), year),
             build.monthly_table(charts.monthly(db.session, period), year),
             build.stage_days_table(charts.median_days(db.session, period), year),
-            build.heatmap_table(charts.heatmap(db.session, quality=gaps.gap_quality()),
-                                gaps.gap_quality())]
+            build.heatmap_table(charts.heatmap(db.session, quality=quality), quality)]
 
 
 def kpi_rows(year: int):
