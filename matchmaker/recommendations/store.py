@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from flask import current_app
-from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from matchmaker.domain import MATCHABLE_NEED_STATUSES, MATCHABLE_OUTPUT_STATUSES, Side
@@ -134,6 +134,23 @@ def write_sets(session: Session, generation_id: int, side: Side,
         table = StoredMatch.__table__
         session.execute(table.insert().returning(table.c.id), rows)
     return len(sets)
+
+
+def analyze_match_tables(session: Session) -> bool:
+    """Refresh PostgreSQL's statistics of the match tables (ANALYZE); False on SQLite.
+
+    Every stored match checks its foreign key to its set, with a plan each connection makes
+    once and keeps until the table's statistics change. Made while match_sets was nearly empty
+    (a new database's first rebuild), that plan reads the whole table for every row, so
+    writing a generation grew quadratic: at 100k listings the checks read 30 billion rows and
+    the rebuild took 24 minutes, most of it PostgreSQL's CPU (bench/README.md, "Runtime").
+    Where autovacuum is off or has not caught up, nothing else refreshes the statistics; a
+    rebuild does it as the tables double, which also makes every connection plan anew.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    session.execute(text("ANALYZE match_sets, stored_matches"))
+    return True
 
 
 def _rank(index: MatchIndex, side: Side, row, *, limit: int, explain: bool = True) -> Ranking:
@@ -267,6 +284,7 @@ def rebuild(session: Session, index: MatchIndex,
     limit, written = _limit(), 0
     total = sum(index.size.values())
     if index.matcher is not None:
+        analyze_at = WRITE_CHUNK
         for side in (Side.NEED, Side.OUTPUT):
             stamps = index.stamps[side]
             batch = []
@@ -276,11 +294,15 @@ def rebuild(session: Session, index: MatchIndex,
                     written += write_sets(session, generation.id, side, batch, limit=limit,
                                           floor=index.min_score)
                     batch = []
+                    if written >= analyze_at:
+                        analyze_match_tables(session)
+                        analyze_at = 2 * written
                     session.commit()
                     progress(written, total, "ranking")
             written += write_sets(session, generation.id, side, batch, limit=limit,
                                   floor=index.min_score)
             session.commit()
+        analyze_match_tables(session)  # the pages' statements plan with the whole generation
         # Listings saved while the generation was being written.
         caught_up = refresh(session, index, generation)
     else:

@@ -1,6 +1,8 @@
 """Stored matches: written by jobs, read by pages; fresh after saves, swapped after a refit."""
+import math
+
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 
 from matchmaker.domain import Side
 from matchmaker.jobs import BackgroundJob, JobStatus
@@ -13,7 +15,7 @@ from matchmaker.recommendations.models import (
     MatchSet,
     StoredMatch,
 )
-from tests.conftest import submit
+from tests.conftest import IS_POSTGRES, submit
 from tests.recommendations.conftest import candidates, need_by_ref, output_by_ref
 
 BROKER = "broker-zhangmin"
@@ -207,3 +209,38 @@ def test_write_sets_stores_numpy_numbers_as_plain_json(db_session):
     assert stored[0].parts == {"text": 0.25, "chain": 1.0}
     assert stored[2].explanation == {"shared_terms": ["电解槽"], "gap": 2}
     assert isinstance(stored[2].explanation["gap"], int)
+
+
+def test_a_rebuild_refreshes_the_match_tables_statistics_as_they_grow(app, db_session,
+                                                                      monkeypatch):
+    """Each connection plans the stored matches' foreign-key check once, with the statistics
+    of the moment: on a new database (autovacuum off or behind) that plan read all of
+    match_sets for every stored match. A rebuild on PostgreSQL analyzes the match tables after
+    its first chunk, whenever they have doubled since, and once at the end; SQLite has no
+    such statistics."""
+    monkeypatch.setattr(store, "WRITE_CHUNK", 50)  # chunks enough for the doubling to show
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement.lstrip().split(None, 3)[:3])
+
+    engine = db_session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with app.app_context():
+            result = store.rebuild(db_session, store.current_index())
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    analyzes = [i for i, words in enumerate(statements) if words[0] == "ANALYZE"]
+    if not IS_POSTGRES:
+        assert analyzes == []
+        return
+    set_inserts = [i for i, words in enumerate(statements)
+                   if words[:3] == ["INSERT", "INTO", "match_sets"]]
+    swap = max(i for i, words in enumerate(statements)
+               if words[:2] == ["UPDATE", "match_generations"])
+    chunks = result["sets"] // store.WRITE_CHUNK
+    assert chunks >= 6
+    assert analyzes[0] < set_inserts[1]  # after the first chunk, before the second
+    assert 3 <= len(analyzes) <= 2 + math.ceil(math.log2(chunks))  # doubling, not every chunk
+    assert set_inserts[-1] < analyzes[-1] < swap
