@@ -14,6 +14,7 @@ Several pairings between the same two participants are one candidate pair for th
 and the meeting is about the best confirmed pairing.
 """
 from collections import defaultdict
+from itertools import product
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +26,7 @@ from matchmaker.events.services import refuse
 from matchmaker.permissions import Action
 from matchmaker.pipeline import clock
 from matchmaker.profiles.models import ResearchOutput, TechNeed
-from matchmaker.recommendations.models import MatchSet, StoredMatch
-from matchmaker.recommendations.services import pair_qualities
+from matchmaker.recommendations.services import is_good_match, pair_qualities
 from matchmaker.recommendations.store import current_generation
 
 PROPOSALS_PER_NEED = 5  # the matcher's best outputs proposed for each need brought
@@ -71,34 +71,36 @@ def pairing_qualities(session: Session, pairings: list[EventPairing]) -> dict[in
 
 def propose_pairings(session: Session, event: Event, *, actor,
                      per_need: int = PROPOSALS_PER_NEED) -> list[EventPairing]:
-    """Add the matcher's best pairs among the confirmed participants' needs and outputs
-    (from the current stored matches, both sides' lists); return the new pairings."""
+    """Add, for each need the confirmed participants brought, its best good matches among the
+    outputs brought (from the current stored matches, both sides' lists); return the new
+    pairings. Best by match quality, which compares across needs as raw scores do not (the
+    solver weighs pairings of different needs against each other); pairs below the quality
+    floor are not proposed (recommendations.services.is_good_match). A pairing's score is its
+    pair's quality."""
     _require_editable(actor, event)
     needs, outputs = _brought(event)
-    generation = current_generation(session)
-    if generation is None or not needs or not outputs:
+    if current_generation(session) is None or not needs or not outputs:
         return []
-    rows = session.execute(
-        select(StoredMatch.need_id, StoredMatch.output_id, StoredMatch.score)
-        .join(MatchSet, MatchSet.id == StoredMatch.set_id)
-        .where(MatchSet.generation_id == generation.id,
-               StoredMatch.need_id.in_(needs), StoredMatch.output_id.in_(outputs)))
-    best: dict[tuple[int, int], float] = {}
-    for need_id, output_id, score in rows:
-        best[(need_id, output_id)] = max(score, best.get((need_id, output_id), 0.0))
+    quality = pair_qualities(session, product(needs, outputs))
     existing = {(p.need_id, p.output_id) for p in list_pairings(session, event)}
     by_need = defaultdict(list)
-    for (need_id, output_id), score in best.items():
-        by_need[need_id].append((score, output_id))
+    for (need_id, output_id), value in quality.items():
+        if is_good_match(value):
+            by_need[need_id].append((value, output_id))
     added = []
     for need_id, scored in sorted(by_need.items()):
-        for score, output_id in sorted(scored, key=lambda s: (-s[0], s[1]))[:per_need]:
+        for value, output_id in sorted(scored, key=lambda s: (-s[0], s[1]))[:per_need]:
             if (need_id, output_id) in existing:
                 continue
             added.append(_add(session, event, need_id, output_id, needs, outputs,
-                              score=score, source="matcher", confirmed=False))
+                              score=value, source="matcher", confirmed=False))
     session.flush()
     return added
+
+
+def _pair_quality(session: Session, need_id: int, output_id: int) -> float:
+    """Return the pair's match quality, 0 when it is in no current list."""
+    return pair_qualities(session, [(need_id, output_id)]).get((need_id, output_id), 0.0)
 
 
 def _add(session, event, need_id, output_id, needs, outputs, *, score, source, confirmed):
@@ -122,10 +124,8 @@ def add_pairing(session: Session, event: Event, need: TechNeed, output: Research
             EventPairing.event_id == event.id, EventPairing.need_id == need.id,
             EventPairing.output_id == output.id)):
         raise refuse("pairing_exists", "need_id")
-    score = session.scalar(select(StoredMatch.score).where(
-        StoredMatch.need_id == need.id, StoredMatch.output_id == output.id)
-        .order_by(StoredMatch.score.desc()).limit(1)) or 0.0
-    pairing = _add(session, event, need.id, output.id, needs, outputs, score=score,
+    pairing = _add(session, event, need.id, output.id, needs, outputs,
+                   score=_pair_quality(session, need.id, output.id),
                    source=source, confirmed=True)
     session.flush()
     return pairing
@@ -141,10 +141,8 @@ def pair_for_request(session: Session, event: Event, need_id: int,
         EventPairing.output_id == output_id))
     if pairing is None:
         needs, outputs = _brought(event)
-        score = session.scalar(select(StoredMatch.score).where(
-            StoredMatch.need_id == need_id, StoredMatch.output_id == output_id)
-            .order_by(StoredMatch.score.desc()).limit(1)) or 0.0
-        pairing = _add(session, event, need_id, output_id, needs, outputs, score=score,
+        pairing = _add(session, event, need_id, output_id, needs, outputs,
+                       score=_pair_quality(session, need_id, output_id),
                        source="request", confirmed=True)
     pairing.source, pairing.is_confirmed = "request", True
     session.flush()

@@ -6,6 +6,9 @@ from matchmaker import signals
 from matchmaker.errors import NotFoundError, PermissionDeniedError
 from matchmaker.events import scheduling, services
 from matchmaker.events.services import EventRefusedError
+from matchmaker.recommendations.services import match_quality
+from tests.pipeline.test_match_quality import store_scores
+from tests.recommendations.conftest import settle_jobs
 
 
 def _confirm_all(db_session, fair):
@@ -19,13 +22,36 @@ def _confirm_all(db_session, fair):
 def test_proposals_come_from_the_stored_matches_best_first(db_session, fair):
     pairings = scheduling.propose_pairings(db_session, fair.world.event,
                                            actor=fair.world.organiser, per_need=1)
-    got = {(p.need_id, p.output_id, round(p.score, 2), p.source, p.is_confirmed)
-           for p in pairings}
-    assert got == {(fair.needs[0].id, fair.outputs[0].id, 0.9, "matcher", False),
-                   (fair.needs[1].id, fair.outputs[0].id, 0.7, "matcher", False)}
+    got = {(p.need_id, p.output_id, p.score, p.source, p.is_confirmed) for p in pairings}
+    # A pairing's score is its pair's match quality (the need lists: 0.9, 0.8 and 0.7, 0.6).
+    assert got == {(fair.needs[0].id, fair.outputs[0].id, match_quality(0.9, 0.9, 1),
+                    "matcher", False),
+                   (fair.needs[1].id, fair.outputs[0].id, match_quality(0.7, 0.7, 1),
+                    "matcher", False)}
     again = scheduling.propose_pairings(db_session, fair.world.event,
                                         actor=fair.world.organiser, per_need=1)
     assert again == []  # nothing twice
+
+
+def test_proposals_leave_out_pairs_below_the_quality_floor(app, db_session, fair,
+                                                          monkeypatch):
+    """Quality, not the raw score, decides: needs[0]'s second output and needs[1]'s first
+    both score 0.30, but second under a best of 0.35 is a weaker match than first of its
+    list; a floor between their qualities proposes only the latter."""
+    settle_jobs(app, db_session)  # the factories' refresh first, then the lists below
+    (n0, n1), (o0, o1) = fair.needs, fair.outputs
+    store_scores(db_session, n0, [(o0, 0.35), (o1, 0.30)])
+    store_scores(db_session, n1, [(o0, 0.30), (o1, 0.28)])
+    for output in fair.outputs:
+        store_scores(db_session, output, [])
+    weaker, stronger = match_quality(0.30, 0.35, 2), match_quality(0.30, 0.30, 1)
+    assert weaker < stronger
+    monkeypatch.setitem(app.config, "MATCH_FLOOR", (weaker + stronger) / 2)
+    with app.app_context():
+        pairings = scheduling.propose_pairings(db_session, fair.world.event,
+                                               actor=fair.world.organiser)
+    assert {(p.need_id, p.output_id): p.score for p in pairings} == {
+        (n0.id, o0.id): match_quality(0.35, 0.35, 1), (n1.id, o0.id): stronger}
 
 
 def test_proposals_leave_out_unconfirmed_participants(db_session, fair):
@@ -43,8 +69,8 @@ def test_add_pairing_refuses_listings_not_brought_and_duplicates(db_session, fai
     assert raised.value.code == "pairing_not_brought"
     pairing = scheduling.add_pairing(db_session, w.event, fair.needs[0], fair.outputs[1],
                                      actor=w.organiser)
-    assert (pairing.is_confirmed, pairing.source, round(pairing.score, 2)) == (
-        True, "organiser", 0.8)
+    assert (pairing.is_confirmed, pairing.source, pairing.score) == (
+        True, "organiser", match_quality(0.8, 0.9, 2))  # the pair's quality, not its raw score
     with pytest.raises(EventRefusedError) as raised:
         scheduling.add_pairing(db_session, w.event, fair.needs[0], fair.outputs[1],
                                actor=w.organiser)
