@@ -1,44 +1,22 @@
 """Meeting requests on the event page: ask another participant, accept, decline, withdraw
 (routes on events.bp; the rules are in events.requests)."""
-from collections import defaultdict
-
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from matchmaker.events import forms, labels, requests, services
+from matchmaker.events import forms, labels, requests, scheduling, services
 from matchmaker.events.models import Event, EventParticipant
 from matchmaker.events.views import attempt, bp, load_event
 from matchmaker.extensions import db
 from matchmaker.forms_common import flash_form_errors
 from matchmaker.profiles.models import ResearchOutput, TechNeed
-from matchmaker.recommendations.models import MatchSet, StoredMatch
-from matchmaker.recommendations.store import current_generation
 
 
 def _titles(model, ids) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(select(model.id, model.title).where(model.id.in_(ids))).all())
-
-
-def _best_scores(need_ids, output_ids, *, of_outputs: bool) -> dict[int, float]:
-    """Return {output id (of_outputs) or need id: its best current match score with the
-    listings on the other side}."""
-    generation = current_generation(db.session)
-    if generation is None or not need_ids or not output_ids:
-        return {}
-    rows = db.session.execute(
-        select(StoredMatch.need_id, StoredMatch.output_id, StoredMatch.score)
-        .join(MatchSet, MatchSet.id == StoredMatch.set_id)
-        .where(MatchSet.generation_id == generation.id, StoredMatch.need_id.in_(need_ids),
-               StoredMatch.output_id.in_(output_ids)))
-    best: dict[int, float] = defaultdict(float)
-    for need_id, output_id, score in rows:
-        key = output_id if of_outputs else need_id
-        best[key] = max(best[key], score)
-    return best
 
 
 def request_form(event: Event, own: EventParticipant) -> forms.MeetingRequestForm:
@@ -52,8 +30,9 @@ def request_form(event: Event, own: EventParticipant) -> forms.MeetingRequestFor
     their_ids = [i for _p, i in theirs]
     own_model, their_model = (TechNeed, ResearchOutput) if enterprise else (
         ResearchOutput, TechNeed)
-    best = (_best_scores(mine, their_ids, of_outputs=True) if enterprise
-            else _best_scores(their_ids, mine, of_outputs=False))
+    best = (scheduling.best_qualities(db.session, mine, their_ids, of_outputs=True)
+            if enterprise else
+            scheduling.best_qualities(db.session, their_ids, mine, of_outputs=False))
     titles = _titles(their_model, their_ids)
     theirs.sort(key=lambda item: (-best.get(item[1], 0.0), item[0].organisation.name, item[1]))
     form.their_listing.choices = forms.choices(

@@ -69,6 +69,19 @@ def pairing_qualities(session: Session, pairings: list[EventPairing]) -> dict[in
             if (p.need_id, p.output_id) in quality}
 
 
+def best_qualities(session: Session, need_ids, output_ids, *,
+                   of_outputs: bool) -> dict[int, float]:
+    """Return {output id (of_outputs) or need id: its best match quality with the listings on
+    the other side} (pairs in no current list left out): the meeting-request form offers the
+    other side's listings in this order."""
+    best: dict[int, float] = {}
+    for (need_id, output_id), value in pair_qualities(session,
+                                                      product(need_ids, output_ids)).items():
+        key = output_id if of_outputs else need_id
+        best[key] = max(value, best.get(key, 0.0))
+    return best
+
+
 def propose_pairings(session: Session, event: Event, *, actor,
                      per_need: int = PROPOSALS_PER_NEED) -> list[EventPairing]:
     """Add, for each need the confirmed participants brought, its best good matches among the

@@ -199,3 +199,20 @@ def test_other_brokers_cannot_lock(db_session, fair):
     with pytest.raises((PermissionDeniedError, NotFoundError)):
         scheduling.set_meeting_lock(db_session, meeting, True, actor=w.other_broker)
     assert meeting.is_locked is False
+
+
+def test_the_request_form_offers_listings_by_their_best_quality(app, db_session, fair):
+    """outputs[1] is needs[0]'s second under a best of 0.35 (raw 0.305) and needs[1]'s first
+    (raw 0.30): by quality, not raw score, the institution's form offers needs[1] first."""
+    settle_jobs(app, db_session)
+    (n0, n1), (o0, o1) = fair.needs, fair.outputs
+    store_scores(db_session, n0, [(o0, 0.35), (o1, 0.305)])
+    store_scores(db_session, n1, [(o1, 0.30)])
+    for output in fair.outputs:
+        store_scores(db_session, output, [])
+    best = scheduling.best_qualities(db_session, [n0.id, n1.id], [o1.id], of_outputs=False)
+    assert best == {n0.id: match_quality(0.305, 0.35, 2), n1.id: match_quality(0.30, 0.30, 1)}
+    assert best[n1.id] > best[n0.id]
+    assert scheduling.best_qualities(db_session, [n0.id, n1.id], [o0.id, o1.id],
+                                     of_outputs=True) == {
+        o0.id: match_quality(0.35, 0.35, 1), o1.id: match_quality(0.30, 0.30, 1)}
