@@ -616,8 +616,9 @@ class Matcher:
     def _candidates(self, query, cos, direct, side: _SideIndex, query_side: Side, query_mix,
                     limit: int) -> tuple[np.ndarray, dict, np.ndarray]:
         """Score only the rows that can reach the top: the best by text first, then every
-        row whose upper bound (text at its best with a perfect chain and fit) beats the
-        current limit-th score. Exact, and it spares the rules most of a large index."""
+        row whose upper bound (its text with the best chain value its chain and confidence
+        allow, and a perfect fit) beats the current limit-th score. Exact, and it spares the
+        rules most of a large index."""
         eligible = np.flatnonzero(side.arrays["active"] & (direct > 0))
         pool = max(config.CANDIDATE_POOL, 10 * limit)
         if eligible.size > pool:
@@ -629,7 +630,9 @@ class Matcher:
         if eligible.size > first.size and scores.size >= limit:
             w = self.weights_
             text = np.minimum(1.0, cos[eligible] / config.TEXT_SATURATION)
-            bound = (w["text"] * text + w["chain"]) / (w["text"] + w["chain"])
+            chain = rules.chain_fit_bound(query, side.arrays["chain"][eligible],
+                                          side.arrays["chain_conf"][eligible])
+            bound = (w["text"] * text + w["chain"] * chain) / (w["text"] + w["chain"])
             kth = np.partition(scores, -limit)[-limit]
             more = np.setdiff1d(eligible[bound >= kth], first, assume_unique=True)
             if more.size:

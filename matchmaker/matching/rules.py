@@ -55,6 +55,24 @@ def chain_fit(q, c, q_mix: np.ndarray, c_mix: np.ndarray) -> np.ndarray:
     return np.where(c.chain >= 0, confidence * value + (1 - confidence) * NEUTRAL, NEUTRAL)
 
 
+# The most a chain value can be: the same segment, or (chain evidence is a share per chain, so
+# the overlap of two profiles' evidence is at most 1) the full overlap across chains.
+CHAIN_VALUE_MAX = max(*SEGMENT_VALUE.values(), FAR_SEGMENT, UNKNOWN_SEGMENT,
+                      OTHER_CHAIN + CROSS_CHAIN)
+
+
+def chain_fit_bound(q, c_chain: np.ndarray, c_conf: np.ndarray) -> np.ndarray | float:
+    """Return an upper bound of chain_fit(q, c, …) per candidate from the chains and
+    confidences alone: what the best segment or overlap would give at the pair's confidence
+    (NEUTRAL where either side has no chain). The ranking skips rows whose text cannot reach
+    the top even with it (engine.Matcher._candidates)."""
+    if q.chain < 0:
+        return NEUTRAL
+    confidence = q.chain_conf * c_conf
+    return np.where(c_chain >= 0, confidence * CHAIN_VALUE_MAX + (1 - confidence) * NEUTRAL,
+                    NEUTRAL)
+
+
 def trl_fit(need_trl, output_trl) -> np.ndarray:
     """1 when the output is at least as mature as required; minus TRL_STEP per missing level."""
     need_trl, output_trl = np.broadcast_arrays(need_trl, output_trl)

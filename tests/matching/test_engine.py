@@ -146,3 +146,24 @@ def test_the_engine_imports_without_flask_or_sqlalchemy():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[2], check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_skipping_rows_that_cannot_reach_the_top_changes_no_ranking(seed_data, seed_matcher,
+                                                                    monkeypatch):
+    """_candidates scores a pool by text, then only the rows whose upper bound reaches the
+    tenth score: the rankings (ids, scores, order) are those of scoring every row."""
+    from matchmaker.matching import config
+
+    outputs, needs = seed_data
+
+    def rankings():
+        return ([[(m.candidate_id, m.score) for m in seed_matcher.rank_outputs(n, explain=False)
+                  .matches] for n in needs],
+                [[(m.candidate_id, m.score) for m in seed_matcher.rank_needs(o, explain=False)
+                  .matches] for o in outputs])
+
+    monkeypatch.setattr(config, "CANDIDATE_POOL", 10)  # a pool of 100: most rows skipped
+    pruned = rankings()
+    monkeypatch.setattr(config, "CANDIDATE_POOL", 10 ** 9)  # every row scored
+    full = rankings()
+    assert pruned == full and sum(map(len, full[0])) > 10 * len(needs) * 0.8

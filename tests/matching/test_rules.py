@@ -100,3 +100,29 @@ def test_withdrawn_and_transferred_outputs_never_appear(mini_book, status):
 def test_unrelated_outputs_are_not_returned(mini_book):
     ranking = Matcher(mini_book).fit([*FILLER], [NEED]).rank_outputs(NEED, limit=10)
     assert "f1" not in [m.candidate_id for m in ranking.matches]
+
+
+def test_the_chain_bound_is_never_below_the_chain_fit():
+    """The ranking skips rows whose text cannot reach the top with chain_fit_bound: every pair
+    of chains, segments, confidences and chain evidence stays at or under it."""
+    import numpy as np
+
+    from matchmaker.matching import rules
+
+    rng = np.random.default_rng(7)
+    n, chains = 4000, 4
+    c = type("C", (), {})()
+    c.chain = rng.integers(-1, chains, n)
+    c.seg_pos = np.where(c.chain >= 0, rng.integers(-1, 5, n), -1)
+    c.chain_conf = rng.choice([0.0, 0.3, 0.8, 1.0], n)
+    c_mix = rng.dirichlet(np.ones(chains), n) * rng.choice([0.0, 1.0], (n, 1))
+    for q_chain in range(-1, chains):
+        for q_seg in (-1, 0, 2, 4):
+            for q_conf in (0.0, 0.5, 1.0):
+                q = type("Q", (), {"chain": q_chain, "seg_pos": q_seg, "chain_conf": q_conf})()
+                q_mix = np.eye(chains)[max(q_chain, 0)] if q_chain >= 0 else np.zeros(chains)
+                fit = rules.chain_fit(q, c, q_mix, c_mix)
+                bound = np.broadcast_to(rules.chain_fit_bound(q, c.chain, c.chain_conf), (n,))
+                assert (fit <= bound + 1e-12).all()
+                # and tight: some pair reaches it whenever the query has a chain
+                assert np.isclose(fit, bound).any()
