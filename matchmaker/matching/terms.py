@@ -51,6 +51,7 @@ NOUN_SPREAD = 0.02
 CORPUS_SHARE = 0.2
 # Below this many profiles document frequencies say little, so only the dictionary decides.
 MIN_PROFILES = 30
+REASONS_KEPT = 50_000  # (token, share) answers a filter keeps before starting afresh
 
 # What the sources above miss, mostly nouns of parts and properties that the dictionary finds
 # rare (部件, 壳体, 参数) and general words of the glossary (数据 = data), plus English, which
@@ -153,6 +154,7 @@ class TermFilter:
             t for word in chain_words for t in analyzer.words(word) if is_quantity(t)}
         self.generic_tokens = self._tokens(analyzer, GENERIC_WORDS | HAND_GENERIC)
         self.glossary_tokens = self._tokens(analyzer, glossary)
+        self._reasons: dict[tuple[str, float | None], str | None] = {}
 
     @staticmethod
     def _tokens(analyzer, words) -> frozenset[str]:
@@ -171,7 +173,21 @@ class TermFilter:
     def reason(self, token: str, share: float | None = None) -> str | None:
         """Return why token is not specific ("quantity", "generic list", "function word",
         "common word", "generic compound", "frequent in corpus"), or None when it may be named;
-        share is the share of profiles that contain it (None: unknown or too few profiles)."""
+        share is the share of profiles that contain it (None: unknown or too few profiles).
+
+        Kept per (token, share): the explanations of one ranking ask about the query's terms
+        again for every candidate, and rankings about the same words over and over."""
+        key = (token, share)
+        try:
+            return self._reasons[key]
+        except KeyError:
+            pass
+        if len(self._reasons) >= REASONS_KEPT:
+            self._reasons.clear()
+        found = self._reasons[key] = self._reason(token, share)
+        return found
+
+    def _reason(self, token: str, share: float | None) -> str | None:
         if token in self.chain_tokens or token in HAND_SPECIFIC:
             return None
         if is_quantity(token):

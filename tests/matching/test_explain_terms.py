@@ -121,3 +121,17 @@ def test_terms_in_a_large_share_of_profiles_are_generic(allowed):
     assert allowed.reason("prototype", 0.5) == "frequent in corpus"
     assert allowed.reason("prototype", 0.05) is None
     assert allowed.reason("prototype", None) is None  # too few profiles to tell
+
+
+def test_the_filter_keeps_its_answers_per_token_and_share_within_a_bound(allowed, monkeypatch):
+    from matchmaker.matching import terms
+
+    allowed._reasons.clear()
+    monkeypatch.setattr(terms, "REASONS_KEPT", 3)
+    asked = [("30°c", None), ("燃料电池", None), ("隔膜", None), ("隔膜", 0.5)]
+    first = [allowed.reason(token, share) for token, share in asked]
+    # the share is part of the key: the same token is frequent in one corpus, not in another
+    assert first == ["quantity", None, None, "frequent in corpus"]
+    assert len(allowed._reasons) <= 3  # started afresh when full
+    assert [allowed.reason(token, share) for token, share in asked] == first
+    assert [allowed._reason(token, share) for token, share in asked] == first  # not the cache's
