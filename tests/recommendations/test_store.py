@@ -244,3 +244,40 @@ def test_a_rebuild_refreshes_the_match_tables_statistics_as_they_grow(app, db_se
     assert analyzes[0] < set_inserts[1]  # after the first chunk, before the second
     assert 3 <= len(analyzes) <= 2 + math.ceil(math.log2(chunks))  # doubling, not every chunk
     assert set_inserts[-1] < analyzes[-1] < swap
+
+
+def test_a_rebuild_vacuums_the_match_tables_after_dropping_the_old_generation(
+        app, db_session, monkeypatch):
+    calls = []
+    real_drop = store.drop_retired
+    monkeypatch.setattr(store, "drop_retired",
+                        lambda session: calls.append("drop") or real_drop(session))
+    monkeypatch.setattr(store, "vacuum_match_tables",
+                        lambda session: calls.append("vacuum") or False)
+    with app.app_context():
+        store.rebuild(db_session, store.current_index())
+    assert calls == ["drop", "vacuum"]
+
+
+def test_vacuuming_runs_outside_the_sessions_transaction_on_postgresql(app):
+    """A VACUUM cannot run in a transaction: it gets its own autocommit connection, from a
+    session bound to the engine; a session on a connection its caller owns (the tests') and
+    SQLite are left alone."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from matchmaker.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    with Session(bind=engine) as session:
+        count = text("SELECT vacuum_count FROM pg_stat_user_tables "
+                     "WHERE relid = 'stored_matches'::regclass")
+        before = session.scalar(count) if IS_POSTGRES else None
+        session.commit()
+        assert store.vacuum_match_tables(session) is IS_POSTGRES
+        if IS_POSTGRES:
+            session.execute(text("SELECT pg_stat_clear_snapshot()"))
+            assert session.scalar(count) == before + 1
+    with engine.connect() as conn, Session(bind=conn) as session:
+        assert store.vacuum_match_tables(session) is False
