@@ -15,10 +15,52 @@ from tests.conftest import make_committed_app, own_database_url
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+class _InFlight:
+    """WSGI middleware that counts the requests being handled and, once closed, refuses new
+    ones with 503 without reaching the app: a server is torn down only after its last request
+    has finished, so no request thread still holds a database transaction when the test's
+    database is dropped (on PostgreSQL a lingering one deadlocks DROP SCHEMA)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.closed = False
+        self._active = 0
+        self._idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self._idle:
+            if self.closed:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"the test server is shutting down"]
+            self._active += 1
+        try:
+            # Read the whole body inside the count: the app may stream it.
+            result = self.app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
+
+    def close(self, timeout: float) -> None:
+        """Refuse new requests and wait for those in flight; fail if one outlives timeout."""
+        with self._idle:
+            self.closed = True
+            if not self._idle.wait_for(lambda: self._active == 0, timeout=timeout):
+                raise AssertionError(f"{self._active} request(s) still running {timeout} s "
+                                     "after the test server was asked to stop")
+
+
 @contextmanager
 def serving(app) -> Iterator[str]:
-    """Serve app on 127.0.0.1 in a background thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """Serve app on 127.0.0.1 in a background thread; yield its base URL. On leaving, wait for
+    the requests still being handled (a browser may still be loading an image) to finish."""
+    guarded = _InFlight(app)
+    server = make_server("127.0.0.1", 0, guarded, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -26,6 +68,8 @@ def serving(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        guarded.close(timeout=60)
+        server.server_close()
 
 
 @contextmanager
