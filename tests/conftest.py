@@ -193,9 +193,11 @@ def own_database_url(directory: Path, name: str, *, postgres: bool = IS_POSTGRES
     try:
         yield schema_url(TEST_DATABASE_URL, schema)
     finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        finally:  # a failed drop must not also leak the connection into the next test
+            engine.dispose()
 
 
 @pytest.fixture
