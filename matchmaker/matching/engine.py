@@ -77,27 +77,44 @@ class _Channel:
 
         Written out rather than CountVectorizer.transform: a single query pays no parameter
         validation, which matters at a few milliseconds per ranking."""
-        vocabulary = self.counter.vocabulary_
+        data, indices, indptr = self._count_arrays(docs)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(docs), len(self.counter.vocabulary_)))
+
+    def vectors(self, docs: list[list[str]]):
+        """Return the weighted rows of docs: weigh(counts(docs)) without the two intermediate
+        matrices (a ranking's query vectors; building a SciPy matrix costs more than
+        weighing one query's few hundred terms)."""
+        data, indices, indptr = self._count_arrays(docs)
+        return sp.csr_matrix((self._weighed(data, indices, indptr), indices, indptr),
+                             shape=(len(docs), len(self.counter.vocabulary_)))
+
+    def _count_arrays(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the CSR arrays (data, indices, indptr) of docs' term counts."""
+        get = self.counter.vocabulary_.get
         indptr, indices, data = [0], [], []
         for doc in docs:
-            counted = Counter(vocabulary[t] for t in doc if t in vocabulary)
+            counted = Counter(map(get, doc))
+            counted.pop(None, None)  # terms outside the vocabulary
             columns = sorted(counted)
             indices.extend(columns)
-            data.extend(counted[c] for c in columns)
+            data.extend(map(counted.__getitem__, columns))
             indptr.append(len(indices))
-        return sp.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, np.int32),
-                              np.asarray(indptr, np.int64)),
-                             shape=(len(docs), len(vocabulary)))
+        return (np.asarray(data, dtype=np.float32), np.asarray(indices, np.int32),
+                np.asarray(indptr, np.int64))
 
     def weigh(self, counts):
         """Return sublinear-tf × IDF rows of counts, l2-normalised (as TfidfTransformer)."""
         weighted = counts.astype(np.float32, copy=True).tocsr()
-        weighted.data = (1.0 + np.log(weighted.data)) * self.idf32[weighted.indices]
-        lengths = np.diff(weighted.indptr)
-        rows = np.repeat(np.arange(weighted.shape[0]), lengths)
-        norms = np.sqrt(np.bincount(rows, weights=weighted.data.astype(np.float64) ** 2,
-                                    minlength=weighted.shape[0]))
-        weighted.data /= np.where(norms > 0, norms, 1.0)[rows].astype(np.float32)
+        weighted.data = self._weighed(weighted.data, weighted.indices, weighted.indptr)
+        return weighted
+
+    def _weighed(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+        """Return the sublinear-tf × IDF values of CSR count arrays, each row l2-normalised."""
+        weighted = (1.0 + np.log(data)) * self.idf32[indices]
+        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        norms = np.sqrt(np.bincount(rows, weights=weighted.astype(np.float64) ** 2,
+                                    minlength=len(indptr) - 1))
+        weighted /= np.where(norms > 0, norms, 1.0)[rows].astype(np.float32)
         return weighted
 
     def track(self, added=None, removed=None) -> None:
@@ -541,8 +558,8 @@ class Matcher:
             return Ranking(profile.id, (), guess, INSUFFICIENT)
         values = self._values(profile, guess)
         query = _Query(**{k: values[k] for k in _Query.__dataclass_fields__})
-        q_words = self.words_.weigh(self.words_.counts([words]))
-        q_chars = self.chars_.weigh(self.chars_.counts([self._chars(profile)]))
+        q_words = self.words_.vectors([words])
+        q_chars = self.chars_.vectors([self._chars(profile)])
         if not len(side):
             return Ranking(profile.id, (), guess)
         sims, direct = self._similarities(side, q_words, q_chars)

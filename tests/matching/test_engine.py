@@ -167,3 +167,28 @@ def test_skipping_rows_that_cannot_reach_the_top_changes_no_ranking(seed_data, s
     monkeypatch.setattr(config, "CANDIDATE_POOL", 10 ** 9)  # every row scored
     full = rankings()
     assert pruned == full and sum(map(len, full[0])) > 10 * len(needs) * 0.8
+
+
+def test_query_vectors_equal_the_weighed_counts_and_scikit_learn(seed_data, seed_matcher):
+    """A ranking's query rows (_Channel.vectors, built straight from arrays) are exactly the
+    weighed count rows, which are scikit-learn's sublinear TF-IDF of the fitted vocabulary."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    _, needs = seed_data
+    channel = seed_matcher.words_
+    docs = [seed_matcher._words(n) for n in needs[:20]]
+    one, two = sorted(set(docs[0]) & set(channel.counter.vocabulary_))[:2]
+    docs += [[], ["不在词表里的词"], [one, one, one, "不在词表里的词", two]]
+    vectors = channel.vectors(docs)
+    weighed = channel.weigh(channel.counts(docs))
+    assert vectors.shape == weighed.shape == (len(docs), len(channel.counter.vocabulary_))
+    assert np.array_equal(vectors.indptr, weighed.indptr)
+    assert np.array_equal(vectors.indices, weighed.indices)
+    assert np.array_equal(vectors.data, weighed.data)
+    assert vectors[len(docs) - 3].nnz == 0 and vectors[len(docs) - 2].nnz == 0
+    assert vectors[len(docs) - 1].nnz == 2  # two known terms, one of them thrice
+    reference = TfidfTransformer(sublinear_tf=True, norm="l2")
+    reference.idf_ = channel.weigher.idf_
+    expected = reference.transform(channel.counter.transform(docs)).toarray()
+    assert np.allclose(vectors.toarray(), expected, atol=1e-6)
