@@ -28,6 +28,9 @@ What it does, in one command:
    itself and everything else, per request and as a share of the machine's capacity (cores x
    duration). A share near 100 % means the figures measure queueing for the cores, not the
    pages.
+6. Prints how the clients' keep-alive connections were spread over the web processes halfway
+   through the run: each client keeps one connection, and gunicorn serves a connection's
+   requests in the process that accepted it, so an uneven spread is uneven load.
 """
 import argparse
 import asyncio
@@ -170,6 +173,43 @@ def cpu_account(before: dict, after: dict, duration: float, requests: int) -> di
     return account
 
 
+def connections_per_web_process(stack_pid: int, port: int) -> list[int]:
+    """Return the established connections to port held by each gunicorn worker of the stack,
+    most first (the master accepts none)."""
+    import psutil
+    try:
+        processes = psutil.Process(stack_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    counts = []
+    for proc in processes:
+        try:
+            if "gunicorn" not in " ".join(proc.cmdline()) or not proc.parent() or \
+                    "gunicorn" not in " ".join(proc.parent().cmdline()):
+                continue  # not a gunicorn worker (its parent is the gunicorn master)
+            counts.append(sum(1 for c in proc.net_connections(kind="tcp")
+                              if c.status == psutil.CONN_ESTABLISHED and c.laddr
+                              and c.laddr.port == port))
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return sorted(counts, reverse=True)
+
+
+async def _sample_connections(stack_pid: int, port: int, delay: float, into: list) -> None:
+    await asyncio.sleep(delay)
+    into.extend(await asyncio.to_thread(connections_per_web_process, stack_pid, port))
+
+
+async def _measure(base: str, cookies: list[str], ids: dict, think: float, duration: float,
+                   stack_pid: int, port: int) -> tuple[list, list[int]]:
+    """Run the clients for duration; return their samples and the connection spread."""
+    spread: list[int] = []
+    samples, _ = await asyncio.gather(
+        _run(base, cookies, ids, think, duration),
+        _sample_connections(stack_pid, port, duration / 2, spread))
+    return samples, spread
+
+
 def _print_cpu(account: dict) -> None:
     print(f"\n{'CPU during the run':22} {'seconds':>8} {'ms/request':>11} {'of machine':>11}")
     for group, f in account.items():
@@ -214,13 +254,17 @@ def main() -> None:
         asyncio.run(_run(running.base, cookies, ids, args.think, 5))  # warm-up, not counted
         stack.log(f"measuring for {args.duration:.0f} s")
         before, started = cpu_snapshot(running.process.pid), time.perf_counter()
-        samples = asyncio.run(_run(running.base, cookies, ids, args.think, args.duration))
+        samples, spread = asyncio.run(_measure(running.base, cookies, ids, args.think,
+                                               args.duration, running.process.pid, args.port))
         account = cpu_account(before, cpu_snapshot(running.process.pid),
                               time.perf_counter() - started, len(samples))
     figures = summarise(samples, args.duration)
     figures["cpu"] = account
+    figures["connections_per_web_process"] = spread
     _print(figures, args)
     _print_cpu(account)
+    print(f"\nkeep-alive connections per web process, halfway: {' / '.join(map(str, spread))} "
+          f"(of {args.clients} clients)")
     stack.write_result("load", args, figures)
 
 
