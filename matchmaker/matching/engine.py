@@ -78,7 +78,8 @@ class _Channel:
         Written out rather than CountVectorizer.transform: a single query pays no parameter
         validation, which matters at a few milliseconds per ranking."""
         data, indices, indptr = self._count_arrays(docs)
-        return sp.csr_matrix((data, indices, indptr), shape=(len(docs), len(self.counter.vocabulary_)))
+        return sp.csr_matrix((data, indices, indptr),
+                             shape=(len(docs), len(self.counter.vocabulary_)))
 
     def vectors(self, docs: list[list[str]]):
         """Return the weighted rows of docs: weigh(counts(docs)) without the two intermediate
