@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask import g
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from matchmaker import permissions
 from matchmaker.domain import Side, StageKey
@@ -49,7 +49,12 @@ class Mark:
 
 def open_deals_around(session: Session, side: Side, listing_id: int) -> list[Deal]:
     """Return the open deals on listing (of side) and those of the candidates in its current
-    stored matches, with their stages, in one query."""
+    stored matches, with their stages, in one query.
+
+    A mark needs a deal's pair, stage and who may see it (owner, co-brokers, the institution
+    and enterprise of its listings), not the deal's page: its listings come by a second
+    statement only when there are deals (most cards have none), and its owner and chain, which
+    a Deal otherwise joins to every row, are not loaded."""
     own, other = (Deal.need_id, Deal.output_id) if side == Side.NEED else \
         (Deal.output_id, Deal.need_id)
     candidate = StoredMatch.output_id if side == Side.NEED else StoredMatch.need_id
@@ -58,7 +63,9 @@ def open_deals_around(session: Session, side: Side, listing_id: int) -> list[Dea
                   .where(MatchGeneration.status == GenerationStatus.CURRENT,
                          MatchSet.side == side, MatchSet.profile_id == listing_id))
     return list(session.scalars(select(Deal).where(Deal.is_open, or_(
-        own == listing_id, other.in_(candidates))).order_by(Deal.id)))
+        own == listing_id, other.in_(candidates))).order_by(Deal.id).options(
+        selectinload(Deal.output), selectinload(Deal.need), lazyload(Deal.owner),
+        lazyload(Deal.chain))))
 
 
 def signed_position(session: Session) -> int | None:
