@@ -185,6 +185,59 @@ def test_a_deal_of_the_candidate_elsewhere_is_shown_to_brokers_only(
     assert third.id in candidates(html) and third.id not in _marks(html)
 
 
+def _statements_of(db_session, call) -> list[str]:
+    from sqlalchemy import event
+
+    statements = []
+    engine = db_session.get_bind().engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_the_marks_read_deals_with_their_stage_only_then_their_listings_in_bulk(
+        db_session, need, make_deal, make_user):
+    """The deals around a listing are read for its cards' marks on every listing page: without
+    a deal's owner, chain and the listings' own joins (a dozen joins PostgreSQL planned on every
+    view, measured in bench/README.md, "Runtime"); the deals' listings, which the marks need to
+    tell who may see a deal, come in bulk, not per deal."""
+    need_id, enterprise_id = need.id, need.enterprise_id
+
+    def around():
+        db_session.expire_all()
+        found = []
+        statements = _statements_of(db_session, lambda: found.extend(
+            marks.open_deals_around(db_session, Side.NEED, need_id)))
+        return found, statements
+
+    before, statements = around()
+    deals = statements[0]
+    assert deals.startswith("SELECT deals.id")
+    assert " users " not in deals and "chains" not in deals
+    assert deals.count(" JOIN ") <= 3  # the stage, and the candidates' current match set
+
+    second = services.list_matches(db_session, Side.NEED, need, limit=10).items[1].item
+    deal = make_deal(owner=make_user(Role.BROKER), output=second, need=need)
+    after, more = around()
+    assert deal.id in {d.id for d in after} and len(after) == len(before) + 1
+    assert len(more) == len(statements) or not before  # one more deal, no more statements
+    loaded = " ".join(more)
+    assert "FROM research_outputs" in loaded and "FROM tech_needs" in loaded
+    expected = (deal.stage.key, second.institution_id, enterprise_id)
+    read = []
+    reads = _statements_of(db_session, lambda: read.extend(
+        (d.stage.key, d.institution_id, d.enterprise_id) for d in after))
+    assert reads == []  # what a mark reads of each deal is loaded already
+    assert expected in read
+
+
 class _Stage:
     def __init__(self, position):
         self.position = position
