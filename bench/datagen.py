@@ -109,15 +109,18 @@ def _output_rows(profiles, institutions, names, rng):
         org = i % len(institutions)
         low = Decimal(rng.choice((10, 20, 50, 80, 100, 200, 300)))
         title, keywords = _title(profile), _keywords(profile)
-        yield ({
+        row = {
             "ref": f"{PREFIX}o-{i + 1:06d}", "title": title, "abstract": profile.abstract[:5000],
             "keywords": keywords, "inventors": [], "institution_id": institutions[org],
             "trl": rng.randint(2, 9), "price_min": low, "price_max": low * rng.choice((1, 2, 3)),
             "reform_status": "none", "status": OutputStatus.PUBLISHED, "lang": "zh",
             "published_at": _published_at(rng), "created_at": EPOCH, "updated_at": EPOCH,
             "version": 1,
-            "search_vector": Document.of(title, profile.abstract, keywords, *names[org]),
-        }, rng.sample(MODES, rng.randint(1, 3)))
+        }
+        modes = rng.sample(MODES, rng.randint(1, 3))
+        row["search_vector"] = Document.of(title, profile.abstract, keywords, *names[org],
+                                           modes=modes)
+        yield row, modes
 
 
 def _need_rows(profiles, enterprises, names, rng):
@@ -125,15 +128,18 @@ def _need_rows(profiles, enterprises, names, rng):
         org = i % len(enterprises)
         low = Decimal(rng.choice((10, 30, 50, 100, 200)))
         title, keywords = _title(profile), _keywords(profile)
-        yield ({
+        row = {
             "ref": f"{PREFIX}n-{i + 1:06d}", "title": title,
             "description": profile.description[:5000], "keywords": keywords,
             "enterprise_id": enterprises[org], "min_trl": rng.choice((None, 4, 5, 6, 7)),
             "budget_min": low, "budget_max": low * rng.choice((2, 3, 5)), "is_challenge": False,
             "status": NeedStatus.PUBLISHED, "lang": "zh", "published_at": _published_at(rng),
             "created_at": EPOCH, "updated_at": EPOCH, "version": 1,
-            "search_vector": Document.of(title, profile.description, keywords, *names[org]),
-        }, rng.sample(MODES, rng.randint(1, 3)))
+        }
+        modes = rng.sample(MODES, rng.randint(1, 3))
+        row["search_vector"] = Document.of(title, profile.description, keywords, *names[org],
+                                           modes=modes)
+        yield row, modes
 
 
 def _need_profiles(n: int) -> list:

@@ -7,7 +7,9 @@ listing that contains it as a substring, with no dictionary to miss new terms. O
 (English, numbers, model names) are indexed whole and found by prefix.
 
 On PostgreSQL the tokens become a tsvector with positions (GIN-indexed) and a query a tsquery
-whose Chinese bigrams must be adjacent (<->). On SQLite the normalised text is kept and
+whose Chinese bigrams must be adjacent (<->). The vector also holds a listing's transfer modes
+as reserved lexemes ("mode~licence", mode_lexeme): no text makes a lexeme with "~", and a
+search with a mode filter then finds its hits in that mode through the index alone. On SQLite the normalised text is kept and
 searched with LIKE. A query term that belongs to a synonym group (a chain's, or the matcher's
 glossary and technical translations: 质子交换膜 = PEM = proton exchange membrane) also finds
 the listings that use any other term of the group.
@@ -34,6 +36,7 @@ MAX_WORD = 255
 # PostgreSQL's stack) or a LIKE pattern beyond SQLite's limit. A cut synonym still finds the
 # listings that contain it, by its beginning.
 MAX_TERM = 100
+_MODE_KEY = re.compile(r"[a-z0-9_]+")
 
 
 def _runs(text: str) -> list[str]:
@@ -54,21 +57,30 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def mode_lexeme(mode: str) -> str | None:
+    """Return the lexeme that marks a transfer mode (its key, e.g. "licence") in a listing's
+    search vector, or None for a value that is no mode key. Text is indexed as runs of word
+    characters, so neither a listing's text nor a search box query can make it."""
+    return f"mode~{mode}" if _MODE_KEY.fullmatch(mode or "") else None
+
+
 @dataclass(frozen=True)
 class Document:
-    """The searchable text of one listing."""
+    """The searchable text of one listing, and its transfer modes."""
 
     parts: tuple[str, ...]
+    modes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, *parts: str | Iterable[str] | None) -> "Document":
-        """Build a document from strings and lists of strings (keywords); None is skipped."""
+    def of(cls, *parts: str | Iterable[str] | None, modes: Iterable[str] = ()) -> "Document":
+        """Build a document from strings and lists of strings (keywords); None is skipped.
+        modes: the listing's transfer mode keys."""
         texts = []
         for part in parts:
             if part is None:
                 continue
             texts.extend([part] if isinstance(part, str) else [str(p) for p in part])
-        return cls(tuple(t for t in texts if t))
+        return cls(tuple(t for t in texts if t), tuple(sorted({str(m) for m in modes})))
 
     def plain(self) -> str:
         """Return the normalised text (what SQLite searches with LIKE)."""
@@ -85,8 +97,9 @@ class Document:
                 if len(slots) < MAX_POSITIONS:
                     slots.append(position)
             position = min(position + 1, MAX_POSITION)  # no phrase spans two fields
-        return " ".join(f"'{lexeme}':{','.join(map(str, slots))}"
-                        for lexeme, slots in positions.items())
+        words = [f"'{lexeme}':{','.join(map(str, slots))}" for lexeme, slots in positions.items()]
+        marks = [f"'{lexeme}'" for lexeme in map(mode_lexeme, self.modes) if lexeme]
+        return " ".join(words + marks)
 
 
 def _phrase(term: str) -> str | None:
@@ -151,12 +164,16 @@ def query_terms(query: str, synonyms: Sequence[Sequence[str]] = ()) -> list[tupl
             for alternatives in found[:MAX_TERMS]]
 
 
-def tsquery(terms: list[tuple[str, ...]]) -> str:
-    """Return the PostgreSQL tsquery literal of query_terms' result."""
+def tsquery(terms: list[tuple[str, ...]], mode: str = "") -> str:
+    """Return the PostgreSQL tsquery literal of query_terms' result; with mode (a transfer
+    mode key), only the listings in that mode match."""
     clauses = []
     for alternatives in terms:
         phrases = [p for p in (_phrase(a) for a in alternatives) if p]
         clauses.append("(" + " | ".join(f"({p})" for p in phrases) + ")")
+    lexeme = mode_lexeme(mode) if mode else None
+    if lexeme:
+        clauses.append(f"'{lexeme}'")
     return " & ".join(clauses)
 
 

@@ -108,3 +108,70 @@ def test_a_whole_title_or_a_part_across_scripts_finds_the_listing(login_as, db_s
     output_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = client.get("/outputs/", query_string={"mine": 1, "status": "draft", "q": query})
     assert f"/outputs/{output_id}\"" in page.get_data(as_text=True)
+
+
+# --- transfer modes in the search vector --------------------------------------------------------
+
+def test_a_listings_transfer_modes_are_lexemes_that_no_text_makes():
+    vector = textsearch.Document.of("许可", modes=["licence", "equity"]).tsvector()
+    assert vector == "'许可':1 '可':2 'mode~equity' 'mode~licence'"
+    assert "mode~licence" not in textsearch.tokens("mode~licence")  # text: words only
+    assert textsearch.mode_lexeme("use_first_pay_later") == "mode~use_first_pay_later"
+    for not_a_key in ("", "licence' | '电池", "Licence", "许可"):
+        assert textsearch.mode_lexeme(not_a_key) is None
+    assert textsearch.Document.of("许可", modes=["x' | 'y"]).tsvector() == "'许可':1 '可':2"
+
+
+def test_a_search_in_a_mode_asks_for_the_modes_lexeme():
+    terms = textsearch.query_terms("电池", synonyms=None)
+    assert textsearch.tsquery(terms, "licence") == "(('电池')) & 'mode~licence'"
+    assert textsearch.tsquery(terms, "x' | 'y") == "(('电池'))"
+
+
+WORD = "钒钛储能双极板"
+
+
+def _titles(client, **query) -> set[str]:
+    import re
+
+    html = client.get("/outputs/", query_string={"q": WORD, **query}).get_data(as_text=True)
+    return set(re.findall(r'data-testid="title"[^>]*>([^<]*)<', html))
+
+
+def test_a_search_in_a_mode_finds_the_listings_in_that_mode_as_their_modes_change(
+        db_session, make_output, make_broker, sign_in):
+    licensed = make_output(title=f"{WORD}甲", modes=["licence", "assignment"])
+    equity = make_output(title=f"{WORD}乙", modes=["equity"])
+    client = sign_in(make_broker())
+    assert _titles(client, mode="licence") == {licensed.title}
+    assert _titles(client, mode="equity") == {equity.title}
+    assert _titles(client) == {licensed.title, equity.title}
+
+    licensed.modes = ["equity"]  # any write path: the vector follows the mode rows
+    db_session.flush()
+    assert _titles(client, mode="licence") == set()
+    assert _titles(client, mode="equity") == {licensed.title, equity.title}
+    assert _titles(client, mode="no_such_mode") == {licensed.title, equity.title}  # ignored
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="the mode lexemes serve PostgreSQL's search index")
+def test_postgres_finds_a_searchs_hits_in_a_mode_without_reading_the_mode_table(
+        db_session, make_output, make_broker, sign_in):
+    from sqlalchemy import event
+
+    make_output(title=f"{WORD}甲", modes=["licence"])
+    client = sign_in(make_broker())
+    statements = []
+    engine = db_session.get_bind().engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert _titles(client, mode="licence") == {f"{WORD}甲"}
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    searches = [s for s in statements if "search_vector @@" in s]
+    assert len(searches) == 1
+    assert "research_output_modes" not in searches[0]

@@ -72,12 +72,15 @@ def reset_sequences(conn: Connection, tables: list[sa.Table]) -> None:
 
 
 def rebuild_search_vectors(conn: Connection, metadata: sa.MetaData) -> None:
-    """Compute the listings' search_vector from their text as the app does (the derived column
-    the archive leaves out), in batches."""
-    specs = (("research_outputs", "abstract", "institution_id", "institutions"),
-             ("tech_needs", "description", "enterprise_id", "enterprises"))
-    for name, body, org_column, org_name in specs:
+    """Compute the listings' search_vector from their text and transfer modes as the app does
+    (the derived column the archive leaves out), in batches."""
+    specs = (("research_outputs", "abstract", "institution_id", "institutions",
+              "research_output_modes", "output_id"),
+             ("tech_needs", "description", "enterprise_id", "enterprises",
+              "tech_need_modes", "need_id"))
+    for name, body, org_column, org_name, modes_name, owner in specs:
         table, org = metadata.tables[name], metadata.tables[org_name]
+        modes = metadata.tables[modes_name]
         keywords = sa.type_coerce(table.c.keywords, sa.Text)
         stmt = (sa.select(table.c.id, table.c.title, table.c[body], keywords, org.c.name,
                           org.c.name_en)
@@ -96,9 +99,15 @@ def rebuild_search_vectors(conn: Connection, metadata: sa.MetaData) -> None:
             rows = conn.execute(page).all()
             if not rows:
                 break
+            of_row: dict[int, list[str]] = {}
+            for row_id, mode in conn.execute(
+                    sa.select(modes.c[owner], modes.c.mode)
+                    .where(modes.c[owner].in_([r[0] for r in rows]))):
+                of_row.setdefault(row_id, []).append(mode)
             conn.execute(update, [
                 {"row_id": r[0], "document": Document.of(
-                    r[1], r[2], [k for k in (r[3] or "").split("\n") if k], r[4], r[5])}
+                    r[1], r[2], [k for k in (r[3] or "").split("\n") if k], r[4], r[5],
+                    modes=of_row.get(r[0], ()))}
                 for r in rows])
             last = rows[-1][0]
 

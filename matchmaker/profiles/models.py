@@ -188,18 +188,21 @@ for _model in (ResearchOutput, TechNeed):
 
 
 def search_document(listing: ResearchOutput | TechNeed) -> Document:
-    """Return what list search finds a listing by: title, text, keywords, organisation."""
+    """Return what list search finds a listing by: title, text, keywords, organisation, and
+    its transfer modes (reserved lexemes: textsearch.mode_lexeme)."""
     if listing.side == Side.OUTPUT:
         org = listing.institution
         return Document.of(listing.title, listing.abstract, listing.keywords,
-                           org.name if org else None, org.name_en if org else None)
+                           org.name if org else None, org.name_en if org else None,
+                           modes=listing.modes)
     org = listing.enterprise
     return Document.of(listing.title, listing.description, listing.keywords,
-                       org.name if org else None, org.name_en if org else None)
+                       org.name if org else None, org.name_en if org else None,
+                       modes=listing.modes)
 
 
 _SEARCHED = {"title", "abstract", "description", "keywords", "institution", "enterprise",
-             "institution_id", "enterprise_id"}
+             "institution_id", "enterprise_id", "mode_rows"}
 
 
 @event.listens_for(Session, "before_flush")

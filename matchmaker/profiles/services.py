@@ -36,7 +36,7 @@ from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.permissions import Action
 from matchmaker.profiles.models import Patent, ResearchOutput, TechNeed
 from matchmaker.profiles.publishing import Shortfall, publish_shortfalls
-from matchmaker.profiles.search import search_condition
+from matchmaker.profiles.search import search_and_mode
 from matchmaker.types import utcnow
 
 
@@ -440,12 +440,8 @@ def list_outputs_query(filters: ListFilters, *, viewer, synonyms=()) -> Select:
         own = (ResearchOutput.institution_id == viewer.institution_id
                if role == Role.INSTITUTION else false())
         stmt = stmt.where(or_(ResearchOutput.status.in_(PUBLIC_OUTPUT_STATUSES), own))
-    found = search_condition(ResearchOutput.search_vector, filters.q, synonyms)
-    if found is not None:
-        stmt = stmt.where(found)
+    stmt = stmt.where(*search_and_mode(ResearchOutput, filters.q, synonyms, filters.mode))
     stmt = _common_filters(stmt, ResearchOutput, filters, ResearchOutput.trl)
-    if filters.mode:
-        stmt = stmt.where(ResearchOutput.mode_rows.any(mode=filters.mode))
     if filters.region:
         stmt = stmt.where(ResearchOutput.institution.has(
             Institution.region.has(Region.name == filters.region)))
@@ -465,12 +461,8 @@ def list_needs_query(filters: ListFilters, *, viewer, synonyms=()) -> Select:
         own = (TechNeed.enterprise_id == viewer.enterprise_id
                if role == Role.ENTERPRISE else false())
         stmt = stmt.where(or_(TechNeed.status.in_(PUBLIC_NEED_STATUSES), own))
-    found = search_condition(TechNeed.search_vector, filters.q, synonyms)
-    if found is not None:
-        stmt = stmt.where(found)
+    stmt = stmt.where(*search_and_mode(TechNeed, filters.q, synonyms, filters.mode))
     stmt = _common_filters(stmt, TechNeed, filters, TechNeed.min_trl)
-    if filters.mode:
-        stmt = stmt.where(TechNeed.mode_rows.any(mode=filters.mode))
     if filters.region:
         in_region = Region.name == filters.region
         stmt = stmt.where(or_(TechNeed.region.has(in_region),

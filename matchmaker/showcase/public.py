@@ -32,7 +32,7 @@ from matchmaker.domain import (
 )
 from matchmaker.orgs.models import Enterprise, Institution, Region
 from matchmaker.profiles.models import ResearchOutput, TechNeed
-from matchmaker.profiles.search import search_condition
+from matchmaker.profiles.search import search_and_mode
 
 # Catalogue pages list what is still available; a detail page also opens for a listing that
 # has since been transferred or solved, so that shared links keep working.
@@ -198,9 +198,7 @@ def _bounded_trl(value: int | None) -> int | None:
 
 
 def _common(stmt: Select, model, filters: CatalogueFilters, trl_column, synonyms) -> Select:
-    found = search_condition(model.search_vector, filters.q, synonyms)
-    if found is not None:
-        stmt = stmt.where(found)
+    stmt = stmt.where(*search_and_mode(model, filters.q, synonyms, filters.mode))
     if filters.chain:
         stmt = stmt.where(model.chain.has(Chain.key == filters.chain))
     if filters.segment:
@@ -209,8 +207,6 @@ def _common(stmt: Select, model, filters: CatalogueFilters, trl_column, synonyms
         stmt = stmt.where(trl_column >= filters.trl_from)
     if _bounded_trl(filters.trl_to):
         stmt = stmt.where(trl_column <= filters.trl_to)
-    if filters.mode:
-        stmt = stmt.where(model.mode_rows.any(mode=filters.mode))
     return stmt
 
 
