@@ -157,6 +157,24 @@ def submit(client, url: str, data: dict, *, form_url: str | None = None, **kwarg
     return client.post(url, data=payload, **kwargs)
 
 
+@contextmanager
+def recorded_statements(db_session) -> Iterator[list[str]]:
+    """Yield a list that collects the SQL statements db_session's engine runs in the block."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = db_session.get_bind().engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def login(client, key: str, password: str = DEMO_PASSWORD):
     """Sign in as the demo account of seed key (e.g. 'qcut', 'admin', 'broker-zhangmin')."""
     response = submit(client, "/auth/login", {"email": demo_email(key), "password": password})

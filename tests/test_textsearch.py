@@ -6,7 +6,7 @@ from sqlalchemy import select, text
 from matchmaker import textsearch
 from matchmaker.profiles.models import ResearchOutput
 from matchmaker.profiles.search import search_condition
-from tests.conftest import IS_POSTGRES
+from tests.conftest import IS_POSTGRES, recorded_statements
 
 
 def test_chinese_is_indexed_as_bigrams_and_words_whole_after_normalising():
@@ -157,21 +157,10 @@ def test_a_search_in_a_mode_finds_the_listings_in_that_mode_as_their_modes_chang
 @pytest.mark.skipif(not IS_POSTGRES, reason="the mode lexemes serve PostgreSQL's search index")
 def test_postgres_finds_a_searchs_hits_in_a_mode_without_reading_the_mode_table(
         db_session, make_output, make_broker, sign_in):
-    from sqlalchemy import event
-
     make_output(title=f"{WORD}甲", modes=["licence"])
     client = sign_in(make_broker())
-    statements = []
-    engine = db_session.get_bind().engine
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db_session) as statements:
         assert _titles(client, mode="licence") == {f"{WORD}甲"}
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     searches = [s for s in statements if "search_vector @@" in s]
     assert len(searches) == 1
     assert "research_output_modes" not in searches[0]

@@ -19,6 +19,7 @@ from matchmaker.pipeline.models import (
     ServiceTicket,
 )
 from matchmaker.recommendations.models import MatchGeneration, MatchSet, StoredMatch
+from tests.conftest import recorded_statements
 from tests.factories import agree_terms, qualify
 
 _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -768,19 +769,9 @@ def test_ids_no_table_holds_are_not_found(sign_in, make_user, make_need, broker,
 
 def _page_and_statements(db_session, client, url: str) -> tuple[str, list[str]]:
     """Return the page at url and the SQL statements drawing it ran."""
-    from sqlalchemy import event
-
-    statements = []
-    engine = db_session.get_bind().engine
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        return text_of(client.get(url)), statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    with recorded_statements(db_session) as statements:
+        page = text_of(client.get(url))
+    return page, statements
 
 
 def _reading(statements: list[str], table: str) -> int:

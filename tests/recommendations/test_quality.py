@@ -8,6 +8,7 @@ from matchmaker.domain import Role, Side
 from matchmaker.matching import calibration
 from matchmaker.pipeline import marks
 from matchmaker.recommendations import services
+from tests.conftest import recorded_statements
 from tests.recommendations.conftest import candidates, scores
 
 BROKER = "broker-zhangmin"
@@ -186,19 +187,8 @@ def test_a_deal_of_the_candidate_elsewhere_is_shown_to_brokers_only(
 
 
 def _statements_of(db_session, call) -> list[str]:
-    from sqlalchemy import event
-
-    statements = []
-    engine = db_session.get_bind().engine
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db_session) as statements:
         call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return statements
 
 
