@@ -7,8 +7,8 @@ Usage::
     for match in ranking.matches:
         print(match.candidate_id, match.score, match.explanation["shared_terms"])
 """
-import itertools
-from collections import Counter
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -59,12 +59,17 @@ class _Channel:
         self.counter = CountVectorizer(analyzer=_identity, min_df=min_df, dtype=np.float32)
         self.weigher = TfidfTransformer(sublinear_tf=True, norm="l2")
 
-    def fit(self, docs: Iterable[list[str]]):
-        """Learn vocabulary and IDF from docs; return their count matrix."""
+    def fit(self, tally: "_Tally"):
+        """Learn vocabulary and IDF from the tallied documents; return their count matrix.
+
+        The matrix and vocabulary are CountVectorizer.fit_transform's for the same documents
+        (tests check it), counted without its per-token Python loop."""
         # Two sentinel documents keep the vocabulary non-empty (even with min_df=2) for empty
         # or token-less input; their rows are dropped and they do not count in the IDF.
-        counts = self.counter.fit_transform(itertools.chain(docs, ([SENTINEL], [SENTINEL])))
-        counts = counts.tocsr()
+        tally.add([SENTINEL])
+        tally.add([SENTINEL])
+        counts, self.counter.vocabulary_ = tally.matrix(self.counter.min_df)
+        self.counter.fixed_vocabulary_ = False
         self.weigher.fit(counts)
         counts = counts[:-2]
         self.df = np.asarray((counts > 0).sum(axis=0), dtype=np.float64).ravel()
@@ -127,6 +132,47 @@ class _Channel:
         # The same smoothed IDF as TfidfTransformer(smooth_idf=True).
         self.weigher.idf_ = np.log((1 + self.n) / (1 + self.df)) + 1
         self.idf32 = self.weigher.idf_.astype(np.float32)
+
+
+class _Tally:
+    """Term counts of documents in order of arrival, terms numbered by first appearance (as
+    CountVectorizer numbers them before sorting its vocabulary); no token list is kept."""
+
+    def __init__(self):
+        self.ids: defaultdict = defaultdict()
+        self.ids.default_factory = self.ids.__len__  # a new term gets the next number
+        self.indices, self.data, self.indptr = array("i"), array("i"), array("q", [0])
+
+    def add(self, tokens: Iterable[str]) -> None:
+        counted = Counter(tokens)
+        self.indices.extend(map(self.ids.__getitem__, counted))
+        self.data.extend(counted.values())
+        self.indptr.append(len(self.indices))
+
+    def matrix(self, min_df: int = 1) -> tuple:
+        """Return (counts, vocabulary) exactly as CountVectorizer(min_df=min_df).fit_transform
+        gives them: columns in term order, each row's entries in the order of its terms' first
+        appearance in the corpus (not sorted by column), int32 indices, float32 counts."""
+        nnz = len(self.indices)
+        index_type = np.int32 if nnz <= np.iinfo(np.int32).max else np.int64
+        indices = np.frombuffer(self.indices, dtype=np.intc).astype(index_type)
+        indptr = np.frombuffer(self.indptr, dtype=np.int64).astype(index_type)
+        data = np.frombuffer(self.data, dtype=np.intc).astype(np.float32)
+        counts = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(self.ids)))
+        counts.sort_indices()  # by first appearance, as CountVectorizer's own counting
+        terms = list(self.ids)  # in number order
+        if min_df > 1:
+            document_frequency = np.bincount(counts.indices, minlength=len(terms))
+            keep = np.flatnonzero(document_frequency >= min_df)
+            counts = counts[:, keep]
+            terms = [terms[i] for i in keep]
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        position = np.empty(len(terms), dtype=index_type)
+        position[order] = np.arange(len(terms), dtype=index_type)
+        # A fresh matrix (no cached index flags), as CountVectorizer returns it.
+        counts = sp.csr_matrix((counts.data, position.take(counts.indices), counts.indptr),
+                               shape=counts.shape)
+        return counts, {terms[i]: rank for rank, i in enumerate(order)}
 
 
 class _SideIndex:
@@ -337,19 +383,21 @@ class Matcher:
         self._chain_index = {c.key: i for i, c in enumerate(self.chains_.chains)}
         self._region_index: dict[str, int] = {}
         self._province_index: dict[str, int] = {}
-        # Token lists are streamed into the vectorizers, never all held at once (at 100k
-        # profiles they would take gigabytes); only their content-word counts are kept.
+        # Each profile is analysed once (words, bigrams, chain) and counted at once: token
+        # lists are never all held (at 100k profiles they would take gigabytes).
+        words, chars = _Tally(), _Tally()
         distinct: list[int] = []
-
-        def word_docs():
-            for profile in (*outputs, *needs):
-                words = self._words(profile)
-                distinct.append(content_words(words))
-                yield words
-
+        guesses: list[ChainGuess] = []
+        for profile in (*outputs, *needs):
+            tokens = self._words(profile)
+            words.add(tokens)
+            distinct.append(content_words(tokens))
+            chars.add(self._chars(profile))
+            guesses.append(self._guess(profile))
         self.words_, self.chars_ = _Channel(), _Channel()
-        word_counts = self.words_.fit(word_docs())
-        char_counts = self.chars_.fit(self._chars(p) for p in (*outputs, *needs))
+        word_counts = self.words_.fit(words)
+        char_counts = self.chars_.fit(chars)
+        del words, chars
         self.terms_ = self.words_.counter.get_feature_names_out()
         self.outputs_, self.needs_ = _SideIndex(), _SideIndex()
         # Past EXACT_IDF_LIMIT, updates freeze IDF, so raw counts need not be kept.
@@ -357,7 +405,7 @@ class Matcher:
         n = len(outputs)
         for side, profiles, offset in ((self.outputs_, outputs, 0), (self.needs_, needs, n)):
             for i, profile in enumerate(profiles):
-                self._append(side, profile, distinct[offset + i])
+                self._append(side, profile, distinct[offset + i], guesses[offset + i])
             rows = slice(offset, offset + len(profiles))
             side.counts = {"words": word_counts[rows], "chars": char_counts[rows]}
             self._reweigh(side)
@@ -431,8 +479,9 @@ class Matcher:
             "active": active,
         }
 
-    def _append(self, side: _SideIndex, profile, content: int) -> int:
-        guess = self._guess(profile)
+    def _append(self, side: _SideIndex, profile, content: int,
+                guess: ChainGuess | None = None) -> int:
+        guess = self._guess(profile) if guess is None else guess
         thin = content < config.MIN_CONTENT_WORDS
         values = self._values(profile, guess)
         values["active"] = values["active"] and not thin

@@ -192,3 +192,29 @@ def test_query_vectors_equal_the_weighed_counts_and_scikit_learn(seed_data, seed
     reference.idf_ = channel.weigher.idf_
     expected = reference.transform(channel.counter.transform(docs)).toarray()
     assert np.allclose(vectors.toarray(), expected, atol=1e-6)
+
+
+def test_tallied_counts_equal_count_vectorizer(seed_data, seed_matcher):
+    """The fit counts terms itself (_Tally); its matrix and vocabulary are CountVectorizer's,
+    down to the order of each row's entries, for min_df 1 and 2."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from matchmaker.matching.engine import _identity, _Tally
+
+    outputs, needs = seed_data
+    docs = [seed_matcher._words(p) for p in (*outputs, *needs)]
+    docs += [seed_matcher._chars(p) for p in needs[:30]] + [[], ["x", "x", "y"], []]
+    for min_df in (1, 2):
+        tally = _Tally()
+        for doc in docs:
+            tally.add(doc)
+        counts, vocabulary = tally.matrix(min_df)
+        reference = CountVectorizer(analyzer=_identity, min_df=min_df, dtype=np.float32)
+        expected = reference.fit_transform(docs)
+        assert vocabulary == reference.vocabulary_
+        assert counts.shape == expected.shape and counts.dtype == expected.dtype
+        for got, want in ((counts.data, expected.data), (counts.indices, expected.indices),
+                          (counts.indptr, expected.indptr)):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+        assert not np.all(np.diff(counts.indices[:counts.indptr[1]]) > 0)  # not sorted
