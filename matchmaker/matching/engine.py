@@ -7,6 +7,10 @@ Usage::
     for match in ranking.matches:
         print(match.candidate_id, match.score, match.explanation["shared_terms"])
 """
+import itertools
+import multiprocessing
+import os
+import sys
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
@@ -148,6 +152,26 @@ class _Tally:
         self.indices.extend(map(self.ids.__getitem__, counted))
         self.data.extend(counted.values())
         self.indptr.append(len(self.indices))
+
+    def __getstate__(self) -> tuple:
+        return list(self.ids), self.indices, self.data, self.indptr
+
+    def __setstate__(self, state: tuple) -> None:
+        terms, self.indices, self.data, self.indptr = state
+        self.ids = defaultdict(None, zip(terms, range(len(terms))))
+        self.ids.default_factory = self.ids.__len__
+
+    def extend(self, other: "_Tally") -> None:
+        """Append the documents other tallied, as if they had been added here: other's terms
+        are numbered on in their order of first appearance, which is the order in which they
+        first appear after this tally's documents."""
+        numbers = np.fromiter(map(self.ids.__getitem__, other.ids), dtype=np.intc,
+                              count=len(other.ids))
+        self.indices.frombytes(numbers.take(np.frombuffer(other.indices, dtype=np.intc))
+                               .astype(np.intc).tobytes())
+        self.data.extend(other.data)
+        offset = self.indptr[-1]
+        self.indptr.extend(offset + position for position in other.indptr[1:])
 
     def matrix(self, min_df: int = 1) -> tuple:
         """Return (counts, vocabulary) exactly as CountVectorizer(min_df=min_df).fit_transform
@@ -352,12 +376,17 @@ class Matcher:
         data/glossary.json and the translations of data/translations.json (surge current →
         浪涌电流), a sequence of groups replaces the glossary without translations, () switches
         both off.
+    n_jobs : processes that analyse the profiles of a fit: None for every core the process
+        may use once a fit has config.PARALLEL_PROFILES profiles (fewer are analysed here: a
+        worker costs more than it saves), 1 for none. Workers are forked, so only on Linux.
     """
 
     def __init__(self, chains: ChainBook | None = None, *, weights: Mapping | None = None,
                  min_score: float = 0.05, regions: Mapping[str, str] | None = None,
-                 char_share: float = config.CHAR_SHARE, glossary=True):
+                 char_share: float = config.CHAR_SHARE, glossary=True,
+                 n_jobs: int | None = None):
         self.chains = chains
+        self.n_jobs = n_jobs
         self.glossary = glossary
         self.weights = weights
         self.min_score = min_score
@@ -383,17 +412,7 @@ class Matcher:
         self._chain_index = {c.key: i for i, c in enumerate(self.chains_.chains)}
         self._region_index: dict[str, int] = {}
         self._province_index: dict[str, int] = {}
-        # Each profile is analysed once (words, bigrams, chain) and counted at once: token
-        # lists are never all held (at 100k profiles they would take gigabytes).
-        words, chars = _Tally(), _Tally()
-        distinct: list[int] = []
-        guesses: list[ChainGuess] = []
-        for profile in (*outputs, *needs):
-            tokens = self._words(profile)
-            words.add(tokens)
-            distinct.append(content_words(tokens))
-            chars.add(self._chars(profile))
-            guesses.append(self._guess(profile))
+        words, chars, distinct, guesses = self._analyse_all([*outputs, *needs])
         self.words_, self.chars_ = _Channel(), _Channel()
         word_counts = self.words_.fit(words)
         char_counts = self.chars_.fit(chars)
@@ -432,6 +451,47 @@ class Matcher:
         side.chars_t = side.chars.T.tocsr()
 
     # --- profile analysis ------------------------------------------------------------------
+
+    def _analyse(self, profiles) -> tuple["_Tally", "_Tally", list[int], list[ChainGuess]]:
+        """Analyse each profile once: its word and bigram counts (tallied at once: token lists
+        are never all held, at 100k profiles they would take gigabytes), its number of content
+        words and its chain guess."""
+        words, chars = _Tally(), _Tally()
+        distinct: list[int] = []
+        guesses: list[ChainGuess] = []
+        for profile in profiles:
+            tokens = self._words(profile)
+            words.add(tokens)
+            distinct.append(content_words(tokens))
+            chars.add(self._chars(profile))
+            guesses.append(self._guess(profile))
+        return words, chars, distinct, guesses
+
+    def _analyse_all(self, profiles: list) -> tuple:
+        """_analyse(profiles), split over processes when there are enough profiles: forked
+        workers analyse the later parts while this process analyses the first, and the parts'
+        tallies are joined in order (the same counts, numbering and guesses as one pass)."""
+        jobs = _jobs(self.n_jobs, len(profiles))
+        if jobs == 1:
+            return self._analyse(profiles)
+        # Parts of about equal text (analysis time follows the text's length, and outputs and
+        # needs differ in length).
+        ends = np.cumsum([len(p.title) + len(self._body(p) or "") + 1 for p in profiles])
+        bounds = [0, *np.searchsorted(ends, ends[-1] * np.arange(1, jobs) / jobs).tolist(),
+                  len(profiles)]
+        parts = list(itertools.pairwise(bounds[1:]))
+        # Forked workers inherit the matcher and the profiles (initargs are not pickled under
+        # fork); only their tallies and guesses come back pickled.
+        with multiprocessing.get_context("fork").Pool(
+                len(parts), initializer=_inherit, initargs=(self, profiles)) as pool:
+            later = pool.map_async(_analyse_part, parts, chunksize=1)
+            words, chars, distinct, guesses = self._analyse(profiles[:bounds[1]])
+            for part in later.get():
+                words.extend(part[0])
+                chars.extend(part[1])
+                distinct += part[2]
+                guesses += part[3]
+        return words, chars, distinct, guesses
 
     @staticmethod
     def _body(profile) -> str:
@@ -732,6 +792,33 @@ class Matcher:
             matches.append(Match(side.ids[row], round(float(scores[i]), 4), row_parts,
                                  explanation))
         return Ranking(profile.id, tuple(matches), guess)
+
+
+# In a worker forked by Matcher._analyse_all: the matcher and the profiles of the fit.
+_FORKED: tuple | None = None
+
+
+def _inherit(matcher: "Matcher", profiles: list) -> None:
+    global _FORKED
+    _FORKED = (matcher, profiles)
+
+
+def _analyse_part(bounds: tuple[int, int]) -> tuple:
+    matcher, profiles = _FORKED
+    return matcher._analyse(profiles[bounds[0]:bounds[1]])
+
+
+def _jobs(n_jobs: int | None, profiles: int) -> int:
+    """Return how many processes should analyse a fit's profiles (1: this one alone)."""
+    if n_jobs is None:
+        if profiles < config.PARALLEL_PROFILES:
+            return 1
+        n_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+            (os.cpu_count() or 1)
+    if n_jobs <= 1 or profiles < 2 or not sys.platform.startswith("linux") \
+            or multiprocessing.current_process().daemon:  # a daemon may not have children
+        return 1
+    return min(n_jobs, profiles)
 
 
 def _postings_product(queries, term_major) -> np.ndarray:

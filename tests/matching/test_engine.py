@@ -1,8 +1,10 @@
 """Index, ranking in both directions, batch all-pairs, incremental updates and stability."""
 import dataclasses
 
+import pytest
+
 from matchmaker.domain import Side
-from matchmaker.matching import Matcher
+from matchmaker.matching import Matcher, config
 from tests.matching.conftest import need, output
 
 
@@ -218,3 +220,67 @@ def test_tallied_counts_equal_count_vectorizer(seed_data, seed_matcher):
                           (counts.indptr, expected.indptr)):
             assert got.dtype == want.dtype and np.array_equal(got, want)
         assert not np.all(np.diff(counts.indices[:counts.indptr[1]]) > 0)  # not sorted
+
+
+def _fitted_state(matcher) -> list:
+    """Everything a fit learns, as comparable values (arrays as bytes with their dtypes)."""
+    state = [matcher.words_.counter.vocabulary_, matcher.chars_.counter.vocabulary_,
+             list(matcher.terms_)]
+    for channel in (matcher.words_, matcher.chars_):
+        state += [channel.df.tobytes(), channel.weigher.idf_.tobytes(), channel.n]
+    for side in (matcher.outputs_, matcher.needs_):
+        for matrix in (*side.counts.values(), side.words, side.chars):
+            state += [(a.dtype.str, a.tobytes()) for a in (matrix.data, matrix.indices,
+                                                            matrix.indptr)]
+        state += [side.ids, side.guesses, side.thin, side.mix.tobytes()]
+        state += [(name, values.tobytes()) for name, values in sorted(side.arrays.items())]
+    return state
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3])
+def test_a_fit_split_over_processes_equals_one_pass(seed_data, seed_matcher, n_jobs):
+    """Workers analyse parts of the profiles and their tallies are joined: vocabulary, counts
+    (entry order included), weights, guesses and rankings are those of one pass."""
+    outputs, needs = seed_data
+    split = Matcher(seed_matcher.chains, regions=seed_matcher.regions,
+                    n_jobs=n_jobs).fit(outputs, needs)
+    serial = Matcher(seed_matcher.chains, regions=seed_matcher.regions,
+                     n_jobs=1).fit(outputs, needs)
+    assert _fitted_state(split) == _fitted_state(serial) == _fitted_state(seed_matcher)
+    for query in needs[:10]:
+        assert split.rank_outputs(query) == serial.rank_outputs(query)
+
+
+def test_only_large_fits_start_workers_by_default(monkeypatch):
+    from matchmaker.matching import engine
+
+    assert engine._jobs(None, config.PARALLEL_PROFILES - 1) == 1
+    assert engine._jobs(1, 10 ** 6) == 1 and engine._jobs(4, 1) == 1
+    assert engine._jobs(3, 100) == 3
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert engine._jobs(None, config.PARALLEL_PROFILES) == 2
+    monkeypatch.setattr(engine.sys, "platform", "darwin")  # no fork there
+    assert engine._jobs(None, config.PARALLEL_PROFILES) == 1
+
+
+def test_tallies_joined_in_order_equal_one_tally(seed_data, seed_matcher):
+    """_Tally.extend (also after a pickle, as workers return them) numbers terms as one tally
+    over all documents would."""
+    import pickle
+
+    from matchmaker.matching.engine import _Tally
+
+    outputs, needs = seed_data
+    docs = [seed_matcher._chars(p) for p in (*outputs, *needs)] + [[], ["新词", "新词"]]
+    whole, first, second, third = _Tally(), _Tally(), _Tally(), _Tally()
+    for i, doc in enumerate(docs):
+        whole.add(doc)
+        (first if i < 50 else second if i < 51 else third).add(doc)
+    for part in (second, third):
+        first.extend(pickle.loads(pickle.dumps(part)))
+    assert list(first.ids.items()) == list(whole.ids.items())
+    for got, want in ((first.indices, whole.indices), (first.data, whole.data),
+                      (first.indptr, whole.indptr)):
+        assert got == want
+    first.add(["又一个新词"])  # numbering goes on after a join
+    assert first.ids["又一个新词"] == len(whole.ids)
