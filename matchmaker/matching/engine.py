@@ -7,6 +7,7 @@ Usage::
     for match in ranking.matches:
         print(match.candidate_id, match.score, match.explanation["shared_terms"])
 """
+import gc
 import itertools
 import multiprocessing
 import os
@@ -481,9 +482,16 @@ class Matcher:
                   len(profiles)]
         parts = list(itertools.pairwise(bounds[1:]))
         # Forked workers inherit the matcher and the profiles (initargs are not pickled under
-        # fork); only their tallies and guesses come back pickled.
-        with multiprocessing.get_context("fork").Pool(
-                len(parts), initializer=_inherit, initargs=(self, profiles)) as pool:
+        # fork); only their tallies and guesses come back pickled. The objects they inherit are
+        # frozen out of their garbage collection, which would otherwise touch, and so copy, every
+        # inherited page.
+        gc.freeze()
+        try:
+            pool = multiprocessing.get_context("fork").Pool(
+                len(parts), initializer=_inherit, initargs=(self, profiles))
+        finally:
+            gc.unfreeze()
+        with pool:
             later = pool.map_async(_analyse_part, parts, chunksize=1)
             words, chars, distinct, guesses = self._analyse(profiles[:bounds[1]])
             for part in later.get():
