@@ -177,15 +177,19 @@ class _Tally:
     def matrix(self, min_df: int = 1) -> tuple:
         """Return (counts, vocabulary) exactly as CountVectorizer(min_df=min_df).fit_transform
         gives them: columns in term order, each row's entries in the order of its terms' first
-        appearance in the corpus (not sorted by column), int32 indices, float32 counts."""
+        appearance in the corpus (not sorted by column), int32 indices, float32 counts.
+
+        The tally is emptied as it is read (its arrays would double the fit's peak memory)."""
         nnz = len(self.indices)
         index_type = np.int32 if nnz <= np.iinfo(np.int32).max else np.int64
-        indices = np.frombuffer(self.indices, dtype=np.intc).astype(index_type)
-        indptr = np.frombuffer(self.indptr, dtype=np.int64).astype(index_type)
-        data = np.frombuffer(self.data, dtype=np.intc).astype(np.float32)
-        counts = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(self.ids)))
-        counts.sort_indices()  # by first appearance, as CountVectorizer's own counting
+        indices = np.array(self.indices, dtype=index_type)
+        indptr = np.array(self.indptr, dtype=index_type)
+        data = np.array(self.data, dtype=np.float32)
         terms = list(self.ids)  # in number order
+        self.__init__()
+        counts = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(terms)))
+        del data, indices, indptr
+        counts.sort_indices()  # by first appearance, as CountVectorizer's own counting
         if min_df > 1:
             document_frequency = np.bincount(counts.indices, minlength=len(terms))
             keep = np.flatnonzero(document_frequency >= min_df)
