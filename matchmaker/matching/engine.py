@@ -12,6 +12,7 @@ import itertools
 import multiprocessing
 import os
 import sys
+import threading
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
@@ -383,7 +384,8 @@ class Matcher:
         both off.
     n_jobs : processes that analyse the profiles of a fit: None for every core the process
         may use once a fit has config.PARALLEL_PROFILES profiles (fewer are analysed here: a
-        worker costs more than it saves), 1 for none. Workers are forked, so only on Linux.
+        worker costs more than it saves) and the process runs no other thread, 1 for this
+        process alone. Workers are forked, so only on Linux.
     """
 
     def __init__(self, chains: ChainBook | None = None, *, weights: Mapping | None = None,
@@ -823,7 +825,9 @@ def _analyse_part(bounds: tuple[int, int]) -> tuple:
 def _jobs(n_jobs: int | None, profiles: int) -> int:
     """Return how many processes should analyse a fit's profiles (1: this one alone)."""
     if n_jobs is None:
-        if profiles < config.PARALLEL_PROFILES:
+        # By default only a process that runs no other thread forks: a thread inside a lock
+        # at the fork (a web request in the segmenter, say) would leave it held in the worker.
+        if profiles < config.PARALLEL_PROFILES or threading.active_count() > 1:
             return 1
         n_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
             (os.cpu_count() or 1)

@@ -258,7 +258,11 @@ def test_only_large_fits_start_workers_by_default(monkeypatch):
     assert engine._jobs(1, 10 ** 6) == 1 and engine._jobs(4, 1) == 1
     assert engine._jobs(3, 100) == 3
     monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(engine.threading, "active_count", lambda: 1)
     assert engine._jobs(None, config.PARALLEL_PROFILES) == 2
+    monkeypatch.setattr(engine.threading, "active_count", lambda: 2)  # a web process's jobs
+    assert engine._jobs(None, config.PARALLEL_PROFILES) == 1
+    assert engine._jobs(2, config.PARALLEL_PROFILES) == 2  # unless asked for
     monkeypatch.setattr(engine.sys, "platform", "darwin")  # no fork there
     assert engine._jobs(None, config.PARALLEL_PROFILES) == 1
 
