@@ -495,6 +495,8 @@ class Matcher:
         try:
             pool = multiprocessing.get_context("fork").Pool(
                 len(parts), initializer=_inherit, initargs=(self, profiles))
+        except OSError:  # no process to be had (a process limit, memory): analyse here
+            return self._analyse(profiles)
         finally:
             gc.unfreeze()
         with pool:

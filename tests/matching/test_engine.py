@@ -251,6 +251,20 @@ def test_a_fit_split_over_processes_equals_one_pass(seed_data, seed_matcher, n_j
         assert split.rank_outputs(query) == serial.rank_outputs(query)
 
 
+def test_a_fit_that_cannot_start_workers_analyses_alone(seed_data, seed_matcher, monkeypatch):
+    import multiprocessing
+
+    class NoProcesses:
+        def Pool(self, *args, **kwargs):
+            raise OSError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: NoProcesses())
+    outputs, needs = seed_data
+    alone = Matcher(seed_matcher.chains, regions=seed_matcher.regions,
+                    n_jobs=2).fit(outputs, needs)
+    assert _fitted_state(alone) == _fitted_state(seed_matcher)
+
+
 def test_only_large_fits_start_workers_by_default(monkeypatch):
     from matchmaker.matching import engine
 
