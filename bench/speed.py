@@ -148,6 +148,10 @@ def _child(spec: dict) -> dict:
     runner = {"matcher": _matcher, "tfidf": _tfidf, "bm25": _bm25}[system]
     runner(result, outs.profiles, need_corpus.profiles, queries, chains, repeat, phases)
     result["peak_rss_mb"] = round(_peak_mb(), 1)
+    # The matcher's fit forks analysis workers on large corpora: the largest one's peak (it
+    # shares the pages it inherited and did not write with this process).
+    result["peak_rss_workers_mb"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     return result
 
@@ -426,6 +430,9 @@ def render(results: list[dict]) -> str:
                 f"{r['single']['p95_ms']:8.2f} {r['all_pairs']['seconds']:10.1f} "
                 f"{r['peak_rss_mb']:8.0f} {_fmt(add, '10.1f'):>10}")
         m = systems.get("matcher")
+        if m and m.get("peak_rss_workers_mb"):
+            lines.append(f"{'':18} {'matcher analysis workers: peak RSS of the largest':>60} "
+                         f"{m['peak_rss_workers_mb']:8.0f}")
         for base in ("tfidf", "bm25"):
             b = systems.get(base)
             if not m or not b or "error" in m or "error" in b:

@@ -16,6 +16,7 @@ from matchmaker.matching.text import ascii_term, normalize
 # patent's IPC class is the strongest signal of where a technology sits.
 TEXT_HIT, TITLE_HIT, KEYWORD_HIT, FUZZY_HIT, IPC_HIT = 1.0, 2.0, 2.0, 1.5, 3.0
 FUZZY_CUTOFF = 88  # rapidfuzz ratio: catches 'electroliser', '质子交换模' but not different terms
+FUZZY_MEMO_SIZE = 200_000  # remembered fuzzy matches (distinct keywords) before a reset
 CONFIDENCE_SMOOTHING = 2.0
 LONE_TERM_DISCOUNT = 0.3
 
@@ -61,9 +62,25 @@ class ChainBook:
         if self._terms:
             self._automaton.make_automaton()
         self._vocabulary = list(self._terms)
+        self._memo_state()
         self._ipc = sorted(((p.replace(" ", "").lower(), c.key, s.key)
                             for c in self.chains for s in c.segments for p in s.ipc_prefixes),
                            key=lambda item: -len(item[0]))
+
+    def _memo_state(self) -> None:
+        # Fuzzy matches per keyword, and the vocabulary terms whose length lets them reach
+        # FUZZY_CUTOFF per keyword length: rebuilt, never pickled.
+        self._fuzzy_memo: dict[str, str | None] = {}
+        self._by_length: dict[int, list[str]] = {}
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_fuzzy_memo"], state["_by_length"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._memo_state()
 
     # --- construction ----------------------------------------------------------------------
 
@@ -125,11 +142,31 @@ class ChainBook:
         return found
 
     def _fuzzy(self, keyword: str) -> str | None:
+        """Return the vocabulary term closest to keyword (rapidfuzz ratio at least
+        FUZZY_CUTOFF, the first of equals), None if there is none; remembered per keyword."""
         if not self._vocabulary or len(keyword) < 3:
             return None
-        best = process.extractOne(keyword, self._vocabulary, scorer=fuzz.ratio,
+        if keyword in self._fuzzy_memo:
+            return self._fuzzy_memo[keyword]
+        if len(self._fuzzy_memo) >= FUZZY_MEMO_SIZE:
+            self._fuzzy_memo.clear()
+        best = process.extractOne(keyword, self._near_lengths(len(keyword)), scorer=fuzz.ratio,
                                   score_cutoff=FUZZY_CUTOFF)
-        return best[0] if best else None
+        found = self._fuzzy_memo[keyword] = best[0] if best else None
+        return found
+
+    def _near_lengths(self, length: int) -> list[str]:
+        """Return the vocabulary terms, in order, that a keyword of this length can reach.
+
+        fuzz.ratio is 100 × (1 − indel distance / (len a + len b)), and the distance is at
+        least the difference of the lengths: a term too long or too short cannot reach the
+        cutoff, so leaving it out changes no answer (a small margin keeps borderline ones)."""
+        near = self._by_length.get(length)
+        if near is None:
+            near = self._by_length[length] = [
+                t for t in self._vocabulary
+                if 100 * (1 - abs(len(t) - length) / (len(t) + length)) >= FUZZY_CUTOFF - 1e-6]
+        return near
 
     def segment_scores(self, title: str, body: str, keywords: Iterable[str] = (),
                        ipc: Iterable[str] = ()) -> tuple[dict, list[str], dict, set]:

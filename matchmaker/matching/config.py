@@ -45,3 +45,7 @@ CANDIDATE_POOL = 100
 # Query terms used in the first-pass product (twice as many character bigrams); the rest,
 # the weakest, are dropped for speed. Explanations still see the whole query.
 QUERY_TERMS = 60
+# A fit of at least this many profiles (outputs and needs) is analysed by one process per core
+# (Matcher's n_jobs); below it a worker's start and the return of its counts cost more than
+# the work they share (bench/README.md, "Speed").
+PARALLEL_PROFILES = 4_000

@@ -7,8 +7,14 @@ Usage::
     for match in ranking.matches:
         print(match.candidate_id, match.score, match.explanation["shared_terms"])
 """
+import gc
 import itertools
-from collections import Counter
+import multiprocessing
+import os
+import sys
+import threading
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -59,12 +65,17 @@ class _Channel:
         self.counter = CountVectorizer(analyzer=_identity, min_df=min_df, dtype=np.float32)
         self.weigher = TfidfTransformer(sublinear_tf=True, norm="l2")
 
-    def fit(self, docs: Iterable[list[str]]):
-        """Learn vocabulary and IDF from docs; return their count matrix."""
+    def fit(self, tally: "_Tally"):
+        """Learn vocabulary and IDF from the tallied documents; return their count matrix.
+
+        The matrix and vocabulary are CountVectorizer.fit_transform's for the same documents
+        (tests check it), counted without its per-token Python loop."""
         # Two sentinel documents keep the vocabulary non-empty (even with min_df=2) for empty
         # or token-less input; their rows are dropped and they do not count in the IDF.
-        counts = self.counter.fit_transform(itertools.chain(docs, ([SENTINEL], [SENTINEL])))
-        counts = counts.tocsr()
+        tally.add([SENTINEL])
+        tally.add([SENTINEL])
+        counts, self.counter.vocabulary_ = tally.matrix(self.counter.min_df)
+        self.counter.fixed_vocabulary_ = False
         self.weigher.fit(counts)
         counts = counts[:-2]
         self.df = np.asarray((counts > 0).sum(axis=0), dtype=np.float64).ravel()
@@ -127,6 +138,71 @@ class _Channel:
         # The same smoothed IDF as TfidfTransformer(smooth_idf=True).
         self.weigher.idf_ = np.log((1 + self.n) / (1 + self.df)) + 1
         self.idf32 = self.weigher.idf_.astype(np.float32)
+
+
+class _Tally:
+    """Term counts of documents in order of arrival, terms numbered by first appearance (as
+    CountVectorizer numbers them before sorting its vocabulary); no token list is kept."""
+
+    def __init__(self):
+        self.ids: defaultdict = defaultdict()
+        self.ids.default_factory = self.ids.__len__  # a new term gets the next number
+        self.indices, self.data, self.indptr = array("i"), array("i"), array("q", [0])
+
+    def add(self, tokens: Iterable[str]) -> None:
+        counted = Counter(tokens)
+        self.indices.extend(map(self.ids.__getitem__, counted))
+        self.data.extend(counted.values())
+        self.indptr.append(len(self.indices))
+
+    def __getstate__(self) -> tuple:
+        return list(self.ids), self.indices, self.data, self.indptr
+
+    def __setstate__(self, state: tuple) -> None:
+        terms, self.indices, self.data, self.indptr = state
+        self.ids = defaultdict(None, zip(terms, range(len(terms))))
+        self.ids.default_factory = self.ids.__len__
+
+    def extend(self, other: "_Tally") -> None:
+        """Append the documents other tallied, as if they had been added here: other's terms
+        are numbered on in their order of first appearance, which is the order in which they
+        first appear after this tally's documents."""
+        numbers = np.fromiter(map(self.ids.__getitem__, other.ids), dtype=np.intc,
+                              count=len(other.ids))
+        self.indices.frombytes(numbers.take(np.frombuffer(other.indices, dtype=np.intc))
+                               .astype(np.intc).tobytes())
+        self.data.extend(other.data)
+        offset = self.indptr[-1]
+        self.indptr.extend(offset + position for position in other.indptr[1:])
+
+    def matrix(self, min_df: int = 1) -> tuple:
+        """Return (counts, vocabulary) exactly as CountVectorizer(min_df=min_df).fit_transform
+        gives them: columns in term order, each row's entries in the order of its terms' first
+        appearance in the corpus (not sorted by column), int32 indices, float32 counts.
+
+        The tally is emptied as it is read (its arrays would double the fit's peak memory)."""
+        nnz = len(self.indices)
+        index_type = np.int32 if nnz <= np.iinfo(np.int32).max else np.int64
+        indices = np.array(self.indices, dtype=index_type)
+        indptr = np.array(self.indptr, dtype=index_type)
+        data = np.array(self.data, dtype=np.float32)
+        terms = list(self.ids)  # in number order
+        self.__init__()
+        counts = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(terms)))
+        del data, indices, indptr
+        counts.sort_indices()  # by first appearance, as CountVectorizer's own counting
+        if min_df > 1:
+            document_frequency = np.bincount(counts.indices, minlength=len(terms))
+            keep = np.flatnonzero(document_frequency >= min_df)
+            counts = counts[:, keep]
+            terms = [terms[i] for i in keep]
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        position = np.empty(len(terms), dtype=index_type)
+        position[order] = np.arange(len(terms), dtype=index_type)
+        # A fresh matrix (no cached index flags), as CountVectorizer returns it.
+        counts = sp.csr_matrix((counts.data, position.take(counts.indices), counts.indptr),
+                               shape=counts.shape)
+        return counts, {terms[i]: rank for rank, i in enumerate(order)}
 
 
 class _SideIndex:
@@ -306,12 +382,18 @@ class Matcher:
         data/glossary.json and the translations of data/translations.json (surge current →
         浪涌电流), a sequence of groups replaces the glossary without translations, () switches
         both off.
+    n_jobs : processes that analyse the profiles of a fit: None for every core the process
+        may use once a fit has config.PARALLEL_PROFILES profiles (fewer are analysed here: a
+        worker costs more than it saves) and the process runs no other thread, 1 for this
+        process alone. Workers are forked, so only on Linux.
     """
 
     def __init__(self, chains: ChainBook | None = None, *, weights: Mapping | None = None,
                  min_score: float = 0.05, regions: Mapping[str, str] | None = None,
-                 char_share: float = config.CHAR_SHARE, glossary=True):
+                 char_share: float = config.CHAR_SHARE, glossary=True,
+                 n_jobs: int | None = None):
         self.chains = chains
+        self.n_jobs = n_jobs
         self.glossary = glossary
         self.weights = weights
         self.min_score = min_score
@@ -337,19 +419,11 @@ class Matcher:
         self._chain_index = {c.key: i for i, c in enumerate(self.chains_.chains)}
         self._region_index: dict[str, int] = {}
         self._province_index: dict[str, int] = {}
-        # Token lists are streamed into the vectorizers, never all held at once (at 100k
-        # profiles they would take gigabytes); only their content-word counts are kept.
-        distinct: list[int] = []
-
-        def word_docs():
-            for profile in (*outputs, *needs):
-                words = self._words(profile)
-                distinct.append(content_words(words))
-                yield words
-
+        words, chars, distinct, guesses = self._analyse_all([*outputs, *needs])
         self.words_, self.chars_ = _Channel(), _Channel()
-        word_counts = self.words_.fit(word_docs())
-        char_counts = self.chars_.fit(self._chars(p) for p in (*outputs, *needs))
+        word_counts = self.words_.fit(words)
+        char_counts = self.chars_.fit(chars)
+        del words, chars
         self.terms_ = self.words_.counter.get_feature_names_out()
         self.outputs_, self.needs_ = _SideIndex(), _SideIndex()
         # Past EXACT_IDF_LIMIT, updates freeze IDF, so raw counts need not be kept.
@@ -357,7 +431,7 @@ class Matcher:
         n = len(outputs)
         for side, profiles, offset in ((self.outputs_, outputs, 0), (self.needs_, needs, n)):
             for i, profile in enumerate(profiles):
-                self._append(side, profile, distinct[offset + i])
+                self._append(side, profile, distinct[offset + i], guesses[offset + i])
             rows = slice(offset, offset + len(profiles))
             side.counts = {"words": word_counts[rows], "chars": char_counts[rows]}
             self._reweigh(side)
@@ -384,6 +458,56 @@ class Matcher:
         side.chars_t = side.chars.T.tocsr()
 
     # --- profile analysis ------------------------------------------------------------------
+
+    def _analyse(self, profiles) -> tuple["_Tally", "_Tally", list[int], list[ChainGuess]]:
+        """Analyse each profile once: its word and bigram counts (tallied at once: token lists
+        are never all held, at 100k profiles they would take gigabytes), its number of content
+        words and its chain guess."""
+        words, chars = _Tally(), _Tally()
+        distinct: list[int] = []
+        guesses: list[ChainGuess] = []
+        for profile in profiles:
+            tokens = self._words(profile)
+            words.add(tokens)
+            distinct.append(content_words(tokens))
+            chars.add(self._chars(profile))
+            guesses.append(self._guess(profile))
+        return words, chars, distinct, guesses
+
+    def _analyse_all(self, profiles: list) -> tuple:
+        """_analyse(profiles), split over processes when there are enough profiles: forked
+        workers analyse the later parts while this process analyses the first, and the parts'
+        tallies are joined in order (the same counts, numbering and guesses as one pass)."""
+        jobs = _jobs(self.n_jobs, len(profiles))
+        if jobs == 1:
+            return self._analyse(profiles)
+        # Parts of about equal text (analysis time follows the text's length, and outputs and
+        # needs differ in length).
+        ends = np.cumsum([len(p.title) + len(self._body(p) or "") + 1 for p in profiles])
+        bounds = [0, *np.searchsorted(ends, ends[-1] * np.arange(1, jobs) / jobs).tolist(),
+                  len(profiles)]
+        parts = list(itertools.pairwise(bounds[1:]))
+        # Forked workers inherit the matcher and the profiles (initargs are not pickled under
+        # fork); only their tallies and guesses come back pickled. The objects they inherit are
+        # frozen out of their garbage collection, which would otherwise touch, and so copy, every
+        # inherited page.
+        gc.freeze()
+        try:
+            pool = multiprocessing.get_context("fork").Pool(
+                len(parts), initializer=_inherit, initargs=(self, profiles))
+        except OSError:  # no process to be had (a process limit, memory): analyse here
+            return self._analyse(profiles)
+        finally:
+            gc.unfreeze()
+        with pool:
+            later = pool.map_async(_analyse_part, parts, chunksize=1)
+            words, chars, distinct, guesses = self._analyse(profiles[:bounds[1]])
+            for part in later.get():
+                words.extend(part[0])
+                chars.extend(part[1])
+                distinct += part[2]
+                guesses += part[3]
+        return words, chars, distinct, guesses
 
     @staticmethod
     def _body(profile) -> str:
@@ -431,8 +555,9 @@ class Matcher:
             "active": active,
         }
 
-    def _append(self, side: _SideIndex, profile, content: int) -> int:
-        guess = self._guess(profile)
+    def _append(self, side: _SideIndex, profile, content: int,
+                guess: ChainGuess | None = None) -> int:
+        guess = self._guess(profile) if guess is None else guess
         thin = content < config.MIN_CONTENT_WORDS
         values = self._values(profile, guess)
         values["active"] = values["active"] and not thin
@@ -683,6 +808,35 @@ class Matcher:
             matches.append(Match(side.ids[row], round(float(scores[i]), 4), row_parts,
                                  explanation))
         return Ranking(profile.id, tuple(matches), guess)
+
+
+# In a worker forked by Matcher._analyse_all: the matcher and the profiles of the fit.
+_FORKED: tuple | None = None
+
+
+def _inherit(matcher: "Matcher", profiles: list) -> None:
+    global _FORKED
+    _FORKED = (matcher, profiles)
+
+
+def _analyse_part(bounds: tuple[int, int]) -> tuple:
+    matcher, profiles = _FORKED
+    return matcher._analyse(profiles[bounds[0]:bounds[1]])
+
+
+def _jobs(n_jobs: int | None, profiles: int) -> int:
+    """Return how many processes should analyse a fit's profiles (1: this one alone)."""
+    if n_jobs is None:
+        # By default only a process that runs no other thread forks: a thread inside a lock
+        # at the fork (a web request in the segmenter, say) would leave it held in the worker.
+        if profiles < config.PARALLEL_PROFILES or threading.active_count() > 1:
+            return 1
+        n_jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+            (os.cpu_count() or 1)
+    if n_jobs <= 1 or profiles < 2 or not sys.platform.startswith("linux") \
+            or multiprocessing.current_process().daemon:  # a daemon may not have children
+        return 1
+    return min(n_jobs, profiles)
 
 
 def _postings_product(queries, term_major) -> np.ndarray:

@@ -66,6 +66,9 @@ def load_translations() -> tuple[tuple[str, ...], ...]:
                  for group in json.loads(TRANSLATIONS_PATH.read_text(encoding="utf-8")))
 
 
+# The last texts normalised: a fit analyses a profile's title and body for its words and again
+# for its chain, one after the other.
+@lru_cache(maxsize=64)
 def normalize(text: str) -> str:
     """Return text in NFKC (full-width → half-width), simplified Chinese and lower case."""
     text = unicodedata.normalize("NFKC", text or "")

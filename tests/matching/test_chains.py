@@ -121,3 +121,29 @@ def test_the_shipped_chains_have_no_synonym_collisions():
     book = ChainBook.from_path(Path(__file__).resolve().parents[2] / "seed_data" / "chains")
     assert len(book.chains) >= 6
     assert synonym_collisions(book.chains) == []
+
+
+def test_fuzzy_matches_equal_rapidfuzz_over_the_whole_vocabulary():
+    """_fuzzy only asks rapidfuzz about terms of a reachable length and remembers answers;
+    both change nothing: the answer is extractOne's over every term, before and after a
+    pickle."""
+    import pickle
+    from pathlib import Path
+
+    from rapidfuzz import fuzz, process
+
+    from matchmaker.matching import ChainBook
+    from matchmaker.matching.chains import FUZZY_CUTOFF
+
+    book = ChainBook.from_path(Path(__file__).resolve().parents[2] / "seed_data" / "chains")
+    words = list(book._vocabulary)
+    probes = [w[:-1] for w in words] + [w + "s" for w in words] + [w[1:] + "x" for w in words]
+    probes += [w.replace("电", "点") for w in words] + ["electroliser", "质子交换模", "abc"]
+    probes = [p for p in probes if len(p) >= 3]
+    found = 0
+    for copy in (book, pickle.loads(pickle.dumps(book))):
+        for probe in probes * 2:  # the second time from the memo
+            best = process.extractOne(probe, words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            assert copy._fuzzy(probe) == (best[0] if best else None)
+            found += best is not None
+    assert found > len(probes)  # most probes do have a near term

@@ -1,8 +1,10 @@
 """Index, ranking in both directions, batch all-pairs, incremental updates and stability."""
 import dataclasses
 
+import pytest
+
 from matchmaker.domain import Side
-from matchmaker.matching import Matcher
+from matchmaker.matching import Matcher, config
 from tests.matching.conftest import need, output
 
 
@@ -192,3 +194,111 @@ def test_query_vectors_equal_the_weighed_counts_and_scikit_learn(seed_data, seed
     reference.idf_ = channel.weigher.idf_
     expected = reference.transform(channel.counter.transform(docs)).toarray()
     assert np.allclose(vectors.toarray(), expected, atol=1e-6)
+
+
+def test_tallied_counts_equal_count_vectorizer(seed_data, seed_matcher):
+    """The fit counts terms itself (_Tally); its matrix and vocabulary are CountVectorizer's,
+    down to the order of each row's entries, for min_df 1 and 2."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from matchmaker.matching.engine import _identity, _Tally
+
+    outputs, needs = seed_data
+    docs = [seed_matcher._words(p) for p in (*outputs, *needs)]
+    docs += [seed_matcher._chars(p) for p in needs[:30]] + [[], ["x", "x", "y"], []]
+    for min_df in (1, 2):
+        tally = _Tally()
+        for doc in docs:
+            tally.add(doc)
+        counts, vocabulary = tally.matrix(min_df)
+        reference = CountVectorizer(analyzer=_identity, min_df=min_df, dtype=np.float32)
+        expected = reference.fit_transform(docs)
+        assert vocabulary == reference.vocabulary_
+        assert counts.shape == expected.shape and counts.dtype == expected.dtype
+        for got, want in ((counts.data, expected.data), (counts.indices, expected.indices),
+                          (counts.indptr, expected.indptr)):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+        assert not np.all(np.diff(counts.indices[:counts.indptr[1]]) > 0)  # not sorted
+
+
+def _fitted_state(matcher) -> list:
+    """Everything a fit learns, as comparable values (arrays as bytes with their dtypes)."""
+    state = [matcher.words_.counter.vocabulary_, matcher.chars_.counter.vocabulary_,
+             list(matcher.terms_)]
+    for channel in (matcher.words_, matcher.chars_):
+        state += [channel.df.tobytes(), channel.weigher.idf_.tobytes(), channel.n]
+    for side in (matcher.outputs_, matcher.needs_):
+        for matrix in (*side.counts.values(), side.words, side.chars):
+            state += [(a.dtype.str, a.tobytes()) for a in (matrix.data, matrix.indices,
+                                                            matrix.indptr)]
+        state += [side.ids, side.guesses, side.thin, side.mix.tobytes()]
+        state += [(name, values.tobytes()) for name, values in sorted(side.arrays.items())]
+    return state
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3])
+def test_a_fit_split_over_processes_equals_one_pass(seed_data, seed_matcher, n_jobs):
+    """Workers analyse parts of the profiles and their tallies are joined: vocabulary, counts
+    (entry order included), weights, guesses and rankings are those of one pass."""
+    outputs, needs = seed_data
+    split = Matcher(seed_matcher.chains, regions=seed_matcher.regions,
+                    n_jobs=n_jobs).fit(outputs, needs)
+    serial = Matcher(seed_matcher.chains, regions=seed_matcher.regions,
+                     n_jobs=1).fit(outputs, needs)
+    assert _fitted_state(split) == _fitted_state(serial) == _fitted_state(seed_matcher)
+    for query in needs[:10]:
+        assert split.rank_outputs(query) == serial.rank_outputs(query)
+
+
+def test_a_fit_that_cannot_start_workers_analyses_alone(seed_data, seed_matcher, monkeypatch):
+    import multiprocessing
+
+    class NoProcesses:
+        def Pool(self, *args, **kwargs):
+            raise OSError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: NoProcesses())
+    outputs, needs = seed_data
+    alone = Matcher(seed_matcher.chains, regions=seed_matcher.regions,
+                    n_jobs=2).fit(outputs, needs)
+    assert _fitted_state(alone) == _fitted_state(seed_matcher)
+
+
+def test_only_large_fits_start_workers_by_default(monkeypatch):
+    from matchmaker.matching import engine
+
+    assert engine._jobs(None, config.PARALLEL_PROFILES - 1) == 1
+    assert engine._jobs(1, 10 ** 6) == 1 and engine._jobs(4, 1) == 1
+    assert engine._jobs(3, 100) == 3
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(engine.threading, "active_count", lambda: 1)
+    assert engine._jobs(None, config.PARALLEL_PROFILES) == 2
+    monkeypatch.setattr(engine.threading, "active_count", lambda: 2)  # a web process's jobs
+    assert engine._jobs(None, config.PARALLEL_PROFILES) == 1
+    assert engine._jobs(2, config.PARALLEL_PROFILES) == 2  # unless asked for
+    monkeypatch.setattr(engine.sys, "platform", "darwin")  # no fork there
+    assert engine._jobs(None, config.PARALLEL_PROFILES) == 1
+
+
+def test_tallies_joined_in_order_equal_one_tally(seed_data, seed_matcher):
+    """_Tally.extend (also after a pickle, as workers return them) numbers terms as one tally
+    over all documents would."""
+    import pickle
+
+    from matchmaker.matching.engine import _Tally
+
+    outputs, needs = seed_data
+    docs = [seed_matcher._chars(p) for p in (*outputs, *needs)] + [[], ["新词", "新词"]]
+    whole, first, second, third = _Tally(), _Tally(), _Tally(), _Tally()
+    for i, doc in enumerate(docs):
+        whole.add(doc)
+        (first if i < 50 else second if i < 51 else third).add(doc)
+    for part in (second, third):
+        first.extend(pickle.loads(pickle.dumps(part)))
+    assert list(first.ids.items()) == list(whole.ids.items())
+    for got, want in ((first.indices, whole.indices), (first.data, whole.data),
+                      (first.indptr, whole.indptr)):
+        assert got == want
+    first.add(["又一个新词"])  # numbering goes on after a join
+    assert first.ids["又一个新词"] == len(whole.ids)

@@ -115,3 +115,14 @@ def test_analyzer_pickles_and_serves_other_threads():
     assert pickle.loads(pickle.dumps(analyzer)).words(text) == expected
     with ThreadPoolExecutor(4) as pool:
         assert set(map(tuple, pool.map(analyzer.words, [text] * 40))) == {tuple(expected)}
+
+
+def test_normalize_remembers_recent_texts_without_changing_them():
+    """normalize keeps its last answers (a fit asks about a title and body twice); a
+    remembered answer is the computed one."""
+    from matchmaker.matching.text import normalize
+
+    texts = ["ＰＥＭ電解槽 Electrolyser", "質子交換膜", "", None, "ΣΑΣ Test"] * 3
+    for text in texts:
+        assert normalize(text) == normalize.__wrapped__(text)
+    assert normalize.cache_info().hits >= 10
