@@ -49,12 +49,12 @@ class Mark:
 
 def open_deals_around(session: Session, side: Side, listing_id: int) -> list[Deal]:
     """Return the open deals on listing (of side) and those of the candidates in its current
-    stored matches, with their stages, in one query.
+    stored matches, with their stages.
 
     A mark needs a deal's pair, stage and who may see it (owner, co-brokers, the institution
-    and enterprise of its listings), not the deal's page: its listings come by a second
-    statement only when there are deals (most cards have none), and its owner and chain, which
-    a Deal otherwise joins to every row, are not loaded."""
+    and enterprise of its listings), not the deal's page: the deals come with their stages in
+    one statement, their listings in one more only when there are deals (most pages have
+    none), and their owner and chain, which a Deal otherwise joins to every row, not at all."""
     own, other = (Deal.need_id, Deal.output_id) if side == Side.NEED else \
         (Deal.output_id, Deal.need_id)
     candidate = StoredMatch.output_id if side == Side.NEED else StoredMatch.need_id
