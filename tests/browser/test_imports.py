@@ -31,6 +31,7 @@ def test_upload_dry_run_report_and_confirm(browser, server, tmp_path, width):
     sign_in(page, server, "qcut")
     page.goto(f"{server}/outputs/")
     page.click('[data-testid="import-link"]')
+    page.wait_for_selector("#kind")  # the import page, not the list still being replaced
     assert page.evaluate(NO_SIDEWAYS_SCROLL_JS), page.url
     path = tmp_path / f"outputs-{width}.xlsx"
     path.write_bytes(xlsx([
