@@ -27,7 +27,8 @@ from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
 from matchmaker.matching.explain import explain_pair
 from matchmaker.matching.profiles import NeedProfile, OutputProfile
-from matchmaker.matching.text import GENERIC_WORDS, Analyzer, load_glossary, load_translations
+from matchmaker.matching.text import (GENERIC_WORDS, Analyzer, load_glossary, load_translations,
+                                      normalize_joined)
 
 INSUFFICIENT = "insufficient_information"
 SENTINEL = "\x00"
@@ -520,8 +521,13 @@ class Matcher:
                 + analyze(" ".join(profile.keywords)))
 
     def _chars(self, profile) -> list[str]:
-        return self.analyzer_.char_ngrams(f"{profile.title} {self._body(profile)} "
-                                          f"{' '.join(profile.keywords)}")
+        return self.analyzer_.normalized_ngrams(self._char_text(profile))
+
+    def _char_text(self, profile) -> str:
+        """The normalised text whose character bigrams a profile has: its title, body and
+        keywords, each normalised once (as its words have just normalised them)."""
+        return normalize_joined((f"{profile.title}", f"{self._body(profile)}",
+                                 " ".join(profile.keywords)))
 
     def _guess(self, profile) -> ChainGuess:
         ipc = profile.ipc if profile.side == Side.OUTPUT else ()

@@ -66,15 +66,62 @@ def load_translations() -> tuple[tuple[str, ...], ...]:
                  for group in json.loads(TRANSLATIONS_PATH.read_text(encoding="utf-8")))
 
 
+OPENCC_CHARS_PATH = GLOSSARY_PATH.with_name("opencc_t2s_chars.json")
+
+
+@lru_cache(maxsize=1)
+def _t2s_trigger() -> "re.Pattern | None":
+    """Return a pattern that finds, in any text OpenCC's t2s conversion would change, a
+    character of a dictionary entry that changes text (data/opencc_t2s_chars.json, made by
+    scripts/opencc_t2s_chars.py from the installed OpenCC's dictionaries: every such entry
+    holds one of its characters); None under another OpenCC version than the list's.
+    Characters outside the Basic Multilingual Plane are all taken as triggers."""
+    data = json.loads(OPENCC_CHARS_PATH.read_text(encoding="utf-8"))
+    if data["opencc"] != getattr(opencc, "__version__", None):
+        return None
+    bmp = "".join(c for c in data["chars"] if ord(c) < 0x10000)
+    return re.compile(f"[{re.escape(bmp)}\U00010000-\U0010ffff]")
+
+
+def _converts(text: str) -> bool:
+    """Whether OpenCC's t2s conversion might change text (False only when it cannot)."""
+    trigger = _t2s_trigger()
+    return trigger is None or trigger.search(text) is not None
+
+
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
 # The last texts normalised: a fit analyses a profile's title and body for its words and again
 # for its chain, one after the other.
 @lru_cache(maxsize=64)
 def normalize(text: str) -> str:
-    """Return text in NFKC (full-width → half-width), simplified Chinese and lower case."""
+    """Return text in NFKC (full-width → half-width), simplified Chinese and lower case.
+
+    OpenCC runs only on a text with Chinese that holds a character it could convert: on the
+    rest its conversion is the identity (most simplified text: it costs four times the check)."""
     text = unicodedata.normalize("NFKC", text or "")
-    if re.search(rf"[{_CJK}]", text):
+    if _CJK_CHAR.search(text) and _converts(text):
         text = _t2s().convert(text)
     return text.lower()
+
+
+def normalize_joined(pieces: Iterable[str]) -> str:
+    """Return normalize(" ".join(pieces)), joining the pieces' own normalised forms when that is
+    the same text (a fit has just normalised each piece of a profile).
+
+    NFKC and lower case work across a space as on each side of it (a space composes with
+    nothing; Greek final sigma looks no further than a space), and no OpenCC entry holds a
+    space (scripts/opencc_t2s_chars.py checks), so each piece converts on its own as in the
+    whole. The only difference: the whole text is converted if any piece has Chinese, a piece
+    alone only if it has some; so a piece without Chinese must be one OpenCC leaves alone."""
+    pieces = list(pieces)
+    normalised = [normalize(piece) for piece in pieces]
+    chinese = [_CJK_CHAR.search(piece) is not None for piece in normalised]
+    if any(chinese) and not all(chinese) and (_t2s_trigger() is None or any(
+            _converts(piece) for piece, has in zip(normalised, chinese) if not has)):
+        return normalize(" ".join(pieces))
+    return " ".join(normalised)
 
 
 def _stem(word: str) -> str:
@@ -198,8 +245,13 @@ class Analyzer:
 
     def char_ngrams(self, text: str, n: int = 2) -> list[str]:
         """Return character n-grams of the Chinese runs of text (a back-off channel)."""
+        return self.normalized_ngrams(normalize(text), n)
+
+    @staticmethod
+    def normalized_ngrams(text: str, n: int = 2) -> list[str]:
+        """Return character n-grams of the Chinese runs of normalised text."""
         grams: list[str] = []
-        for run in _CJK_RUN.findall(normalize(text)):
+        for run in _CJK_RUN.findall(text):
             grams.extend(run[i:i + n] for i in range(len(run) - n + 1))
         return grams
 
