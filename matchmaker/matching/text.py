@@ -29,7 +29,9 @@ GENERIC_WORDS = frozenset("""
 企业 相关 新技术 技术开发 技术指导 技术合作 technology method system device research development
 """.split())  # noqa: SIM905
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# The code points taken as Chinese (runs of them are segmented and give character bigrams).
+CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_CJK = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
 _UNITS = (r"gw|mw|kw|w|kv|v|ma|a|nm|μm|um|mm|cm|km|mpa|kpa|pa|bar|kg|g|t|℃|°c|k|h|kwh|mwh|wh|ah"
           r"|hz|khz|mhz|ghz|thz|db|dbm|fs|ps|ns|gbps|tbps|mbps|nh|mω|ω|lm|cd|%")
 # One regex for everything we keep whole; order matters (IPC before quantities before words).
