@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-import ahocorasick
+import ahocorasick_rs
 import opencc
 import rjieba
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -262,19 +262,49 @@ class Analyzer:
         return self.synonym_display.get(token, token)
 
 
+class TermFinder:
+    """Every occurrence of a set of terms in a text, overlapping ones included, with the value
+    kept for its term: an Aho-Corasick automaton (ahocorasick_rs; about four times faster on
+    this text than pyahocorasick, whose matches, in the same order, it gives)."""
+
+    def __init__(self, entries: Iterable[tuple[str, object]]):
+        """entries: (term, value) pairs; the first value of a term is kept, empty terms are
+        left out."""
+        kept = {}
+        for term, value in entries:
+            if term:
+                kept.setdefault(term, value)
+        self.terms, self.values = list(kept), list(kept.values())
+        self._automaton = ahocorasick_rs.AhoCorasick(self.terms) if self.terms else None
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __getstate__(self) -> dict:
+        return {"terms": self.terms, "values": self.values}  # the automaton does not pickle
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(zip(state["terms"], state["values"]))
+
+    def find(self, text: str) -> list[tuple[int, int, object]]:
+        """Return (start, end, value) of every occurrence (end exclusive), by end, then the
+        longest first."""
+        if self._automaton is None:
+            return []
+        matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
+        matches.sort(key=lambda match: (match[2], match[1]))
+        values = self.values
+        return [(start, end, values[index]) for index, start, end in matches]
+
+
 def _automaton(replacements):
-    """An Aho-Corasick automaton of (term, replacement) pairs, English terms with plurals;
-    None when there are none."""
-    automaton = ahocorasick.Automaton()
-    for term, replacement in replacements:
-        variants = (term, term + "s", term + "es") if ascii_term(term) else (term,)
-        for variant in variants:
-            if variant not in automaton:
-                automaton.add_word(variant, (len(variant), replacement, ascii_term(term)))
-    if not len(automaton):
-        return None
-    automaton.make_automaton()
-    return automaton
+    """A TermFinder of (term, replacement) pairs, English terms with plurals; None when there
+    are none."""
+    automaton = TermFinder(
+        (variant, (len(variant), replacement, ascii_term(term)))
+        for term, replacement in replacements
+        for variant in ((term, term + "s", term + "es") if ascii_term(term) else (term,)))
+    return automaton if len(automaton) else None
 
 
 def _replace(automaton, text: str) -> str:
@@ -283,8 +313,8 @@ def _replace(automaton, text: str) -> str:
     if automaton is None:
         return text
     spans = []
-    for end, (length, replacement, is_ascii) in automaton.iter(text):
-        start = end - length + 1
+    for start, end, (length, replacement, is_ascii) in automaton.find(text):
+        end -= 1  # the term's last character
         if is_ascii and ((start > 0 and text[start - 1].isascii() and text[start - 1].isalnum())
                          or (end + 1 < len(text) and text[end + 1].isascii()
                              and text[end + 1].isalnum())):
