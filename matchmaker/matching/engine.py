@@ -387,6 +387,46 @@ class _SideIndex:
             self.arrays[name] = self._put(name, row, values[name], dtype)
         return row
 
+    def extend(self, rows: list[tuple]) -> None:
+        """append(*row) for every row of rows (a fit's profiles), each buffer written at once:
+        the same buffers, views and deactivated updates as one append after another."""
+        start, replaced = len(self.ids), []
+        for row, (profile, guess, thin, _, _) in enumerate(rows, start):
+            if profile.id in self.row_of:  # an update, as Matcher._append marks it
+                replaced.append(self.row_of[profile.id])
+            self.ids.append(profile.id)
+            self.row_of[profile.id] = row
+            self.profiles.append(profile)
+            self.guesses.append(guess)
+            self.thin.append(thin)
+        if not rows:
+            return
+        self.mix = self._put_rows("mix", start, [row[4] for row in rows], np.float64)
+        for name in self.FIELDS:
+            dtype = np.float64 if name in ("chain_conf", "price_lo", "price_hi") else \
+                (bool if name == "active" else np.int64)
+            self.arrays[name] = self._put_rows(name, start, [row[3][name] for row in rows],
+                                               dtype)
+        self.arrays["active"][replaced] = False
+
+    def _put_rows(self, name: str, start: int, values: list, dtype) -> np.ndarray:
+        """Write values from row start of the named buffer, grown as _put grows it; return
+        the view of rows 0..start + len(values) - 1."""
+        values = np.array(values, dtype=dtype)
+        end = start + len(values)
+        buffer = self._buffers.get(name)
+        size = 0 if buffer is None else buffer.shape[0]
+        if end > size:
+            grown_size = max(64, size)
+            while grown_size < end:
+                grown_size *= 2
+            grown = np.zeros((grown_size, *values.shape[1:]), dtype=dtype)
+            if buffer is not None:
+                grown[:start] = buffer[:start]
+            buffer = self._buffers[name] = grown
+        buffer[start:end] = values
+        return buffer[:end]
+
     def _put(self, name: str, row: int, value, dtype) -> np.ndarray:
         """Write value at row of the named buffer (doubling it when full); return the view of
         rows 0..row."""
@@ -567,9 +607,9 @@ class Matcher:
         self._frozen = len(outputs) + len(needs) > config.EXACT_IDF_LIMIT
         n = len(outputs)
         for side, profiles, offset in ((self.outputs_, outputs, 0), (self.needs_, needs, n)):
-            for i, profile in enumerate(profiles):
-                self._append(side, profile, distinct[offset + i], guesses[offset + i])
             rows = slice(offset, offset + len(profiles))
+            side.extend([self._row(profile, content, guess) for profile, content, guess
+                         in zip(profiles, distinct[rows], guesses[rows])])
             side.counts = {"words": word_counts[rows], "chars": char_counts[rows]}
             self._reweigh(side)
             if self._frozen:
@@ -697,15 +737,20 @@ class Matcher:
             "active": active,
         }
 
-    def _append(self, side: _SideIndex, profile, content: int,
-                guess: ChainGuess | None = None) -> int:
-        guess = self._guess(profile) if guess is None else guess
+    def _row(self, profile, content: int, guess: ChainGuess) -> tuple:
+        """Return the arguments of _SideIndex.append for profile."""
         thin = content < config.MIN_CONTENT_WORDS
         values = self._values(profile, guess)
         values["active"] = values["active"] and not thin
+        return profile, guess, thin, values, self._mix(guess)
+
+    def _append(self, side: _SideIndex, profile, content: int,
+                guess: ChainGuess | None = None) -> int:
+        guess = self._guess(profile) if guess is None else guess
+        row = self._row(profile, content, guess)
         if profile.id in side.row_of:  # an update: the old row stops taking part
             side.arrays["active"][side.row_of[profile.id]] = False
-        return side.append(profile, guess, thin, values, self._mix(guess))
+        return side.append(*row)
 
     def _mix(self, guess: ChainGuess) -> np.ndarray:
         """Return how a profile's chain evidence splits over the chains (sums to 0 or 1).

@@ -350,3 +350,37 @@ def test_fit_bigrams_are_those_of_the_query_path(seed_data, seed_matcher):
         assert seed_matcher._chars(profile) == seed_matcher.analyzer_.char_ngrams(
             f"{profile.title} {seed_matcher._body(profile)} {' '.join(profile.keywords)}")
         assert seed_matcher.analyzer_.normalized_ngrams(text) == seed_matcher._chars(profile)
+
+
+def test_side_rows_written_at_once_equal_one_append_after_another(seed_data, seed_matcher):
+    """_SideIndex.extend (a fit's rows) gives append's buffers, views and row numbers, an
+    updated profile (the same id again) deactivating its earlier row."""
+    import numpy as np
+
+    from matchmaker.matching.engine import _SideIndex
+
+    outputs, _ = seed_data
+    profiles = [*outputs, outputs[3], *outputs[:70], outputs[5]]  # repeated ids
+    rows = [seed_matcher._row(p, 10 if i % 7 else 1, seed_matcher._guess(p))
+            for i, p in enumerate(profiles)]
+    for split in (0, 1, 64, 65):
+        one_by_one, at_once = _SideIndex(), _SideIndex()
+        for row in rows:
+            if row[0].id in one_by_one.row_of:
+                one_by_one.arrays["active"][one_by_one.row_of[row[0].id]] = False
+            one_by_one.append(*row)
+        for row in rows[:split]:  # rows already there before a bulk write
+            if row[0].id in at_once.row_of:
+                at_once.arrays["active"][at_once.row_of[row[0].id]] = False
+            at_once.append(*row)
+        at_once.extend(rows[split:])
+        assert at_once.ids == one_by_one.ids and at_once.row_of == one_by_one.row_of
+        assert at_once.thin == one_by_one.thin and at_once.guesses == one_by_one.guesses
+        assert np.array_equal(at_once.mix, one_by_one.mix)
+        for name, buffer in one_by_one._buffers.items():
+            assert at_once._buffers[name].shape == buffer.shape
+            assert at_once._buffers[name].dtype == buffer.dtype
+            assert np.array_equal(at_once._buffers[name], buffer, equal_nan=True), name
+        for name, view in one_by_one.arrays.items():
+            assert np.array_equal(at_once.arrays[name], view, equal_nan=True), name
+        assert not one_by_one.arrays["active"][3]
