@@ -6,11 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
 from rapidfuzz import fuzz, process
 
 from matchmaker.matching.profiles import ChainSpec, SegmentSpec
-from matchmaker.matching.text import ascii_term, normalize
+from matchmaker.matching.text import TermFinder, ascii_term, normalize
 
 # Evidence weights: a keyword the author chose counts more than a word in running text, and a
 # patent's IPC class is the strongest signal of where a technology sits.
@@ -45,7 +44,6 @@ class ChainBook:
         self.chains = tuple(chains)
         self.by_key = {c.key: c for c in self.chains}
         self.positions = {(c.key, s.key): s.position for c in self.chains for s in c.segments}
-        self._automaton = ahocorasick.Automaton()
         self._terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for chain in self.chains:
             for seg in chain.segments:
@@ -57,10 +55,7 @@ class ChainBook:
                 term = normalize(term).strip()
                 if len(term) >= 2:
                     self._terms[term].append((chain.key, None))
-        for term, places in self._terms.items():
-            self._automaton.add_word(term, (term, tuple(dict.fromkeys(places))))
-        if self._terms:
-            self._automaton.make_automaton()
+        self._automaton = TermFinder((term, term) for term in self._terms)
         self._vocabulary = list(self._terms)
         self._memo_state()
         self._ipc = sorted(((p.replace(" ", "").lower(), c.key, s.key)
@@ -133,8 +128,8 @@ class ChainBook:
         found: dict[str, int] = defaultdict(int)
         if not self._terms:
             return found
-        for end, (term, _) in self._automaton.iter(text):
-            start = end - len(term) + 1
+        for start, end, term in self._automaton.find(text):
+            end -= 1  # the term's last character
             if ascii_term(term) and ((start > 0 and text[start - 1].isalnum())
                                      or (end + 1 < len(text) and text[end + 1].isalnum())):
                 continue

@@ -27,7 +27,8 @@ from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
 from matchmaker.matching.explain import explain_pair
 from matchmaker.matching.profiles import NeedProfile, OutputProfile
-from matchmaker.matching.text import GENERIC_WORDS, Analyzer, load_glossary, load_translations
+from matchmaker.matching.text import (CJK_RANGES, GENERIC_WORDS, Analyzer, load_glossary,
+                                      load_translations, normalize_joined)
 
 INSUFFICIENT = "insufficient_information"
 SENTINEL = "\x00"
@@ -190,19 +191,155 @@ class _Tally:
         self.__init__()
         counts = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(terms)))
         del data, indices, indptr
-        counts.sort_indices()  # by first appearance, as CountVectorizer's own counting
-        if min_df > 1:
-            document_frequency = np.bincount(counts.indices, minlength=len(terms))
-            keep = np.flatnonzero(document_frequency >= min_df)
-            counts = counts[:, keep]
-            terms = [terms[i] for i in keep]
-        order = sorted(range(len(terms)), key=terms.__getitem__)
-        position = np.empty(len(terms), dtype=index_type)
-        position[order] = np.arange(len(terms), dtype=index_type)
-        # A fresh matrix (no cached index flags), as CountVectorizer returns it.
-        counts = sp.csr_matrix((counts.data, position.take(counts.indices), counts.indptr),
-                               shape=counts.shape)
-        return counts, {terms[i]: rank for rank, i in enumerate(order)}
+        return _vectorizer_matrix(counts, terms, min_df, index_type)
+
+
+def _vectorizer_matrix(counts, terms: list[str], min_df: int, index_type, keys=None) -> tuple:
+    """Return (counts, vocabulary) as CountVectorizer gives them, from counts whose columns
+    are terms numbered by first appearance (terms in that order). keys, if given, is an array
+    that sorts as the terms do (faster to sort than the strings)."""
+    counts.sort_indices()  # by first appearance, as CountVectorizer's own counting
+    if min_df > 1:
+        document_frequency = np.bincount(counts.indices, minlength=len(terms))
+        keep = np.flatnonzero(document_frequency >= min_df)
+        counts = counts[:, keep]
+        terms = [terms[i] for i in keep]
+        keys = None if keys is None else keys[keep]
+    order = sorted(range(len(terms)), key=terms.__getitem__) if keys is None else \
+        np.argsort(keys, kind="stable").tolist()
+    position = np.empty(len(terms), dtype=index_type)
+    position[order] = np.arange(len(terms), dtype=index_type)
+    # A fresh matrix (no cached index flags), as CountVectorizer returns it.
+    counts = sp.csr_matrix((counts.data, position.take(counts.indices), counts.indptr),
+                           shape=counts.shape)
+    return counts, {terms[i]: rank for rank, i in enumerate(order)}
+
+
+class _BigramTally:
+    """The character bigrams of documents, counted as a _Tally of Analyzer.normalized_ngrams
+    of each document's normalised text would count them, but on the texts' code points with
+    numpy: no bigram string is made, counted or looked up per document.
+
+    A bigram is coded (first code point << 16) | second (Chinese lies in the Basic
+    Multilingual Plane), so codes sort as the bigrams do; the sentinel term is code 0. Texts
+    are analysed a chunk at a time; each chunk keeps its documents' distinct codes with their
+    counts and, per code, where in the stream of bigrams it first appears."""
+
+    CHUNK = 1 << 20  # characters analysed at once
+
+    def __init__(self):
+        self._texts: list[str] = []
+        self._pending = 0
+        self.docs = 0  # documents added
+        self.seen = 0  # bigrams seen: positions in the stream number first appearances
+        self.sizes: list[np.ndarray] = []  # per chunk: distinct codes of each document
+        self.codes: list[np.ndarray] = []  # per chunk: those codes, document by document
+        self.counts: list[np.ndarray] = []  # per chunk: how often each appears
+        self.firsts: list[np.ndarray] = []  # per chunk: (code << 32 | position) of new codes
+
+    def add_text(self, text: str) -> None:
+        """Add a document: the bigrams of the Chinese runs of normalised text."""
+        self._texts.append(text)
+        self._pending += len(text) + 1
+        if self._pending >= self.CHUNK:
+            self._flush()
+
+    def add(self, tokens: list[str]) -> None:
+        """Add a document made of bigram (or sentinel) tokens."""
+        self._flush()
+        codes = np.array([0 if t == SENTINEL else (ord(t[0]) << 16) | ord(t[1])
+                          for t in tokens], dtype=np.uint64)
+        self._count(codes, np.zeros(len(codes), dtype=np.uint64), 1)
+
+    def _flush(self) -> None:
+        if not self._texts:
+            return
+        texts, self._texts, self._pending = self._texts, [], 0
+        # Texts one after the other, each followed by a separator that is not Chinese.
+        points = np.frombuffer("\0".join(texts).encode("utf-32-le", "surrogatepass"),
+                               dtype=np.uint32)
+        chinese = np.zeros(points.shape, dtype=bool)
+        for low, high in CJK_RANGES:
+            chinese |= (points >= low) & (points <= high)
+        starts = np.flatnonzero(chinese[:-1] & chinese[1:])
+        codes = (points[starts].astype(np.uint64) << 16) | points[starts + 1]
+        ends = np.cumsum([len(text) + 1 for text in texts])  # past each text's separator
+        docs = np.searchsorted(ends, starts, side="right").astype(np.uint64)
+        self._count(codes, docs, len(texts))
+
+    def _count(self, codes: np.ndarray, docs: np.ndarray, n_docs: int) -> None:
+        """Tally the bigram codes of n_docs documents (docs: each code's document, in order)."""
+        keys = np.sort((docs << 32) | codes)
+        new = np.ones(keys.shape, dtype=bool)
+        new[1:] = keys[1:] != keys[:-1]
+        starts = np.flatnonzero(new)
+        distinct = keys[starts]
+        self.counts.append(np.diff(starts, append=keys.size).astype(np.int32))
+        self.codes.append((distinct & 0xFFFFFFFF).astype(np.uint32))
+        self.sizes.append(np.bincount((distinct >> 32).astype(np.intp),
+                                      minlength=n_docs).astype(np.int64))
+        # Where each code first appears: the smallest position among its occurrences.
+        first = np.sort((codes << 32) | np.arange(codes.size, dtype=np.uint64))
+        new = np.ones(first.shape, dtype=bool)
+        new[1:] = (first[1:] >> 32) != (first[:-1] >> 32)
+        self.firsts.append(first[new] + np.uint64(self.seen))
+        self.docs += n_docs
+        self.seen += codes.size
+        if self.seen >= 1 << 32:  # positions share a 64-bit key with the code
+            raise OverflowError("more than 2**32 character bigrams in one fit")
+
+    def __getstate__(self) -> dict:
+        self._flush()
+        return dict(self.__dict__)
+
+    def extend(self, other: "_BigramTally") -> None:
+        """Append the documents other tallied, as if they had been added here."""
+        self._flush()
+        other._flush()
+        self.sizes += other.sizes
+        self.codes += other.codes
+        self.counts += other.counts
+        self.firsts += [first + np.uint64(self.seen) for first in other.firsts]
+        self.docs += other.docs
+        self.seen += other.seen
+
+    def matrix(self, min_df: int = 1) -> tuple:
+        """Return (counts, vocabulary) as _Tally.matrix gives them for the same bigrams
+        (CountVectorizer's); the tally is emptied as it is read."""
+        self._flush()
+        codes = np.concatenate([np.zeros(0, np.uint32), *self.codes])
+        data = np.concatenate([np.zeros(0, np.int32), *self.counts]).astype(np.float32)
+        sizes = np.concatenate([np.zeros(0, np.int64), *self.sizes])
+        first = np.sort(np.concatenate([np.zeros(0, np.uint64), *self.firsts]))
+        self.__init__()
+        # The vocabulary in code (and term) order, and the position of each term's first
+        # appearance: the first of its chunks' first appearances.
+        new = np.ones(first.shape, dtype=bool)
+        new[1:] = (first[1:] >> 32) != (first[:-1] >> 32)
+        vocabulary = (first[new] >> 32).astype(np.uint32)
+        number = np.empty(vocabulary.size, dtype=np.int64)
+        number[np.argsort(first[new] & 0xFFFFFFFF, kind="stable")] = np.arange(vocabulary.size)
+        index_type = np.int32 if codes.size <= np.iinfo(np.int32).max else np.int64
+        indices = number[np.searchsorted(vocabulary, codes)].astype(index_type)
+        indptr = np.zeros(sizes.size + 1, dtype=index_type)
+        np.cumsum(sizes, out=indptr[1:])
+        by_number = np.empty_like(vocabulary)
+        by_number[number] = vocabulary
+        counts = sp.csr_matrix((data, indices, indptr), shape=(sizes.size, vocabulary.size))
+        del data, indices, indptr
+        return _vectorizer_matrix(counts, _bigrams(by_number), min_df, index_type,
+                                  keys=by_number)
+
+
+def _bigrams(codes: np.ndarray) -> list[str]:
+    """Return the terms of bigram codes (code 0: the sentinel)."""
+    pairs = np.empty((codes.size, 2), dtype=np.uint32)
+    pairs[:, 0], pairs[:, 1] = codes >> 16, codes & 0xFFFF
+    text = pairs.tobytes().decode("utf-32-le", "surrogatepass")
+    terms = [text[i:i + 2] for i in range(0, len(text), 2)]
+    for i in np.flatnonzero(codes == 0).tolist():
+        terms[i] = SENTINEL
+    return terms
 
 
 class _SideIndex:
@@ -249,6 +386,46 @@ class _SideIndex:
                 (bool if name == "active" else np.int64)
             self.arrays[name] = self._put(name, row, values[name], dtype)
         return row
+
+    def extend(self, rows: list[tuple]) -> None:
+        """append(*row) for every row of rows (a fit's profiles), each buffer written at once:
+        the same buffers, views and deactivated updates as one append after another."""
+        start, replaced = len(self.ids), []
+        for row, (profile, guess, thin, _, _) in enumerate(rows, start):
+            if profile.id in self.row_of:  # an update, as Matcher._append marks it
+                replaced.append(self.row_of[profile.id])
+            self.ids.append(profile.id)
+            self.row_of[profile.id] = row
+            self.profiles.append(profile)
+            self.guesses.append(guess)
+            self.thin.append(thin)
+        if not rows:
+            return
+        self.mix = self._put_rows("mix", start, [row[4] for row in rows], np.float64)
+        for name in self.FIELDS:
+            dtype = np.float64 if name in ("chain_conf", "price_lo", "price_hi") else \
+                (bool if name == "active" else np.int64)
+            self.arrays[name] = self._put_rows(name, start, [row[3][name] for row in rows],
+                                               dtype)
+        self.arrays["active"][replaced] = False
+
+    def _put_rows(self, name: str, start: int, values: list, dtype) -> np.ndarray:
+        """Write values from row start of the named buffer, grown as _put grows it; return
+        the view of rows 0..start + len(values) - 1."""
+        values = np.array(values, dtype=dtype)
+        end = start + len(values)
+        buffer = self._buffers.get(name)
+        size = 0 if buffer is None else buffer.shape[0]
+        if end > size:
+            grown_size = max(64, size)
+            while grown_size < end:
+                grown_size *= 2
+            grown = np.zeros((grown_size, *values.shape[1:]), dtype=dtype)
+            if buffer is not None:
+                grown[:start] = buffer[:start]
+            buffer = self._buffers[name] = grown
+        buffer[start:end] = values
+        return buffer[:end]
 
     def _put(self, name: str, row: int, value, dtype) -> np.ndarray:
         """Write value at row of the named buffer (doubling it when full); return the view of
@@ -430,9 +607,9 @@ class Matcher:
         self._frozen = len(outputs) + len(needs) > config.EXACT_IDF_LIMIT
         n = len(outputs)
         for side, profiles, offset in ((self.outputs_, outputs, 0), (self.needs_, needs, n)):
-            for i, profile in enumerate(profiles):
-                self._append(side, profile, distinct[offset + i], guesses[offset + i])
             rows = slice(offset, offset + len(profiles))
+            side.extend([self._row(profile, content, guess) for profile, content, guess
+                         in zip(profiles, distinct[rows], guesses[rows])])
             side.counts = {"words": word_counts[rows], "chars": char_counts[rows]}
             self._reweigh(side)
             if self._frozen:
@@ -463,14 +640,14 @@ class Matcher:
         """Analyse each profile once: its word and bigram counts (tallied at once: token lists
         are never all held, at 100k profiles they would take gigabytes), its number of content
         words and its chain guess."""
-        words, chars = _Tally(), _Tally()
+        words, chars = _Tally(), _BigramTally()
         distinct: list[int] = []
         guesses: list[ChainGuess] = []
         for profile in profiles:
             tokens = self._words(profile)
             words.add(tokens)
             distinct.append(content_words(tokens))
-            chars.add(self._chars(profile))
+            chars.add_text(self._char_text(profile))
             guesses.append(self._guess(profile))
         return words, chars, distinct, guesses
 
@@ -520,8 +697,13 @@ class Matcher:
                 + analyze(" ".join(profile.keywords)))
 
     def _chars(self, profile) -> list[str]:
-        return self.analyzer_.char_ngrams(f"{profile.title} {self._body(profile)} "
-                                          f"{' '.join(profile.keywords)}")
+        return self.analyzer_.normalized_ngrams(self._char_text(profile))
+
+    def _char_text(self, profile) -> str:
+        """The normalised text whose character bigrams a profile has: its title, body and
+        keywords, each normalised once (as its words have just normalised them)."""
+        return normalize_joined((f"{profile.title}", f"{self._body(profile)}",
+                                 " ".join(profile.keywords)))
 
     def _guess(self, profile) -> ChainGuess:
         ipc = profile.ipc if profile.side == Side.OUTPUT else ()
@@ -555,15 +737,20 @@ class Matcher:
             "active": active,
         }
 
-    def _append(self, side: _SideIndex, profile, content: int,
-                guess: ChainGuess | None = None) -> int:
-        guess = self._guess(profile) if guess is None else guess
+    def _row(self, profile, content: int, guess: ChainGuess) -> tuple:
+        """Return the arguments of _SideIndex.append for profile."""
         thin = content < config.MIN_CONTENT_WORDS
         values = self._values(profile, guess)
         values["active"] = values["active"] and not thin
+        return profile, guess, thin, values, self._mix(guess)
+
+    def _append(self, side: _SideIndex, profile, content: int,
+                guess: ChainGuess | None = None) -> int:
+        guess = self._guess(profile) if guess is None else guess
+        row = self._row(profile, content, guess)
         if profile.id in side.row_of:  # an update: the old row stops taking part
             side.arrays["active"][side.row_of[profile.id]] = False
-        return side.append(profile, guess, thin, values, self._mix(guess))
+        return side.append(*row)
 
     def _mix(self, guess: ChainGuess) -> np.ndarray:
         """Return how a profile's chain evidence splits over the chains (sums to 0 or 1).

@@ -147,3 +147,35 @@ def test_fuzzy_matches_equal_rapidfuzz_over_the_whole_vocabulary():
             assert copy._fuzzy(probe) == (best[0] if best else None)
             found += best is not None
     assert found > len(probes)  # most probes do have a near term
+
+
+def test_term_finder_gives_every_occurrence_by_end_then_longest_first():
+    """TermFinder reports overlapping and nested occurrences in the order the fit relies on
+    (chain evidence is summed in it): by end, then the longest first; it survives a pickle."""
+    import pickle
+
+    from matchmaker.matching.text import TermFinder
+
+    finder = TermFinder([("电解", 1), ("电解槽", 2), ("解槽", 3), ("槽", 4), ("", 5),
+                         ("电解", 6), ("pem", 7)])
+    assert len(finder) == 5  # the empty term is left out, a repeated term keeps its first value
+    expected = [(0, 2, 1), (0, 3, 2), (1, 3, 3), (2, 3, 4), (4, 7, 7), (7, 9, 1)]
+    text = "电解槽 pem电解"
+    assert finder.find(text) == expected
+    assert pickle.loads(pickle.dumps(finder)).find(text) == expected
+    assert TermFinder([]).find(text) == []
+
+
+def test_a_pickled_chain_book_infers_as_the_original(seed_data):
+    import pickle
+
+    from matchmaker.matching import ChainBook
+    from pathlib import Path
+
+    book = ChainBook.from_path(Path(__file__).resolve().parents[2] / "seed_data" / "chains")
+    copy = pickle.loads(pickle.dumps(book))
+    outputs, needs = seed_data
+    for profile in (*outputs[:40], *needs[:40]):
+        body = getattr(profile, "abstract", None) or profile.description
+        assert copy.infer(profile.title, body, keywords=profile.keywords) == book.infer(
+            profile.title, body, keywords=profile.keywords)

@@ -302,3 +302,85 @@ def test_tallies_joined_in_order_equal_one_tally(seed_data, seed_matcher):
         assert got == want
     first.add(["又一个新词"])  # numbering goes on after a join
     assert first.ids["又一个新词"] == len(whole.ids)
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 300])
+def test_bigram_tally_counts_as_a_tally_of_the_bigrams(seed_data, seed_matcher, monkeypatch,
+                                                      chunk):
+    """_BigramTally (bigrams counted on code points, a chunk of texts at a time, joined after
+    a pickle as workers return them) gives _Tally's matrix and vocabulary for the bigrams of
+    the same texts, sentinels included, for min_df 1 and 2."""
+    import pickle
+
+    import numpy as np
+
+    from matchmaker.matching.engine import SENTINEL, _BigramTally, _Tally
+    from matchmaker.matching.text import normalize
+
+    monkeypatch.setattr(_BigramTally, "CHUNK", chunk)
+    outputs, needs = seed_data
+    texts = [seed_matcher._char_text(p) for p in (*outputs, *needs)]
+    texts += ["", "pem only", normalize("電解槽 氢气a氢气 \ufa0e\ufa0e龥\u3400"), "氢"]
+    for min_df in (1, 2):
+        tally, whole, parts = _Tally(), _BigramTally(), [_BigramTally() for _ in range(3)]
+        for i, text in enumerate(texts):
+            tally.add(seed_matcher.analyzer_.normalized_ngrams(text))
+            whole.add_text(text)
+            parts[0 if i < 40 else 1 if i < 41 else 2].add_text(text)
+        for part in parts[1:]:
+            parts[0].extend(pickle.loads(pickle.dumps(part)))
+        for t in (tally, whole, parts[0]):
+            t.add([SENTINEL])
+            t.add([SENTINEL])
+        expected, vocabulary = tally.matrix(min_df)
+        for bigrams in (whole, parts[0]):
+            counts, got = bigrams.matrix(min_df)
+            assert got == vocabulary
+            assert counts.shape == expected.shape and counts.dtype == expected.dtype
+            for a, b in ((counts.data, expected.data), (counts.indices, expected.indices),
+                         (counts.indptr, expected.indptr)):
+                assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_fit_bigrams_are_those_of_the_query_path(seed_data, seed_matcher):
+    """The fit counts the bigrams of _char_text; a query takes _chars: the same tokens."""
+    outputs, needs = seed_data
+    for profile in (*outputs, *needs):
+        text = seed_matcher._char_text(profile)
+        assert seed_matcher._chars(profile) == seed_matcher.analyzer_.char_ngrams(
+            f"{profile.title} {seed_matcher._body(profile)} {' '.join(profile.keywords)}")
+        assert seed_matcher.analyzer_.normalized_ngrams(text) == seed_matcher._chars(profile)
+
+
+def test_side_rows_written_at_once_equal_one_append_after_another(seed_data, seed_matcher):
+    """_SideIndex.extend (a fit's rows) gives append's buffers, views and row numbers, an
+    updated profile (the same id again) deactivating its earlier row."""
+    import numpy as np
+
+    from matchmaker.matching.engine import _SideIndex
+
+    outputs, _ = seed_data
+    profiles = [*outputs, outputs[3], *outputs[:70], outputs[5]]  # repeated ids
+    rows = [seed_matcher._row(p, 10 if i % 7 else 1, seed_matcher._guess(p))
+            for i, p in enumerate(profiles)]
+    for split in (0, 1, 64, 65):
+        one_by_one, at_once = _SideIndex(), _SideIndex()
+        for row in rows:
+            if row[0].id in one_by_one.row_of:
+                one_by_one.arrays["active"][one_by_one.row_of[row[0].id]] = False
+            one_by_one.append(*row)
+        for row in rows[:split]:  # rows already there before a bulk write
+            if row[0].id in at_once.row_of:
+                at_once.arrays["active"][at_once.row_of[row[0].id]] = False
+            at_once.append(*row)
+        at_once.extend(rows[split:])
+        assert at_once.ids == one_by_one.ids and at_once.row_of == one_by_one.row_of
+        assert at_once.thin == one_by_one.thin and at_once.guesses == one_by_one.guesses
+        assert np.array_equal(at_once.mix, one_by_one.mix)
+        for name, buffer in one_by_one._buffers.items():
+            assert at_once._buffers[name].shape == buffer.shape
+            assert at_once._buffers[name].dtype == buffer.dtype
+            assert np.array_equal(at_once._buffers[name], buffer, equal_nan=True), name
+        for name, view in one_by_one.arrays.items():
+            assert np.array_equal(at_once.arrays[name], view, equal_nan=True), name
+        assert not one_by_one.arrays["active"][3]

@@ -126,3 +126,82 @@ def test_normalize_remembers_recent_texts_without_changing_them():
     for text in texts:
         assert normalize(text) == normalize.__wrapped__(text)
     assert normalize.cache_info().hits >= 10
+
+
+# Texts OpenCC converts in surprising ways: phrases whose characters stay alone (一目瞭然),
+# characters outside the Basic Multilingual Plane, compatibility ideographs, mixed scripts.
+TRICKY_TEXTS = ["一目瞭然", "反覆性的测试", "重覆", "質子交換膜", "电解槽", "二噁英检测",
+                "﨑山", "豈", "\U0002005e", "abc \U0002005e", "ＰＥＭ電解槽　３０ＭＷ",
+                "ΑΣ Σα", "e\u0301 x", "İstanbul", "", "only ascii"]
+
+
+def _slow_normalize(text):
+    """normalize as it was before it skipped OpenCC: convert every text with Chinese."""
+    import re
+    import unicodedata
+
+    from matchmaker.matching.text import _CJK, _t2s
+
+    text = unicodedata.normalize("NFKC", text or "")
+    if re.search(f"[{_CJK}]", text):
+        text = _t2s().convert(text)
+    return text.lower()
+
+
+def test_normalize_skips_opencc_only_where_it_converts_nothing():
+    from matchmaker.matching.text import _t2s, _t2s_trigger
+
+    assert _t2s_trigger() is not None  # the list matches the installed OpenCC
+    for text in TRICKY_TEXTS:
+        assert normalize.__wrapped__(text) == _slow_normalize(text), text
+    # Every character whose own conversion differs is a trigger.
+    for code in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000), *range(0xF900, 0xFB00)):
+        char = chr(code)
+        if _t2s().convert(char) != char:
+            assert _t2s_trigger().search(char), char
+
+
+def test_normalize_converts_every_chinese_text_under_another_opencc(monkeypatch):
+    from matchmaker.matching import text as module
+
+    module._t2s_trigger.cache_clear()
+    monkeypatch.setattr(module.opencc, "__version__", "0.0.0", raising=False)
+    try:
+        assert module._t2s_trigger() is None
+        for text in TRICKY_TEXTS:
+            assert module.normalize.__wrapped__(text) == _slow_normalize(text), text
+            assert module.normalize_joined([text, "氢能", text]) == _slow_normalize(
+                f"{text} 氢能 {text}")
+    finally:
+        module._t2s_trigger.cache_clear()
+
+
+def test_joined_pieces_normalise_as_their_joined_text():
+    """normalize_joined(pieces) is normalize(" ".join(pieces)): across a space, with pieces
+    with and without Chinese (a lone supplementary-plane character converts only inside a
+    text that has Chinese)."""
+    import itertools
+
+    from matchmaker.matching.text import normalize_joined
+
+    for pieces in itertools.product(TRICKY_TEXTS, repeat=2):
+        assert normalize_joined(pieces) == _slow_normalize(" ".join(pieces)), pieces
+    for pieces in (["质子", "\U0002005e", ""], ["Σ", "ς", "氢"], ["", "", ""], ["a"]):
+        assert normalize_joined(pieces) == _slow_normalize(" ".join(pieces)), pieces
+
+
+def test_opencc_character_list_matches_the_installed_dictionaries():
+    """data/opencc_t2s_chars.json is what scripts/opencc_t2s_chars.py makes from the installed
+    OpenCC (rerun it after an OpenCC upgrade; until then normalize converts every text)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import opencc
+    import pytest
+
+    tool = Path(opencc.__file__).parent / "clib" / "bin" / "opencc_dict"
+    if not tool.exists():
+        pytest.skip("this OpenCC build ships no opencc_dict")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "opencc_t2s_chars.py"
+    assert subprocess.run([sys.executable, str(script), "--check"]).returncode == 0
