@@ -27,8 +27,14 @@ from matchmaker.matching import config, rules
 from matchmaker.matching.chains import NO_GUESS, ChainBook, ChainGuess
 from matchmaker.matching.explain import explain_pair
 from matchmaker.matching.profiles import NeedProfile, OutputProfile
-from matchmaker.matching.text import (CJK_RANGES, GENERIC_WORDS, Analyzer, load_glossary,
-                                      load_translations, normalize_joined)
+from matchmaker.matching.text import (
+    CJK_RANGES,
+    GENERIC_WORDS,
+    Analyzer,
+    load_glossary,
+    load_translations,
+    normalize_joined,
+)
 
 INSUFFICIENT = "insufficient_information"
 SENTINEL = "\x00"

@@ -168,9 +168,9 @@ def test_term_finder_gives_every_occurrence_by_end_then_longest_first():
 
 def test_a_pickled_chain_book_infers_as_the_original(seed_data):
     import pickle
+    from pathlib import Path
 
     from matchmaker.matching import ChainBook
-    from pathlib import Path
 
     book = ChainBook.from_path(Path(__file__).resolve().parents[2] / "seed_data" / "chains")
     copy = pickle.loads(pickle.dumps(book))
