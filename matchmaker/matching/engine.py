@@ -380,25 +380,17 @@ class _SideIndex:
 
     def append(self, profile, guess: ChainGuess, thin: bool, values: dict,
                mix: np.ndarray) -> int:
-        row = len(self.ids)
-        self.mix = self._put("mix", row, mix, np.float64)
-        self.ids.append(profile.id)
-        self.row_of[profile.id] = row
-        self.profiles.append(profile)
-        self.guesses.append(guess)
-        self.thin.append(thin)
-        for name in self.FIELDS:
-            dtype = np.float64 if name in ("chain_conf", "price_lo", "price_hi") else \
-                (bool if name == "active" else np.int64)
-            self.arrays[name] = self._put(name, row, values[name], dtype)
-        return row
+        """Add one profile's row (an updated profile's earlier row stops taking part); return
+        its row number."""
+        self.extend([(profile, guess, thin, values, mix)])
+        return len(self.ids) - 1
 
     def extend(self, rows: list[tuple]) -> None:
-        """append(*row) for every row of rows (a fit's profiles), each buffer written at once:
-        the same buffers, views and deactivated updates as one append after another."""
+        """Add the rows (profile, guess, thin, values, mix) of profiles, each buffer written at
+        once: the same buffers, views and deactivated updates as one append after another."""
         start, replaced = len(self.ids), []
         for row, (profile, guess, thin, _, _) in enumerate(rows, start):
-            if profile.id in self.row_of:  # an update, as Matcher._append marks it
+            if profile.id in self.row_of:  # an update: the earlier row stops taking part
                 replaced.append(self.row_of[profile.id])
             self.ids.append(profile.id)
             self.row_of[profile.id] = row
@@ -416,7 +408,7 @@ class _SideIndex:
         self.arrays["active"][replaced] = False
 
     def _put_rows(self, name: str, start: int, values: list, dtype) -> np.ndarray:
-        """Write values from row start of the named buffer, grown as _put grows it; return
+        """Write values from row start of the named buffer (doubling it when full); return
         the view of rows 0..start + len(values) - 1."""
         values = np.array(values, dtype=dtype)
         end = start + len(values)
@@ -432,19 +424,6 @@ class _SideIndex:
             buffer = self._buffers[name] = grown
         buffer[start:end] = values
         return buffer[:end]
-
-    def _put(self, name: str, row: int, value, dtype) -> np.ndarray:
-        """Write value at row of the named buffer (doubling it when full); return the view of
-        rows 0..row."""
-        value = np.asarray(value, dtype=dtype)
-        buffer = self._buffers.get(name)
-        if buffer is None or row >= buffer.shape[0]:
-            grown = np.zeros((max(64, 2 * row), *value.shape), dtype=dtype)
-            if buffer is not None:
-                grown[:row] = buffer[:row]
-            buffer = self._buffers[name] = grown
-        buffer[row] = value
-        return buffer[:row + 1]
 
     def word_row(self, row: int):
         if row < self.fitted_rows:
@@ -753,10 +732,7 @@ class Matcher:
     def _append(self, side: _SideIndex, profile, content: int,
                 guess: ChainGuess | None = None) -> int:
         guess = self._guess(profile) if guess is None else guess
-        row = self._row(profile, content, guess)
-        if profile.id in side.row_of:  # an update: the old row stops taking part
-            side.arrays["active"][side.row_of[profile.id]] = False
-        return side.append(*row)
+        return side.append(*self._row(profile, content, guess))  # an update's old row stops
 
     def _mix(self, guess: ChainGuess) -> np.ndarray:
         """Return how a profile's chain evidence splits over the chains (sums to 0 or 1).
